@@ -1,0 +1,225 @@
+// Package ir is jsgen's intermediate representation: one validated, immutable
+// description of an app, built from the raw declarations of either front-end
+// (jsgen.yaml or annotated Go) by Build.
+//
+// The IR is what emitters read. It is a pure value: slices in declaration or
+// name order, never maps, so that everything derived from it is deterministic.
+// Its JSON form (jsgen describe --json) leaves out source positions and
+// origins, so the YAML and the Go form of the same app describe identically.
+package ir
+
+import (
+	"encoding/json"
+
+	"github.com/jsgen-dev/jsgen/internal/diag"
+	"github.com/jsgen-dev/jsgen/schema/decl"
+)
+
+// DefaultIDMaxLength bounds a Ref identifier, in bytes, when a model sets no bound.
+const DefaultIDMaxLength = 255
+
+// Program is a whole app.
+type Program struct {
+	Package     string        `json:"package"`
+	Models      []*Model      `json:"models"`
+	Messages    []*Message    `json:"messages"`
+	Enums       []*Enum       `json:"enums"`
+	Unions      []*Union      `json:"unions"`
+	Channels    []*Channel    `json:"channels"`
+	EventBuses  []*EventBus   `json:"eventBuses"`
+	Controllers []*Controller `json:"controllers"`
+}
+
+// Model is a domain entity. Its values are referred to by Ref[Model].
+type Model struct {
+	Name        string      `json:"name"`
+	Doc         string      `json:"doc,omitempty"`
+	Fields      []*Field    `json:"fields"`
+	IDMaxLength int         `json:"idMaxLength"`
+	Origin      decl.Origin `json:"-"`
+	Pos         diag.Pos    `json:"-"`
+}
+
+// Message is a wire type: a struct of fields exchanged as a JSON object.
+type Message struct {
+	Name   string      `json:"name"`
+	Doc    string      `json:"doc,omitempty"`
+	Fields []*Field    `json:"fields"`
+	Origin decl.Origin `json:"-"`
+	Pos    diag.Pos    `json:"-"`
+}
+
+// Field is a field of a model or message.
+type Field struct {
+	Name   string `json:"name"`   // wire (JSON) name
+	GoName string `json:"goName"` // exported Go field name
+	Doc    string `json:"doc,omitempty"`
+	Type   *Type  `json:"type"`
+	// Optional fields may be absent on the wire. A field with a Default is
+	// optional on the wire and always set after decoding.
+	Optional    bool            `json:"optional,omitempty"`
+	Default     json.RawMessage `json:"default,omitempty"` // canonical JSON literal
+	Constraints Constraints     `json:"constraints"`
+	Pos         diag.Pos        `json:"-"`
+}
+
+// Kind is the kind of a type.
+type Kind string
+
+// The kinds of types.
+const (
+	String    Kind = "string"
+	Bool      Kind = "bool"
+	Int       Kind = "int"
+	Int64     Kind = "int64"
+	Float64   Kind = "float64"
+	Timestamp Kind = "timestamp" // wire: integer Unix milliseconds; Go: time.Time
+	EnumKind  Kind = "enum"      // wire: string; Go: a named string type
+	Ref       Kind = "ref"       // wire: the identifier string; Go: runtime.Ref[Model]
+	Array     Kind = "array"
+	Map       Kind = "map" // keys are strings
+	MessageK  Kind = "message"
+	UnionK    Kind = "union"
+)
+
+// Type is a field's type.
+type Type struct {
+	Kind Kind  `json:"kind"`
+	Elem *Type `json:"elem,omitempty"` // Array, Map
+	// Name is the model (Ref), message (MessageK), union (UnionK) or enum
+	// (EnumKind) the type refers to.
+	Name string `json:"name,omitempty"`
+}
+
+// IsScalar reports whether t is a string, bool, number, timestamp, enum or ref.
+func (t *Type) IsScalar() bool {
+	switch t.Kind {
+	case Array, Map, MessageK, UnionK:
+		return false
+	}
+	return true
+}
+
+// Scalar returns the innermost element type of arrays and maps.
+func (t *Type) Scalar() *Type {
+	for t.Elem != nil {
+		t = t.Elem
+	}
+	return t
+}
+
+// Constraints restrict a field's values. String and number constraints apply
+// to the innermost element of arrays and maps; item counts to the outermost
+// array. Unset constraints are nil or empty.
+type Constraints struct {
+	MinLength *int         `json:"minLength,omitempty"` // in Unicode code points
+	MaxLength *int         `json:"maxLength,omitempty"` // in Unicode code points
+	Pattern   string       `json:"pattern,omitempty"`   // RE2, unanchored as in JSON Schema
+	Min       *json.Number `json:"min,omitempty"`       // inclusive
+	Max       *json.Number `json:"max,omitempty"`       // inclusive
+	MinItems  *int         `json:"minItems,omitempty"`
+	MaxItems  *int         `json:"maxItems,omitempty"`
+}
+
+// Enum is a named string type with a fixed set of values.
+type Enum struct {
+	Name   string      `json:"name"`
+	Values []string    `json:"values"`
+	Origin decl.Origin `json:"-"`
+	Pos    diag.Pos    `json:"-"`
+}
+
+// Union is a discriminated union of messages.
+type Union struct {
+	Name          string      `json:"name"`
+	Doc           string      `json:"doc,omitempty"`
+	Discriminator string      `json:"discriminator"`
+	Variants      []*Variant  `json:"variants"`
+	DefaultTag    string      `json:"defaultTag,omitempty"` // variant used when the discriminator is absent
+	Origin        decl.Origin `json:"-"`
+	Pos           diag.Pos    `json:"-"`
+}
+
+// Variant is one case of a union.
+type Variant struct {
+	Tag     string `json:"tag"`
+	Message string `json:"message"`
+}
+
+// Channel is a family of typed pub/sub channels keyed by Ref[Key].
+type Channel struct {
+	Name    string   `json:"name"`
+	Doc     string   `json:"doc,omitempty"`
+	Key     string   `json:"key"`     // model name
+	Message *Type    `json:"message"` // MessageK or UnionK
+	Prefix  string   `json:"prefix,omitempty"`
+	Pos     diag.Pos `json:"-"`
+}
+
+// EventBus is a typed event bus.
+type EventBus struct {
+	Name   string   `json:"name"`
+	Doc    string   `json:"doc,omitempty"`
+	Topics []*Topic `json:"topics"`
+	Pos    diag.Pos `json:"-"`
+}
+
+// Topic is one topic of an event bus.
+type Topic struct {
+	Name    string `json:"name"`    // wire subject, e.g. "room.message"
+	GoName  string `json:"goName"`  // e.g. "RoomMessage" (EmitRoomMessage, OnRoomMessage)
+	Payload *Type  `json:"payload"` // MessageK or UnionK
+}
+
+// Controller groups WebSocket routes under a path prefix.
+type Controller struct {
+	Name   string   `json:"name"`
+	Doc    string   `json:"doc,omitempty"`
+	Prefix string   `json:"prefix"` // "" or "/x", never a trailing slash
+	Routes []*Route `json:"routes"`
+	Pos    diag.Pos `json:"-"`
+}
+
+// Route is one WebSocket route.
+type Route struct {
+	Name     string   `json:"name"`     // as declared, e.g. "room"
+	GoName   string   `json:"goName"`   // e.g. "Room"
+	Path     string   `json:"path"`     // as declared, e.g. "/room/:roomId"
+	Pattern  string   `json:"pattern"`  // full http.ServeMux pattern, e.g. "/chat/room/{roomId}"
+	Params   []*Param `json:"params"`   // in path order
+	Query    string   `json:"query,omitempty"` // message name
+	In       *Type    `json:"in,omitempty"`    // MessageK or UnionK
+	Out      []*Type  `json:"out"`             // MessageK or UnionK
+	Pos      diag.Pos `json:"-"`
+}
+
+// Param is a path parameter typed by a model.
+type Param struct {
+	Name   string `json:"name"`   // e.g. "roomId"
+	GoName string `json:"goName"` // e.g. "RoomID"
+	Model  string `json:"model"`
+}
+
+// Model returns the model called name, or nil.
+func (p *Program) Model(name string) *Model { return find(p.Models, name, func(m *Model) string { return m.Name }) }
+
+// Message returns the message called name, or nil.
+func (p *Program) Message(name string) *Message {
+	return find(p.Messages, name, func(m *Message) string { return m.Name })
+}
+
+// Enum returns the enum called name, or nil.
+func (p *Program) Enum(name string) *Enum { return find(p.Enums, name, func(e *Enum) string { return e.Name }) }
+
+// Union returns the union called name, or nil.
+func (p *Program) Union(name string) *Union { return find(p.Unions, name, func(u *Union) string { return u.Name }) }
+
+func find[T any](s []T, name string, nameOf func(T) string) T {
+	for _, v := range s {
+		if nameOf(v) == name {
+			return v
+		}
+	}
+	var zero T
+	return zero
+}
