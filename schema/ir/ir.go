@@ -182,15 +182,15 @@ type Controller struct {
 
 // Route is one WebSocket route.
 type Route struct {
-	Name     string   `json:"name"`     // as declared, e.g. "room"
-	GoName   string   `json:"goName"`   // e.g. "Room"
-	Path     string   `json:"path"`     // as declared, e.g. "/room/:roomId"
-	Pattern  string   `json:"pattern"`  // full http.ServeMux pattern, e.g. "/chat/room/{roomId}"
-	Params   []*Param `json:"params"`   // in path order
-	Query    string   `json:"query,omitempty"` // message name
-	In       *Type    `json:"in,omitempty"`    // MessageK or UnionK
-	Out      []*Type  `json:"out"`             // MessageK or UnionK
-	Pos      diag.Pos `json:"-"`
+	Name    string   `json:"name"`            // as declared, e.g. "room"
+	GoName  string   `json:"goName"`          // e.g. "Room"
+	Path    string   `json:"path"`            // as declared, e.g. "/room/:roomId"
+	Pattern string   `json:"pattern"`         // full http.ServeMux pattern, e.g. "/chat/room/{roomId}"
+	Params  []*Param `json:"params"`          // in path order
+	Query   string   `json:"query,omitempty"` // message name
+	In      *Type    `json:"in,omitempty"`    // MessageK or UnionK
+	Out     []*Type  `json:"out"`             // MessageK or UnionK
+	Pos     diag.Pos `json:"-"`
 }
 
 // Param is a path parameter typed by a model.
@@ -201,7 +201,9 @@ type Param struct {
 }
 
 // Model returns the model called name, or nil.
-func (p *Program) Model(name string) *Model { return find(p.Models, name, func(m *Model) string { return m.Name }) }
+func (p *Program) Model(name string) *Model {
+	return find(p.Models, name, func(m *Model) string { return m.Name })
+}
 
 // Message returns the message called name, or nil.
 func (p *Program) Message(name string) *Message {
@@ -209,10 +211,14 @@ func (p *Program) Message(name string) *Message {
 }
 
 // Enum returns the enum called name, or nil.
-func (p *Program) Enum(name string) *Enum { return find(p.Enums, name, func(e *Enum) string { return e.Name }) }
+func (p *Program) Enum(name string) *Enum {
+	return find(p.Enums, name, func(e *Enum) string { return e.Name })
+}
 
 // Union returns the union called name, or nil.
-func (p *Program) Union(name string) *Union { return find(p.Unions, name, func(u *Union) string { return u.Name }) }
+func (p *Program) Union(name string) *Union {
+	return find(p.Unions, name, func(u *Union) string { return u.Name })
+}
 
 func find[T any](s []T, name string, nameOf func(T) string) T {
 	for _, v := range s {
