@@ -129,6 +129,7 @@ type EventBus struct {
 // Topic is one topic of an event bus.
 type Topic struct {
 	Name    String // e.g. "room.message"
+	GoName  Ident  // Go method suffix; empty in YAML, where it is derived from Name
 	Payload Ident  // message or union name
 }
 

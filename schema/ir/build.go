@@ -1,0 +1,245 @@
+package ir
+
+import (
+	"cmp"
+	"fmt"
+	"go/token"
+	"slices"
+	"strings"
+
+	"github.com/jsgen-dev/jsgen/internal/diag"
+	"github.com/jsgen-dev/jsgen/schema/decl"
+)
+
+// Build checks the declarations of one app, read by any mix of front-ends,
+// and returns its IR. Checking is staged — names, then references and types,
+// then semantic rules — so that one mistake does not cascade; every problem
+// of a stage is reported, sorted, before Build gives up. On success the
+// diagnostics list is empty.
+func Build(specs ...*decl.Spec) (*Program, diag.List) {
+	b := &builder{prog: &Program{}}
+	b.collect(specs)
+	if len(b.diags) > 0 {
+		return nil, b.diags.Sorted()
+	}
+	b.resolve()
+	if len(b.diags) > 0 {
+		return nil, b.diags.Sorted()
+	}
+	b.checkSemantics()
+	if len(b.diags) > 0 {
+		return nil, b.diags.Sorted()
+	}
+	b.sortProgram()
+	return b.prog, nil
+}
+
+// builder carries the state of one Build.
+type builder struct {
+	prog  *Program
+	diags diag.List
+
+	pkg      decl.Ident
+	models   []*decl.Type
+	messages []*decl.Type
+	unions   []*decl.Union
+	channels []*decl.Channel
+	buses    []*decl.EventBus
+	ctrls    []*decl.Controller
+
+	// names maps every Go identifier the app declares (or that jsgen will
+	// generate for it) to where it came from, to report collisions.
+	names map[string]nameUse
+	// kinds maps type names to what they declare, for resolving references.
+	kinds map[string]Kind
+	// enums holds the enum types found so far, by name.
+	enums map[string]*Enum
+}
+
+type nameUse struct {
+	what string
+	pos  diag.Pos
+}
+
+// Stage 1: names and uniqueness.
+
+func (b *builder) collect(specs []*decl.Spec) {
+	b.names = map[string]nameUse{}
+	b.kinds = map[string]Kind{}
+	for _, s := range specs {
+		if s == nil {
+			continue
+		}
+		b.collectPackage(s)
+		b.models = append(b.models, s.Models...)
+		b.messages = append(b.messages, s.Messages...)
+		b.unions = append(b.unions, s.Unions...)
+		b.channels = append(b.channels, s.Channels...)
+		b.buses = append(b.buses, s.Events...)
+		b.ctrls = append(b.ctrls, s.Controllers...)
+	}
+	for _, m := range b.models {
+		b.declare(m.Name, "model", Ref, m.Name.Name+"Ref", "Must"+m.Name.Name+"Ref", "Decode"+m.Name.Name)
+		b.checkFieldNames(m)
+	}
+	for _, m := range b.messages {
+		b.declare(m.Name, "message", MessageK, "Decode"+m.Name.Name)
+		b.checkFieldNames(m)
+	}
+	for _, u := range b.unions {
+		b.declare(u.Name, "union", UnionK, "Decode"+u.Name.Name, "Append"+u.Name.Name+"JSON")
+	}
+	for _, c := range b.channels {
+		b.declare(c.Name, "channels", "", "New"+c.Name.Name)
+	}
+	for _, e := range b.buses {
+		b.declare(e.Name, "event bus", "", "New"+e.Name.Name)
+	}
+	for _, c := range b.ctrls {
+		b.declare(c.Name, "controller", "", "Mount"+c.Name.Name, c.Name.Name+"Handlers")
+	}
+}
+
+func (b *builder) collectPackage(s *decl.Spec) {
+	if s.Package.Name == "" {
+		return
+	}
+	if !token.IsIdentifier(s.Package.Name) || token.IsKeyword(s.Package.Name) {
+		b.diags.Add(s.Package.Pos, "package name %q is not a Go identifier", s.Package.Name)
+		return
+	}
+	if b.pkg.Name != "" && b.pkg.Name != s.Package.Name {
+		b.diags.Add(s.Package.Pos, "package %s conflicts with package %s declared at %s", s.Package.Name, b.pkg.Name, b.pkg.Pos)
+		return
+	}
+	if b.pkg.Name == "" {
+		b.pkg = s.Package
+	}
+}
+
+// declare records a declared name and the identifiers jsgen derives from it.
+func (b *builder) declare(id decl.Ident, what string, kind Kind, derived ...string) {
+	name := id.Name
+	switch {
+	case name == "":
+		b.diags.Add(id.Pos, "%s has an empty name", what)
+		return
+	case token.IsKeyword(name):
+		b.diags.AddHint(id.Pos, "pick another name", "%s name %q is a Go keyword", what, name)
+		return
+	case !isExportedIdent(name):
+		hint := ""
+		if g := GoName(name); isExportedIdent(g) {
+			hint = fmt.Sprintf("use %q", g)
+		}
+		b.diags.AddHint(id.Pos, hint, "%s name %q is not an exported Go identifier", what, name)
+		return
+	}
+	if prev, ok := b.names[name]; ok {
+		b.diags.Add(id.Pos, "%s %s is already declared as %s at %s", what, name, prev.what, prev.pos)
+		return
+	}
+	b.names[name] = nameUse{what: what + " " + name, pos: id.Pos}
+	if kind != "" {
+		b.kinds[name] = kind
+	}
+	for _, d := range derived {
+		if prev, ok := b.names[d]; ok {
+			b.diags.Add(id.Pos, "%s %s makes jsgen generate %s, which collides with %s at %s", what, name, d, prev.what, prev.pos)
+			continue
+		}
+		b.names[d] = nameUse{what: fmt.Sprintf("%s (generated for %s %s)", d, what, name), pos: id.Pos}
+	}
+}
+
+// checkFieldNames checks wire names and Go names of t's fields are valid and
+// unique, including after conversion to Go identifiers.
+func (b *builder) checkFieldNames(t *decl.Type) {
+	wire := map[string]diag.Pos{}
+	gonames := map[string]string{}
+	for _, f := range t.Fields {
+		if f.Name.Name == "" {
+			b.diags.Add(f.Name.Pos, "field of %s has an empty name", t.Name.Name)
+			continue
+		}
+		if prev, ok := wire[f.Name.Name]; ok {
+			b.diags.Add(f.Name.Pos, "field %q of %s is already declared at %s", f.Name.Name, t.Name.Name, prev)
+			continue
+		}
+		wire[f.Name.Name] = f.Name.Pos
+		g := fieldGoName(f)
+		pos := f.Name.Pos
+		if f.GoName.Name != "" {
+			pos = f.GoName.Pos
+		}
+		switch {
+		case g == "":
+			b.diags.AddHint(pos, "set goName", "field %q of %s has no usable Go name", f.Name.Name, t.Name.Name)
+		case token.IsKeyword(g):
+			b.diags.AddHint(pos, "set goName", "Go name %q of field %q is a Go keyword", g, f.Name.Name)
+		case !isExportedIdent(g):
+			b.diags.AddHint(pos, "set goName to an exported identifier", "Go name %q of field %q of %s is not an exported Go identifier", g, f.Name.Name, t.Name.Name)
+		default:
+			if other, ok := gonames[g]; ok {
+				b.diags.AddHint(pos, "set goName on one of them", "fields %q and %q of %s both become Go field %s", other, f.Name.Name, t.Name.Name, g)
+				continue
+			}
+			gonames[g] = f.Name.Name
+		}
+	}
+}
+
+func fieldGoName(f *decl.Field) string {
+	if f.GoName.Name != "" {
+		return f.GoName.Name
+	}
+	return GoName(f.Name.Name)
+}
+
+// sortProgram puts declarations in name order so that the IR (and everything
+// generated from it) does not depend on the order of input files.
+func (b *builder) sortProgram() {
+	p := b.prog
+	p.Package = b.pkg.Name
+	slices.SortFunc(p.Models, func(x, y *Model) int { return cmp.Compare(x.Name, y.Name) })
+	slices.SortFunc(p.Messages, func(x, y *Message) int { return cmp.Compare(x.Name, y.Name) })
+	slices.SortFunc(p.Enums, func(x, y *Enum) int { return cmp.Compare(x.Name, y.Name) })
+	slices.SortFunc(p.Unions, func(x, y *Union) int { return cmp.Compare(x.Name, y.Name) })
+	slices.SortFunc(p.Channels, func(x, y *Channel) int { return cmp.Compare(x.Name, y.Name) })
+	slices.SortFunc(p.EventBuses, func(x, y *EventBus) int { return cmp.Compare(x.Name, y.Name) })
+	slices.SortFunc(p.Controllers, func(x, y *Controller) int { return cmp.Compare(x.Name, y.Name) })
+}
+
+// suggest returns a did-you-mean hint for name among candidates, or "".
+func suggest(name string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range candidates {
+		if d := editDistance(strings.ToLower(name), strings.ToLower(c)); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf("did you mean %s?", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

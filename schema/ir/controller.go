@@ -1,0 +1,141 @@
+package ir
+
+import (
+	"strings"
+
+	"github.com/jsgen-dev/jsgen/internal/diag"
+	"github.com/jsgen-dev/jsgen/schema/decl"
+)
+
+func (b *builder) controller(c *decl.Controller) *Controller {
+	out := &Controller{Name: c.Name.Name, Doc: c.Doc, Pos: c.Name.Pos}
+	if c.Prefix != nil {
+		out.Prefix = strings.TrimSuffix(c.Prefix.Value, "/")
+		if out.Prefix != "" {
+			if msg := checkPathSegments(out.Prefix); msg != "" {
+				b.diags.Add(c.Prefix.Pos, "controller prefix %q %s", c.Prefix.Value, msg)
+			} else if strings.Contains(out.Prefix, ":") {
+				b.diags.Add(c.Prefix.Pos, "controller prefix %q must not contain path parameters", c.Prefix.Value)
+			}
+		}
+	}
+	names := map[string]diag.Pos{}
+	for _, r := range c.Routes {
+		name := lowerFirst(r.Name.Name)
+		if prev, ok := names[name]; ok {
+			b.diags.Add(r.Name.Pos, "route %q of controller %s is already declared at %s", r.Name.Name, c.Name.Name, prev)
+			continue
+		}
+		names[name] = r.Name.Pos
+		if route := b.route(out, r); route != nil {
+			out.Routes = append(out.Routes, route)
+		}
+	}
+	if len(c.Routes) == 0 {
+		b.diags.Add(c.Name.Pos, "controller %s has no routes", c.Name.Name)
+	}
+	return out
+}
+
+func (b *builder) route(c *Controller, r *decl.Route) *Route {
+	out := &Route{Name: lowerFirst(r.Name.Name), GoName: GoName(r.Name.Name), Path: r.Path.Value, Pos: r.Name.Pos}
+	if !isExportedIdent(out.GoName) {
+		b.diags.Add(r.Name.Pos, "route name %q does not make a Go identifier", r.Name.Name)
+		return nil
+	}
+	if msg := checkPathSegments(r.Path.Value); msg != "" {
+		b.diags.AddHint(r.Path.Pos, "e.g. path: /room/:roomId", "route path %q %s", r.Path.Value, msg)
+		return nil
+	}
+	declared := map[string]decl.Param{}
+	for _, p := range r.Params {
+		if prev, ok := declared[p.Name.Name]; ok {
+			b.diags.Add(p.Name.Pos, "path parameter %q is declared twice (first at %s)", p.Name.Name, prev.Name.Pos)
+			continue
+		}
+		declared[p.Name.Name] = p
+	}
+	var pattern strings.Builder
+	pattern.WriteString(c.Prefix)
+	used := map[string]bool{}
+	for _, seg := range strings.Split(strings.Trim(r.Path.Value, "/"), "/") {
+		if seg == "" {
+			continue
+		}
+		pattern.WriteByte('/')
+		name, isParam := strings.CutPrefix(seg, ":")
+		if !isParam {
+			pattern.WriteString(seg)
+			continue
+		}
+		if used[name] {
+			b.diags.Add(r.Path.Pos, "path parameter :%s appears twice in %q", name, r.Path.Value)
+			continue
+		}
+		used[name] = true
+		p, ok := declared[name]
+		if !ok {
+			b.diags.AddHint(r.Path.Pos, "add params: {"+name+": SomeModel}", "path parameter :%s of route %s has no model", name, r.Name.Name)
+			continue
+		}
+		model := b.modelRef(p.Model, "path parameter :"+name)
+		pattern.WriteString("{" + name + "}")
+		out.Params = append(out.Params, &Param{Name: name, GoName: GoName(name), Model: model})
+	}
+	for _, p := range r.Params {
+		if !used[p.Name.Name] {
+			b.diags.Add(p.Name.Pos, "parameter %q is not in the path %q", p.Name.Name, r.Path.Value)
+		}
+	}
+	if pattern.Len() == 0 {
+		pattern.WriteByte('/')
+	}
+	out.Pattern = pattern.String()
+	if r.Query != nil {
+		if t := b.namedType(*r.Query, "query"); t != nil {
+			if t.Kind != MessageK {
+				b.diags.Add(r.Query.Pos, "query %s must be a message, not a union", r.Query.Name)
+			} else {
+				out.Query = t.Name
+			}
+		}
+	}
+	if r.In != nil {
+		out.In = b.namedType(*r.In, "inbound type")
+	}
+	for _, o := range r.Out {
+		if t := b.namedType(o, "outbound type"); t != nil {
+			out.Out = append(out.Out, t)
+		}
+	}
+	return out
+}
+
+// checkPathSegments says what is wrong with a route path or prefix, or "".
+func checkPathSegments(p string) string {
+	if !strings.HasPrefix(p, "/") {
+		return "must start with /"
+	}
+	for _, seg := range strings.Split(strings.Trim(p, "/"), "/") {
+		if seg == "" && p != "/" {
+			return "has an empty segment"
+		}
+		name, isParam := strings.CutPrefix(seg, ":")
+		if isParam && (name == "" || !isIdentLike(name)) {
+			return "has an invalid parameter :" + name
+		}
+		if !isParam && strings.ContainsAny(seg, "{}*?#% ") {
+			return "has a segment with one of {}*?#% or space: " + seg
+		}
+	}
+	return ""
+}
+
+func isIdentLike(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
