@@ -21,7 +21,7 @@ func (b *builder) controller(c *decl.Controller) *Controller {
 	}
 	names := map[string]diag.Pos{}
 	for _, r := range c.Routes {
-		name := lowerFirst(r.Name.Name)
+		name := lowerCamel(GoName(r.Name.Name))
 		if prev, ok := names[name]; ok {
 			b.diags.Add(r.Name.Pos, "route %q of controller %s is already declared at %s", r.Name.Name, c.Name.Name, prev)
 			continue
@@ -38,7 +38,7 @@ func (b *builder) controller(c *decl.Controller) *Controller {
 }
 
 func (b *builder) route(c *Controller, r *decl.Route) *Route {
-	out := &Route{Name: lowerFirst(r.Name.Name), GoName: GoName(r.Name.Name), Path: r.Path.Value, Pos: r.Name.Pos}
+	out := &Route{Name: lowerCamel(GoName(r.Name.Name)), GoName: GoName(r.Name.Name), Path: r.Path.Value, Pos: r.Name.Pos}
 	if !isExportedIdent(out.GoName) {
 		b.diags.Add(r.Name.Pos, "route name %q does not make a Go identifier", r.Name.Name)
 		return nil

@@ -63,10 +63,21 @@ func words(s string) []string {
 	return out
 }
 
-// lowerFirst returns s with its first letter in lower case (Room → room).
-func lowerFirst(s string) string {
-	r, size := utf8.DecodeRuneInString(s)
-	return string(unicode.ToLower(r)) + s[size:]
+// lowerCamel returns s with its leading upper-case run in lower case, as Go
+// does for unexported names: Room → room, DM → dm, URLPath → urlPath.
+func lowerCamel(s string) string {
+	rs := []rune(s)
+	i := 0
+	for i < len(rs) && unicode.IsUpper(rs[i]) {
+		i++
+	}
+	if i > 1 && i < len(rs) && unicode.IsLower(rs[i]) {
+		i-- // the last upper-case letter starts the next word
+	}
+	for j := range i {
+		rs[j] = unicode.ToLower(rs[j])
+	}
+	return string(rs)
 }
 
 // isExportedIdent reports whether s is an exported Go identifier.

@@ -24,3 +24,11 @@ func TestGoName(t *testing.T) {
 		}
 	}
 }
+
+func TestLowerCamel(t *testing.T) {
+	for in, want := range map[string]string{"Room": "room", "DM": "dm", "URLPath": "urlPath", "room": "room", "X": "x", "": ""} {
+		if got := lowerCamel(in); got != want {
+			t.Errorf("lowerCamel(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
