@@ -1,0 +1,137 @@
+package jsonx
+
+import (
+	"strconv"
+	"strings"
+
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
+)
+
+// Invalid records a shape failure with message msg at p. Generated decoders
+// use it for values that are well-formed JSON of the right type but still
+// unacceptable (such as an identifier a Ref constructor refused).
+func (r *Reader) Invalid(p *Path, msg string) { r.shape(p, msg) }
+
+// SkipUnknown records that the object at p has a member key that is not one
+// of known, and skips its value. When key matches a known name except for
+// case, the message suggests it:
+//
+//	unknown field "Content" (did you mean "content"?)
+func (r *Reader) SkipUnknown(p *Path, key []byte, known ...string) {
+	if !r.failed {
+		msg := "unknown field " + strconv.Quote(string(key))
+		for _, k := range known {
+			if strings.EqualFold(k, string(key)) {
+				msg += " (did you mean " + strconv.Quote(k) + "?)"
+				break
+			}
+		}
+		r.shape(p, msg)
+	}
+	r.skip(p)
+}
+
+// SkipDuplicate records that the object at p has the member key a second
+// time, and skips the second value.
+func (r *Reader) SkipDuplicate(p *Path, key string) {
+	r.shape(p, "duplicate field "+strconv.Quote(key))
+	r.skip(p)
+}
+
+// Missing records that the required member name of the object at p is
+// absent. The failure's path is the member's own.
+func (r *Reader) Missing(p *Path, name string) {
+	if !r.failed {
+		r.shapeAt(p.Child(name), "required field is missing")
+	}
+}
+
+// ReadRef reads an identifier string at p and turns it into a Ref with ctor
+// (a generated constructor such as RoomRef), recording ctor's refusal as a
+// shape failure. The zero Ref is returned on any failure.
+func ReadRef[T any](r *Reader, p *Path, ctor func(string) (jsgenrt.Ref[T], error)) jsgenrt.Ref[T] {
+	s, ok := r.readString(p, "string (an identifier)")
+	if !ok {
+		return jsgenrt.Ref[T]{}
+	}
+	ref, err := ctor(s)
+	if err != nil {
+		r.shape(p, err.Error())
+		return jsgenrt.Ref[T]{}
+	}
+	return ref
+}
+
+// Discriminator looks ahead into the object at p for the member name (a
+// union's discriminator) and returns its string value without consuming
+// anything. ok is false when the value at p is not an object, the member is
+// not a string, or the JSON is malformed: then the failure is recorded and
+// the value skipped. found is false when the object has no such member. The
+// tag bytes are valid until the next call on r.
+func (r *Reader) Discriminator(p *Path, name string) (tag []byte, found, ok bool) {
+	c, ok := r.next(p)
+	if !ok {
+		return nil, false, false
+	}
+	if c != '{' {
+		r.mismatch(p, "object", c)
+		return nil, false, false
+	}
+	probe := Reader{data: r.data, pos: r.pos, depth: r.depth}
+	if !probe.open(nil) {
+		r.skip(p) // records the nesting failure on r
+		return nil, false, false
+	}
+	for {
+		key, more := probe.Key(nil)
+		if !more {
+			break
+		}
+		if string(key) != name {
+			probe.skip(nil)
+			continue
+		}
+		c, more := probe.next(nil)
+		if !more {
+			break
+		}
+		if c != '"' {
+			r.shapeAt(p.Child(name), "want string, got "+kindOf(c))
+			r.skip(p)
+			return nil, false, false
+		}
+		start, end, escaped, more := probe.scanString(nil)
+		if !more {
+			break
+		}
+		if !escaped {
+			return r.data[start:end], true, true
+		}
+		r.scratch = unescape(r.scratch[:0], r.data[start:end])
+		return r.scratch, true, true
+	}
+	if probe.failed {
+		r.skip(p) // surfaces the syntax failure on r
+		return nil, false, false
+	}
+	return nil, false, true
+}
+
+// SkipUnknownVariant records that the discriminator name of the object at p
+// has the value tag, which is not one of known (a comma-separated list), and
+// skips the object.
+func (r *Reader) SkipUnknownVariant(p *Path, name string, tag []byte, known string) {
+	if !r.failed {
+		r.shapeAt(p.Child(name), "unknown "+name+" "+strconv.Quote(string(tag))+"; want one of "+known)
+	}
+	r.skip(p)
+}
+
+// CheckTag reads the discriminator name's value at p (the member's path)
+// within a variant's own object and records a failure unless it is tag.
+func (r *Reader) CheckTag(p *Path, tag string) {
+	b, ok := r.StringBytes(p)
+	if ok && string(b) != tag {
+		r.shape(p, strconv.Quote(string(b))+" does not match this message; want "+strconv.Quote(tag))
+	}
+}

@@ -1,0 +1,405 @@
+package jsonx
+
+import (
+	"fmt"
+
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
+)
+
+// MaxDepth is how deeply arrays and objects may nest; deeper input is a
+// syntax failure.
+const MaxDepth = 64
+
+// MaxErrors bounds the shape failures one Reader records; past it, one more
+// entry says that further problems were left out.
+const MaxErrors = 100
+
+// Reader reads one JSON value from a byte slice. The zero Reader reads empty
+// input; call Reset to give it data. A Reader is meant to live on the stack
+// of a generated Decode function and is not safe for concurrent use.
+type Reader struct {
+	data  []byte
+	pos   int
+	depth int
+	// first is true just after '{' or '[' was consumed: the next token may
+	// close the container and needs no comma.
+	first bool
+
+	failed  bool // a syntax failure was recorded; reading has stopped
+	synOff  int
+	synPath string
+	synMsg  string
+
+	errs    jsgenrt.FieldErrors
+	scratch []byte // unescaped strings and keys
+}
+
+// Reset makes r read data from the start, forgetting any failure. The
+// Reader keeps a reference to data: strings it returns are copies, but keys
+// returned by Key may point into data until the next call.
+func (r *Reader) Reset(data []byte) {
+	*r = Reader{data: data, scratch: r.scratch[:0]}
+}
+
+// Offset returns the byte offset of the next unread byte.
+func (r *Reader) Offset() int { return r.pos }
+
+// Failed reports whether a syntax failure was recorded.
+func (r *Reader) Failed() bool { return r.failed }
+
+// OK reports whether nothing at all (syntax or shape) has failed so far.
+func (r *Reader) OK() bool { return !r.failed && len(r.errs) == 0 }
+
+// Err returns nil when nothing failed; otherwise a *runtime.Error with code
+// CodeInvalidJSON carrying the syntax failure (its path, and its byte offset
+// in the message), or code CodeInvalidMessage listing every shape failure.
+func (r *Reader) Err() error {
+	if r.failed {
+		return &jsgenrt.Error{
+			Code:    jsgenrt.CodeInvalidJSON,
+			Message: "invalid JSON",
+			Errors:  []jsgenrt.FieldError{{Path: r.synPath, Message: r.synMsg}},
+		}
+	}
+	if len(r.errs) == 0 {
+		return nil
+	}
+	return &jsgenrt.Error{Code: jsgenrt.CodeInvalidMessage, Message: "invalid message", Errors: r.errs}
+}
+
+// SyntaxOffset returns the byte offset of the recorded syntax failure, or -1.
+func (r *Reader) SyntaxOffset() int {
+	if !r.failed {
+		return -1
+	}
+	return r.synOff
+}
+
+// syntax records the first syntax failure and stops reading.
+func (r *Reader) syntax(p *Path, off int, format string, args ...any) {
+	if r.failed {
+		return
+	}
+	r.failed = true
+	r.synOff = off
+	r.synPath = p.String()
+	r.synMsg = fmt.Sprintf(format, args...) + fmt.Sprintf(" (at byte %d)", off)
+	r.pos = len(r.data)
+}
+
+// shape records a shape failure at p.
+func (r *Reader) shape(p *Path, msg string) {
+	r.shapeAt(p.String(), msg)
+}
+
+func (r *Reader) shapeAt(path, msg string) {
+	if r.failed {
+		return
+	}
+	switch {
+	case len(r.errs) < MaxErrors:
+		r.errs.Add(path, msg)
+	case len(r.errs) == MaxErrors:
+		r.errs.Add("", fmt.Sprintf("more than %d problems; the rest are not reported", MaxErrors))
+	}
+}
+
+// next skips whitespace and returns the next byte without consuming it. At
+// the end of the input it records a syntax failure.
+func (r *Reader) next(p *Path) (byte, bool) {
+	if r.failed {
+		return 0, false
+	}
+	for r.pos < len(r.data) {
+		switch c := r.data[r.pos]; c {
+		case ' ', '\t', '\n', '\r':
+			r.pos++
+		default:
+			return c, true
+		}
+	}
+	r.syntax(p, r.pos, "unexpected end of JSON input")
+	return 0, false
+}
+
+// kindOf names the kind of JSON value that starts with c, or "" if no value
+// starts with c.
+func kindOf(c byte) string {
+	switch {
+	case c == '"':
+		return "string"
+	case c == '{':
+		return "object"
+	case c == '[':
+		return "array"
+	case c == 't' || c == 'f':
+		return "boolean"
+	case c == 'n':
+		return "null"
+	case c == '-' || c >= '0' && c <= '9':
+		return "number"
+	}
+	return ""
+}
+
+// quoteChar formats c for a syntax message.
+func quoteChar(c byte) string {
+	if c >= 0x20 && c < 0x7f {
+		if c == '\'' {
+			return `'\''`
+		}
+		return "'" + string(rune(c)) + "'"
+	}
+	return fmt.Sprintf("byte 0x%02x", c)
+}
+
+// mismatch records that the value at p (starting with c) is not a want, and
+// skips it. If no value starts with c, it records a syntax failure instead.
+func (r *Reader) mismatch(p *Path, want string, c byte) {
+	got := kindOf(c)
+	if got == "" {
+		r.syntax(p, r.pos, "invalid character %s looking for beginning of value", quoteChar(c))
+		return
+	}
+	r.shape(p, "want "+want+", got "+got)
+	r.skip(p)
+}
+
+// open consumes '{' or '[' at r.pos.
+func (r *Reader) open(p *Path) bool {
+	if r.depth >= MaxDepth {
+		r.syntax(p, r.pos, "arrays and objects nested more than %d levels deep", MaxDepth)
+		return false
+	}
+	r.depth++
+	r.pos++
+	r.first = true
+	return true
+}
+
+// close consumes '}' or ']' at r.pos.
+func (r *Reader) close() {
+	r.depth--
+	r.pos++
+	r.first = false
+}
+
+// Object starts reading an object at p. It returns false, having recorded a
+// failure and skipped the value, if the value is not an object.
+func (r *Reader) Object(p *Path) bool {
+	c, ok := r.next(p)
+	if !ok {
+		return false
+	}
+	if c != '{' {
+		r.mismatch(p, "object", c)
+		return false
+	}
+	return r.open(p)
+}
+
+// Key reads the next member name of the object at p (after Object) and the
+// ':' after it. It returns false at the closing '}' (which it consumes) or on
+// a syntax failure. The returned bytes are the unescaped name; they point
+// into the input or into the Reader's scratch space and are valid only
+// until the next call.
+func (r *Reader) Key(p *Path) ([]byte, bool) {
+	c, ok := r.next(p)
+	if !ok {
+		return nil, false
+	}
+	if c == '}' {
+		r.close()
+		return nil, false
+	}
+	if r.first {
+		r.first = false
+	} else {
+		if c != ',' {
+			r.syntax(p, r.pos, "invalid character %s after object member; want ',' or '}'", quoteChar(c))
+			return nil, false
+		}
+		r.pos++
+		if c, ok = r.next(p); !ok {
+			return nil, false
+		}
+	}
+	if c != '"' {
+		r.syntax(p, r.pos, "invalid character %s looking for beginning of object key", quoteChar(c))
+		return nil, false
+	}
+	key, ok := r.stringBytes(p)
+	if !ok {
+		return nil, false
+	}
+	if c, ok = r.next(p); !ok {
+		return nil, false
+	}
+	if c != ':' {
+		r.syntax(p, r.pos, "invalid character %s after object key; want ':'", quoteChar(c))
+		return nil, false
+	}
+	r.pos++
+	return key, true
+}
+
+// Array starts reading an array at p. It returns false, having recorded a
+// failure and skipped the value, if the value is not an array.
+func (r *Reader) Array(p *Path) bool {
+	c, ok := r.next(p)
+	if !ok {
+		return false
+	}
+	if c != '[' {
+		r.mismatch(p, "array", c)
+		return false
+	}
+	return r.open(p)
+}
+
+// More reports whether the array at p (after Array) has another element,
+// consuming the ',' before it. At the closing ']' it consumes it and
+// returns false; on a syntax failure it returns false.
+func (r *Reader) More(p *Path) bool {
+	c, ok := r.next(p)
+	if !ok {
+		return false
+	}
+	if c == ']' {
+		r.close()
+		return false
+	}
+	if r.first {
+		r.first = false
+		return true
+	}
+	if c != ',' {
+		r.syntax(p, r.pos, "invalid character %s after array element; want ',' or ']'", quoteChar(c))
+		return false
+	}
+	r.pos++
+	return true
+}
+
+// Skip skips the value at p, checking its syntax.
+func (r *Reader) Skip(p *Path) { r.skip(p) }
+
+func (r *Reader) skip(p *Path) {
+	c, ok := r.next(p)
+	if !ok {
+		return
+	}
+	switch {
+	case c == '{':
+		if !r.open(p) {
+			return
+		}
+		for {
+			if _, ok := r.Key(p); !ok {
+				return
+			}
+			r.skip(p)
+		}
+	case c == '[':
+		if !r.open(p) {
+			return
+		}
+		for r.More(p) {
+			r.skip(p)
+		}
+	case c == '"':
+		r.scanString(p)
+	case c == 't':
+		r.literal(p, "true")
+	case c == 'f':
+		r.literal(p, "false")
+	case c == 'n':
+		r.literal(p, "null")
+	case c == '-' || c >= '0' && c <= '9':
+		r.scanNumber(p)
+	default:
+		r.syntax(p, r.pos, "invalid character %s looking for beginning of value", quoteChar(c))
+	}
+}
+
+// literal consumes the literal lit (true, false, null) at r.pos.
+func (r *Reader) literal(p *Path, lit string) bool {
+	if len(r.data)-r.pos < len(lit) || string(r.data[r.pos:r.pos+len(lit)]) != lit {
+		i := 0
+		for i < len(lit) && r.pos+i < len(r.data) && r.data[r.pos+i] == lit[i] {
+			i++
+		}
+		if r.pos+i >= len(r.data) {
+			r.syntax(p, r.pos+i, "unexpected end of JSON input in literal %s", lit)
+		} else {
+			r.syntax(p, r.pos+i, "invalid character %s in literal %s", quoteChar(r.data[r.pos+i]), lit)
+		}
+		return false
+	}
+	r.pos += len(lit)
+	return true
+}
+
+// Null consumes a null at p and reports true, or reports false leaving the
+// value in place if it is something else.
+func (r *Reader) Null(p *Path) bool {
+	c, ok := r.next(p)
+	if !ok || c != 'n' {
+		return false
+	}
+	return r.literal(p, "null")
+}
+
+// Bool reads a boolean at p.
+func (r *Reader) Bool(p *Path) bool {
+	c, ok := r.next(p)
+	if !ok {
+		return false
+	}
+	switch c {
+	case 't':
+		return r.literal(p, "true")
+	case 'f':
+		r.literal(p, "false")
+		return false
+	}
+	r.mismatch(p, "boolean", c)
+	return false
+}
+
+// End checks that only whitespace follows the value just read.
+func (r *Reader) End() {
+	if r.failed {
+		return
+	}
+	for r.pos < len(r.data) {
+		switch c := r.data[r.pos]; c {
+		case ' ', '\t', '\n', '\r':
+			r.pos++
+		default:
+			r.syntax(nil, r.pos, "invalid character %s after top-level value", quoteChar(c))
+			return
+		}
+	}
+}
+
+// Valid reports whether data is one JSON value that a Reader accepts: RFC
+// 8259 JSON with valid UTF-8, no lone surrogate escapes and at most MaxDepth
+// levels of nesting. Duplicate object keys are not checked here (generated
+// decoders reject them where they matter: in declared objects and maps).
+func Valid(data []byte) bool {
+	var r Reader
+	r.Reset(data)
+	r.skip(nil)
+	r.End()
+	return !r.failed
+}
+
+// Check is like Valid but says what is wrong, as Err would.
+func Check(data []byte) error {
+	var r Reader
+	r.Reset(data)
+	r.skip(nil)
+	r.End()
+	return r.Err()
+}
