@@ -1,0 +1,409 @@
+package gospec
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/jsgen-dev/jsgen/schema/decl"
+)
+
+// declare reads one annotated declaration into the spec.
+func (l *loader) declare(a *annotated) {
+	l.cur = a
+	args, _ := l.args(a.dir)
+	switch a.dir.Name {
+	case "model", "message":
+		l.declareType(a, args)
+	case "union":
+		l.declareUnion(a, args)
+	case "channels":
+		l.declareChannels(a, args)
+	case "events":
+		l.declareEvents(a, args)
+	case "controller":
+		l.declareController(a, args)
+	}
+}
+
+func (l *loader) ident(id *ast.Ident) decl.Ident {
+	return decl.Ident{Name: id.Name, Pos: l.pos(id.Pos())}
+}
+
+// structOf returns the struct type a declaration must be, or reports why it
+// is not one.
+func (l *loader) structOf(a *annotated, what string) *ast.StructType {
+	st, ok := a.spec.Type.(*ast.StructType)
+	switch {
+	case a.spec.TypeParams != nil:
+		l.diags.Add(l.pos(a.spec.Name.Pos()), "//jsgen:%s cannot annotate a generic type", a.dir.Name)
+	case a.spec.Assign.IsValid() || !ok:
+		l.diags.AddHint(l.pos(a.spec.Name.Pos()), "declare it as type "+a.spec.Name.Name+" struct { ... }",
+			"//jsgen:%s must annotate a struct type (%s)", a.dir.Name, what)
+	default:
+		return st
+	}
+	return nil
+}
+
+// declareType reads a //jsgen:model or //jsgen:message struct.
+func (l *loader) declareType(a *annotated, args []dirArg) {
+	model := a.dir.Name == "model"
+	var kv map[string]dirArg
+	if model {
+		kv = l.keyArgs(a.dir, args, "idMaxLength")
+	} else {
+		l.keyArgs(a.dir, args)
+	}
+	st := l.structOf(a, "its fields are the "+a.dir.Name+"'s fields")
+	if st == nil {
+		return
+	}
+	t := &decl.Type{Name: l.ident(a.spec.Name), Doc: a.doc, Origin: decl.FromGo}
+	if v, ok := kv["idMaxLength"]; ok {
+		t.IDMaxLength = &decl.Literal{Text: v.Value, Quoted: v.Quoted, Pos: l.pos(v.ValPos)}
+	}
+	t.Fields = l.fields(a, st)
+	if model {
+		l.spec.Models = append(l.spec.Models, t)
+	} else {
+		l.spec.Messages = append(l.spec.Messages, t)
+	}
+}
+
+// declareUnion reads a //jsgen:union interface.
+func (l *loader) declareUnion(a *annotated, args []dirArg) {
+	if _, ok := a.spec.Type.(*ast.InterfaceType); !ok || a.spec.Assign.IsValid() || a.spec.TypeParams != nil {
+		l.diags.AddHint(l.pos(a.spec.Name.Pos()), "declare it as type "+a.spec.Name.Name+" interface{ "+a.spec.Name.Name+"Tag() string }",
+			"//jsgen:union must annotate an interface type")
+		return
+	}
+	u := &decl.Union{Name: l.ident(a.spec.Name), Doc: a.doc, Origin: decl.FromGo}
+	for _, arg := range args {
+		if !arg.HasValue {
+			l.diags.AddHint(l.pos(arg.Pos), "variants are written tag=Message, e.g. join=JoinEvent",
+				"//jsgen:union: argument %q is not key=value", arg.Value)
+			continue
+		}
+		s := &decl.String{Value: arg.Value, Pos: l.pos(arg.ValPos)}
+		switch arg.Key {
+		case "discriminator", "default":
+			dst := &u.Discriminator
+			if arg.Key == "default" {
+				dst = &u.Default
+			}
+			if *dst != nil {
+				l.diags.Add(l.pos(arg.Pos), "//jsgen:union: duplicate argument %q", arg.Key)
+				continue
+			}
+			*dst = s
+		default:
+			u.Variants = append(u.Variants, decl.Variant{
+				Tag:     decl.String{Value: arg.Key, Pos: l.pos(arg.Pos)},
+				Message: decl.Ident{Name: arg.Value, Pos: s.Pos},
+			})
+		}
+	}
+	l.spec.Unions = append(l.spec.Unions, u)
+}
+
+// declareChannels reads a //jsgen:channels alias of
+// channel.Channels[Key, Message].
+func (l *loader) declareChannels(a *annotated, args []dirArg) {
+	kv := l.keyArgs(a.dir, args, "prefix")
+	const want = "type X = channel.Channels[Key, Message]"
+	if !a.spec.Assign.IsValid() || a.spec.TypeParams != nil {
+		l.diags.AddHint(l.pos(a.spec.Name.Pos()), "write "+want,
+			"//jsgen:channels must annotate a type alias")
+		return
+	}
+	if isInvalid(types.Unalias(a.obj.Type())) {
+		l.invalidType(a.spec.Type.Pos(), a.spec.Name.Name)
+		return
+	}
+	name, targs := aliasTarget(a.obj.Type())
+	if name != "Channels" || targs == nil || targs.Len() != 2 {
+		l.diags.AddHint(l.pos(a.spec.Type.Pos()), "write "+want,
+			"//jsgen:channels: %s is not channel.Channels[Key, Message]", l.typeString(types.Unalias(a.obj.Type())))
+		return
+	}
+	argPos := func(i int) token.Pos {
+		if il, ok := a.spec.Type.(*ast.IndexListExpr); ok && i < len(il.Indices) {
+			return il.Indices[i].Pos()
+		}
+		return a.spec.Type.Pos()
+	}
+	c := &decl.Channel{Name: l.ident(a.spec.Name), Doc: a.doc}
+	for i, dst := range []*decl.Ident{&c.Key, &c.Message} {
+		n, ok := l.localName(targs.At(i))
+		if !ok {
+			what := [2]string{"key must be a model", "message must be a message or union"}[i]
+			l.diags.Add(l.pos(argPos(i)), "//jsgen:channels: the %s of this package, not %s", what, l.typeString(targs.At(i)))
+			return
+		}
+		*dst = decl.Ident{Name: n, Pos: l.pos(argPos(i))}
+	}
+	if v, ok := kv["prefix"]; ok {
+		c.Prefix = &decl.String{Value: v.Value, Pos: l.pos(v.ValPos)}
+	}
+	l.spec.Channels = append(l.spec.Channels, c)
+}
+
+// invalidType reports a type that did not type-check, unless a type error
+// inside the declaration being read was reported already.
+func (l *loader) invalidType(pos token.Pos, label string) {
+	if !l.cur.hasError {
+		l.diags.AddHint(l.pos(pos), "go build -tags=jsgen shows why", "%s: its type does not type-check", label)
+	}
+}
+
+// aliasTarget returns the name and type arguments of the type an alias
+// declaration names on its right-hand side.
+func aliasTarget(t types.Type) (string, *types.TypeList) {
+	if al, ok := t.(*types.Alias); ok {
+		t = al.Rhs()
+	}
+	switch t := t.(type) {
+	case *types.Alias:
+		return t.Obj().Name(), t.TypeArgs()
+	case *types.Named:
+		return t.Obj().Name(), t.TypeArgs()
+	}
+	return "", nil
+}
+
+// declareEvents reads a //jsgen:events struct: one field per topic.
+func (l *loader) declareEvents(a *annotated, args []dirArg) {
+	name, rest := l.nameArg(a.dir, args, a.spec)
+	l.keyArgs(a.dir, rest)
+	st := l.structOf(a, "its fields are the topics")
+	if st == nil || name == nil {
+		return
+	}
+	b := &decl.EventBus{Name: decl.Ident{Name: name.Value, Pos: l.pos(name.Pos)}, Doc: a.doc}
+	for _, f := range st.Fields.List {
+		tags, ok := l.readTags(f)
+		for _, fn := range l.fieldNames(f, "topic") {
+			label := b.Name.Name + "." + fn.Name
+			payload, okPayload := l.typeRef(f.Type, label, "payload")
+			topic, okTopic := l.topicTag(label, fn, tags, ok)
+			if okPayload && okTopic {
+				b.Topics = append(b.Topics, decl.Topic{Name: topic, Payload: payload, GoName: l.ident(fn)})
+			}
+		}
+	}
+	l.spec.Events = append(l.spec.Events, b)
+}
+
+// topicTag reads the topic=... option of an event bus field.
+func (l *loader) topicTag(label string, fn *ast.Ident, tags fieldTags, ok bool) (decl.String, bool) {
+	if !ok {
+		return decl.String{}, false
+	}
+	opts := l.options(tags, label, []string{"topic"}, nil)
+	topic, found := opts["topic"]
+	if !found {
+		l.diags.AddHint(l.pos(fn.Pos()), `add the tag `+"`"+`jsgen:"topic=`+exampleTopic(fn.Name)+`"`+"`",
+			"%s has no topic", label)
+		return decl.String{}, false
+	}
+	return decl.String{Value: topic.Value, Pos: l.tagPos(tags, topic.ValOff)}, true
+}
+
+// exampleTopic suggests a topic for a field: RoomMessage → room.message.
+func exampleTopic(field string) string {
+	var b []rune
+	for i, r := range field {
+		if unicode.IsUpper(r) && i > 0 {
+			b = append(b, '.')
+		}
+		b = append(b, unicode.ToLower(r))
+	}
+	return string(b)
+}
+
+// declareController reads a //jsgen:controller struct: one field per route.
+func (l *loader) declareController(a *annotated, args []dirArg) {
+	name, rest := l.nameArg(a.dir, args, a.spec)
+	kv := l.keyArgs(a.dir, rest, "prefix")
+	st := l.structOf(a, "its fields are the routes")
+	if st == nil || name == nil {
+		return
+	}
+	c := &decl.Controller{Name: decl.Ident{Name: name.Value, Pos: l.pos(name.Pos)}, Doc: a.doc}
+	if v, ok := kv["prefix"]; ok {
+		c.Prefix = &decl.String{Value: v.Value, Pos: l.pos(v.ValPos)}
+	}
+	for _, f := range st.Fields.List {
+		tags, ok := l.readTags(f)
+		for _, fn := range l.fieldNames(f, "route") {
+			if r := l.route(c.Name.Name, f, fn, tags, ok); r != nil {
+				c.Routes = append(c.Routes, r)
+			}
+		}
+	}
+	l.spec.Controllers = append(l.spec.Controllers, c)
+}
+
+// The fields a route struct may have (besides Out-prefixed ones).
+var routeFields = []string{"Params", "Query", "In", "Out"}
+
+// route reads one route field of a controller.
+func (l *loader) route(ctrl string, f *ast.Field, fn *ast.Ident, tags fieldTags, tagsOK bool) *decl.Route {
+	label := ctrl + "." + fn.Name
+	st, ok := f.Type.(*ast.StructType)
+	if !ok {
+		l.diags.AddHint(l.pos(f.Type.Pos()), "declare the route inline: "+fn.Name+" struct { Params struct{ ... }; Query Q; In M; Out M }",
+			"route %s must be an inline struct", label)
+		return nil
+	}
+	r := &decl.Route{Name: decl.Ident{Name: routeName(fn.Name), Pos: l.pos(fn.Pos())}, Doc: fieldDoc(f)}
+	if !tagsOK {
+		return nil
+	}
+	opts := l.options(tags, label, []string{"ws"}, nil)
+	ws, found := opts["ws"]
+	if !found {
+		l.diags.AddHint(l.pos(fn.Pos()), "add the tag `jsgen:\"ws=/path\"`", "route %s has no path", label)
+		return nil
+	}
+	r.Path = decl.String{Value: ws.Value, Pos: l.tagPos(tags, ws.ValOff)}
+	for _, part := range st.Fields.List {
+		l.routePart(r, label, part)
+	}
+	return r
+}
+
+// routePart reads one field of a route struct: Params, Query, In or Out*.
+func (l *loader) routePart(r *decl.Route, label string, f *ast.Field) {
+	if f.Tag != nil {
+		l.diags.Add(l.pos(f.Tag.Pos()), "%s: route fields take no tags", label)
+	}
+	for _, fn := range l.fieldNames(f, "route") {
+		switch name := fn.Name; {
+		case name == "Params":
+			r.Params = l.params(label, f)
+		case name == "Query", name == "In":
+			id, ok := l.typeRef(f.Type, label+"."+name, map[string]string{"Query": "query", "In": "inbound frame"}[name])
+			if !ok {
+				continue
+			}
+			if name == "Query" {
+				r.Query = &id
+			} else {
+				r.In = &id
+			}
+		case len(name) >= 3 && name[:3] == "Out":
+			if id, ok := l.typeRef(f.Type, label+"."+name, "outbound frame"); ok {
+				r.Out = append(r.Out, id)
+			}
+		default:
+			l.diags.AddHint(l.pos(fn.Pos()), didYouMean(name, routeFields, "%s"),
+				"%s: unknown route field %s (want Params, Query, In or Out...)", label, name)
+		}
+	}
+}
+
+// params reads the Params struct of a route: each field a Ref to a model,
+// named by its json tag.
+func (l *loader) params(label string, f *ast.Field) []decl.Param {
+	st, ok := f.Type.(*ast.StructType)
+	if !ok {
+		l.diags.AddHint(l.pos(f.Type.Pos()), "write Params struct { RoomID jsgenrt.Ref[Room] `json:\"roomId\"` }",
+			"%s.Params must be an inline struct", label)
+		return nil
+	}
+	var out []decl.Param
+	for _, pf := range st.Fields.List {
+		tags, ok := l.readTags(pf)
+		for _, fn := range l.fieldNames(pf, "path parameter") {
+			plabel := label + ".Params." + fn.Name
+			wire, okName := l.wireName(plabel, fn, tags, ok)
+			if ok {
+				l.options(tags, plabel, nil, nil)
+			}
+			model, okModel := l.paramModel(plabel, pf)
+			if okName && okModel {
+				out = append(out, decl.Param{Name: wire, Model: model})
+			}
+		}
+	}
+	return out
+}
+
+// paramModel reads the model M of a path parameter typed runtime.Ref[M].
+func (l *loader) paramModel(label string, f *ast.Field) (decl.Ident, bool) {
+	t := l.pkg.TypesInfo.TypeOf(f.Type)
+	if isInvalid(t) {
+		l.invalidType(f.Type.Pos(), label)
+		return decl.Ident{}, false
+	}
+	if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() != nil &&
+		n.Obj().Pkg().Path() == runtimePath && n.Obj().Name() == "Ref" {
+		if model, ok := l.refModel(n); ok {
+			return decl.Ident{Name: model, Pos: l.pos(refArgPos(f.Type))}, true
+		}
+	}
+	l.diags.Add(l.pos(f.Type.Pos()), "%s: a path parameter must be a jsgenrt.Ref[Model] of a model of this package, not %s",
+		label, l.typeString(t))
+	return decl.Ident{}, false
+}
+
+// refArgPos is the position of M in Ref[M], or of the whole expression.
+func refArgPos(e ast.Expr) token.Pos {
+	if ix, ok := e.(*ast.IndexExpr); ok {
+		return ix.Index.Pos()
+	}
+	return e.Pos()
+}
+
+// typeRef reads a type that must be a message or union of this package.
+func (l *loader) typeRef(e ast.Expr, label, what string) (decl.Ident, bool) {
+	t := l.pkg.TypesInfo.TypeOf(e)
+	if isInvalid(t) {
+		l.invalidType(e.Pos(), label)
+		return decl.Ident{}, false
+	}
+	if name, ok := l.localName(t); ok {
+		switch types.Unalias(t).Underlying().(type) {
+		case *types.Struct, *types.Interface:
+			return decl.Ident{Name: name, Pos: l.pos(e.Pos())}, true
+		}
+	}
+	l.diags.Add(l.pos(e.Pos()), "%s: the %s must be a message or union of this package, not %s", label, what, l.typeString(t))
+	return decl.Ident{}, false
+}
+
+// fieldNames returns the names of a struct field, reporting embedded fields.
+func (l *loader) fieldNames(f *ast.Field, what string) []*ast.Ident {
+	if len(f.Names) == 0 {
+		l.diags.AddHint(l.pos(f.Type.Pos()), "give the field a name", "embedded fields cannot declare a %s", what)
+	}
+	return f.Names
+}
+
+// routeName derives a route's name from its Go field name: the leading
+// upper-case letters are lowered (Room → room, DM → dm, HTTPStatus →
+// httpStatus), so that the Go name derived back from it is the field name.
+func routeName(field string) string {
+	runes := []rune(field)
+	n := 0
+	for n < len(runes) && unicode.IsUpper(runes[n]) {
+		n++
+	}
+	if n > 1 && n < len(runes) && unicode.IsLower(runes[n]) {
+		n-- // HTTPStatus: the S starts the next word
+	}
+	for i := range n {
+		runes[i] = unicode.ToLower(runes[i])
+	}
+	return string(runes)
+}
+
+// lowerFirst returns s with its first letter in lower case.
+func lowerFirst(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToLower(r)) + s[size:]
+}

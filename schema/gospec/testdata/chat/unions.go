@@ -1,0 +1,9 @@
+package chat
+
+// Every frame the room socket sends.
+//
+//jsgen:union discriminator=type join=JoinEvent leave=LeaveEvent message=ChatEvent typing=TypingEvent sent=SentEvent error=ErrorEvent
+type RoomEvent interface{ RoomEventTag() string }
+
+//jsgen:union default=dm dm=DirectMessage presence=PresenceUpdate
+type DMFrame interface{ DMFrameTag() string }
