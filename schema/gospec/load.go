@@ -3,6 +3,7 @@ package gospec
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/token"
@@ -96,7 +97,7 @@ func loadPackage(ctx context.Context, dir string) (*packages.Package, error) {
 		return nil, fmt.Errorf("gospec: loading %s: %w", dir, err)
 	}
 	if len(pkgs) != 1 {
-		return nil, fmt.Errorf("gospec: loading %s: no Go package found (is it inside a module with a go.mod?)", dir)
+		return nil, fmt.Errorf("gospec: loading %s: %w", dir, goListFailure(ctx, cfg))
 	}
 	pkg := pkgs[0]
 	if len(pkg.Syntax) > 0 || len(pkg.IgnoredFiles) > 0 && pkg.Module != nil {
@@ -114,6 +115,19 @@ func loadPackage(ctx context.Context, dir string) (*packages.Package, error) {
 		msgs = append(msgs, "no Go files")
 	}
 	return nil, fmt.Errorf("gospec: loading %s: %s", dir, strings.Join(msgs, "; "))
+}
+
+// goListFailure finds out why go/packages found no package. In export-data
+// mode it hides the go command's failures, so ask again in a mode that
+// reports them.
+func goListFailure(ctx context.Context, cfg *packages.Config) error {
+	probe := *cfg
+	probe.Context = ctx
+	probe.Mode = packages.NeedName
+	if _, err := packages.Load(&probe, "."); err != nil {
+		return err
+	}
+	return errors.New("no Go package found")
 }
 
 // loader holds the state of one Load.

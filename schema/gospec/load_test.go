@@ -352,17 +352,22 @@ func TestLoadErrors(t *testing.T) {
 	t.Parallel()
 	noMod := t.TempDir()
 	writeFile(t, filepath.Join(noMod, "a.go"), "package a\n")
-	file := filepath.Join(noMod, "a.go")
-	for name, dir := range map[string]string{
-		"missing directory": filepath.Join(noMod, "missing"),
-		"not a directory":   file,
-		"no go.mod":         noMod,
+	stale := writeModule(t, map[string]string{"a.go": "package app\n\nimport _ \"github.com/jsgen-dev/jsgen/runtime\"\n"})
+	writeFile(t, filepath.Join(stale, "go.mod"), "module example.com/app\n\ngo 1.26\n\nrequire github.com/jsgen-dev/jsgen v0.0.0\n\nreplace github.com/jsgen-dev/jsgen => "+repoRoot(t)+"\n")
+	for _, tc := range []struct{ name, dir, want string }{
+		{"missing directory", filepath.Join(noMod, "missing"), "no such file or directory"},
+		{"not a directory", filepath.Join(noMod, "a.go"), "is not a directory"},
+		{"no go.mod", noMod, "go.mod file not found"},
+		{"go.mod needs updates", stale, "updates to go.mod needed"},
 	} {
-		t.Run(name, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			spec, diags, err := Load(context.Background(), dir)
+			spec, diags, err := Load(context.Background(), tc.dir)
 			if err == nil || spec != nil || diags != nil {
-				t.Errorf("Load(%s) = %v, %v, %v; want an error", name, spec, diags, err)
+				t.Fatalf("Load = %v, %v, %v; want an error", spec, diags, err)
+			}
+			if !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "gospec: ") {
+				t.Errorf("error %q does not say %q", err, tc.want)
 			}
 		})
 	}
