@@ -44,9 +44,10 @@ const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedSyntax |
 // elsewhere in the package (such as references to generated identifiers that
 // do not exist yet) are ignored; a type error inside an annotated declaration
 // is reported. Syntax errors are reported wherever they are. A package without
-// directives, or a directory whose Go files are all excluded by build
-// constraints, yields an empty spec. The error is for failures to load the
-// package at all: a missing directory, no go.mod, a go command failure.
+// directives, and a directory without Go files or whose Go files are all
+// excluded by the build tag (only generated files, say), yield an empty spec.
+// The error is for failures to load the package at all: a missing directory,
+// no go.mod, a go.mod that needs updating, any other go command failure.
 func Load(ctx context.Context, dir string) (*decl.Spec, diag.List, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -97,7 +98,7 @@ func loadPackage(ctx context.Context, dir string) (*packages.Package, error) {
 		return nil, fmt.Errorf("gospec: loading %s: %w", dir, err)
 	}
 	if len(pkgs) != 1 {
-		return nil, fmt.Errorf("gospec: loading %s: %w", dir, goListFailure(ctx, cfg))
+		return nil, fmt.Errorf("gospec: loading %s: %w", dir, goListFailure(cfg))
 	}
 	pkg := pkgs[0]
 	if len(pkg.Syntax) > 0 || len(pkg.IgnoredFiles) > 0 && pkg.Module != nil {
@@ -120,9 +121,8 @@ func loadPackage(ctx context.Context, dir string) (*packages.Package, error) {
 // goListFailure finds out why go/packages found no package. In export-data
 // mode it hides the go command's failures, so ask again in a mode that
 // reports them.
-func goListFailure(ctx context.Context, cfg *packages.Config) error {
+func goListFailure(cfg *packages.Config) error {
 	probe := *cfg
-	probe.Context = ctx
 	probe.Mode = packages.NeedName
 	if _, err := packages.Load(&probe, "."); err != nil {
 		return err
