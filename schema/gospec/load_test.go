@@ -352,13 +352,13 @@ func TestLoadErrors(t *testing.T) {
 	t.Parallel()
 	noMod := t.TempDir()
 	writeFile(t, filepath.Join(noMod, "a.go"), "package a\n")
-	stale := writeModule(t, map[string]string{"a.go": "package app\n\nimport _ \"github.com/jsgen-dev/jsgen/runtime\"\n"})
-	writeFile(t, filepath.Join(stale, "go.mod"), "module example.com/app\n\ngo 1.26\n\nrequire github.com/jsgen-dev/jsgen v0.0.0\n\nreplace github.com/jsgen-dev/jsgen => "+repoRoot(t)+"\n")
+	badMod := writeModule(t, map[string]string{"a.go": "package app\n"})
+	writeFile(t, filepath.Join(badMod, "go.mod"), "module example.com/app\n\ngo 1.26.0\n\nbogus directive\n")
 	for _, tc := range []struct{ name, dir, want string }{
 		{"missing directory", filepath.Join(noMod, "missing"), "no such file or directory"},
 		{"not a directory", filepath.Join(noMod, "a.go"), "is not a directory"},
 		{"no go.mod", noMod, "go.mod file not found"},
-		{"go.mod needs updates", stale, "updates to go.mod needed"},
+		{"broken go.mod", badMod, "unknown directive: bogus"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
