@@ -24,6 +24,13 @@ var basicKinds = map[string]Kind{
 	"timestamp": Timestamp, "enum": EnumKind,
 }
 
+// typeAliases are type names from other languages that users write by habit.
+var typeAliases = map[string]string{
+	"integer": "int", "number": "float64", "float": "float64", "double": "float64", "long": "int64",
+	"boolean": "bool", "str": "string", "text": "string", "time": "timestamp", "date": "timestamp",
+	"datetime": "timestamp", "time.Time": "timestamp",
+}
+
 func (b *builder) resolve() {
 	enums := map[string]*Enum{}
 	b.enums = enums
@@ -97,6 +104,10 @@ func (b *builder) typeExpr(s decl.String) *Type {
 	}
 	if k, ok := b.kinds[text]; ok {
 		return &Type{Kind: k, Name: text}
+	}
+	if alias, ok := typeAliases[text]; ok {
+		b.diags.AddHint(s.Pos, "did you mean "+alias+"?", "unknown type %q", text)
+		return nil
 	}
 	candidates := slices.Concat(slices.Collect(maps.Keys(basicKinds)), slices.Collect(maps.Keys(b.kinds)))
 	slices.Sort(candidates)
@@ -408,7 +419,7 @@ func (b *builder) namedType(id decl.Ident, what string) *Type {
 		b.diags.AddHint(id.Pos, suggest(id.Name, slices.Sorted(maps.Keys(b.kinds))), "%s %q is not a declared message or union", what, id.Name)
 		return nil
 	case k != MessageK && k != UnionK:
-		b.diags.AddHint(id.Pos, "declare a message that carries its identifier", "%s %s is a model; it must be a message or union", what, id.Name)
+		b.diags.AddHint(id.Pos, "declare a message that carries its identifier", "%s must be a message or union, but %s is a model", what, id.Name)
 		return nil
 	}
 	return &Type{Kind: k, Name: id.Name}
@@ -422,7 +433,7 @@ func (b *builder) modelRef(id decl.Ident, what string) string {
 	case !ok:
 		b.diags.AddHint(id.Pos, suggest(id.Name, b.modelNames()), "%s %q is not a declared model", what, id.Name)
 	case k != Ref:
-		b.diags.AddHint(id.Pos, "declare it under models", "%s %s is a %s, not a model", what, id.Name, k)
+		b.diags.AddHint(id.Pos, "declare it under models", "%s must be a model, but %s is a %s", what, id.Name, k)
 	default:
 		return id.Name
 	}

@@ -1,6 +1,7 @@
 package ir
 
 import (
+	"github.com/jsgen-dev/jsgen/internal/diag"
 	"strings"
 )
 
@@ -98,15 +99,19 @@ func (b *builder) checkQueries() {
 }
 
 func (b *builder) checkRoutes() {
-	patterns := map[string]*Route{}
+	type served struct {
+		name string
+		pos  diag.Pos
+	}
+	patterns := map[string]served{}
 	for _, c := range b.prog.Controllers {
 		for _, r := range c.Routes {
 			key := normalizePattern(r.Pattern)
 			if prev, ok := patterns[key]; ok {
-				b.diags.Add(r.Pos, "route %s.%s serves %s, which route %s at %s already serves", c.Name, r.Name, r.Pattern, prev.Name, prev.Pos)
+				b.diags.Add(r.Pos, "route %s.%s serves %s, which route %s at %s already serves", c.Name, r.Name, r.Pattern, prev.name, prev.pos)
 				continue
 			}
-			patterns[key] = r
+			patterns[key] = served{c.Name + "." + r.Name, r.Pos}
 		}
 	}
 }

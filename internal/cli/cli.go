@@ -1,0 +1,307 @@
+// Package cli implements the jsgen command: argument parsing, the verbs, and
+// exit codes. Main is the whole command, testable in-process.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"strings"
+
+	"github.com/jsgen-dev/jsgen/internal/diag"
+	"github.com/jsgen-dev/jsgen/internal/gen"
+	"github.com/jsgen-dev/jsgen/internal/load"
+	"github.com/jsgen-dev/jsgen/internal/writer"
+	"github.com/jsgen-dev/jsgen/schema/ir"
+)
+
+// Exit codes.
+const (
+	ExitOK       = 0 // success; for check: nothing is stale
+	ExitDrift    = 1 // check: generated files are stale or missing
+	ExitBadInput = 2 // invalid declarations or usage
+	ExitInternal = 3 // a bug or an environment failure
+)
+
+type command struct {
+	name    string
+	summary string
+	usage   string
+	run     func(ctx context.Context, e *env, args []string) int
+}
+
+type env struct {
+	stdout, stderr io.Writer
+}
+
+// commands lists the verbs; a function, not a variable, because verbs
+// print their own usage.
+func commands() []command {
+	return []command{
+		{"generate", "write generated files for each directory (only those that changed) and remove stale ones",
+			"jsgen generate [dir ...]\n\nLoads jsgen.yaml and //jsgen: directives in each directory (default .) and writes\nthe *.jsgen.go files. Unchanged files are not touched; *.jsgen.go files that jsgen\nowns but no longer generates are removed. Run it through go generate:\n\n\t//go:generate go tool jsgen generate\n", runGenerate},
+		{"check", "exit 1 with a unified diff when generated files are stale or missing (alias: diff)",
+			"jsgen check [dir ...]\n\nGenerates in memory and compares with the disk. Exit 0: up to date. Exit 1: stale,\nmissing or orphaned files (a unified diff is printed). Exit 2: invalid declarations.\nFix drift with: go generate ./...\n", runCheck},
+		{"validate", "check declarations and print diagnostics; write nothing",
+			"jsgen validate [dir ...]\n\nExit 0 when the declarations are valid, 2 otherwise (diagnostics on stderr).\n", runValidate},
+		{"describe", "print the app's IR, as a summary or as JSON (--json)",
+			"jsgen describe [--json] [dir]\n\nPrints what jsgen understood from the declarations. --json prints the IR, which is\nthe same for the YAML and the Go form of an app; attach it to bug reports.\n", runDescribe},
+		{"version", "print the jsgen version", "jsgen version\n", runVersion},
+	}
+}
+
+// Main runs the jsgen command with args (without the program name) and
+// returns the process exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	return MainContext(context.Background(), args, stdout, stderr)
+}
+
+// MainContext is Main with a context that cancels long-running work.
+func MainContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		printHelp(stderr)
+		return ExitBadInput
+	}
+	verb := args[0]
+	switch verb {
+	case "help", "-h", "-help", "--help":
+		return runHelp(e, args[1:])
+	case "diff":
+		verb = "check"
+	}
+	for _, c := range commands() {
+		if c.name == verb {
+			return c.run(ctx, e, args[1:])
+		}
+	}
+	fmt.Fprintf(stderr, "jsgen: unknown command %q\n\n", args[0])
+	printHelp(stderr)
+	return ExitBadInput
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprint(w, "jsgen generates typed real-time WebSocket room services from declarations.\n\nUsage:\n\n\tjsgen <command> [arguments]\n\nCommands:\n\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "\t%-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, "\nCommon invocations:\n\n\tgo generate ./...            run jsgen through //go:generate go tool jsgen generate\n\tjsgen check ./chat           fail (exit 1) in CI when generated code is stale\n\tjsgen describe --json .     show the IR\n\nExit codes: 0 ok, 1 drift (check), 2 bad input or usage, 3 internal error.\nRun 'jsgen help <command>' for details.\n")
+}
+
+func runHelp(e *env, args []string) int {
+	if len(args) == 0 {
+		printHelp(e.stdout)
+		return ExitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			fmt.Fprint(e.stdout, "usage: "+c.usage)
+			return ExitOK
+		}
+	}
+	fmt.Fprintf(e.stderr, "jsgen: unknown help topic %q\n", args[0])
+	return ExitBadInput
+}
+
+// parse parses flags of a verb; it returns the positional arguments, or a
+// non-negative exit code when the command should stop.
+func parse(e *env, name string, args []string, setup func(*flag.FlagSet)) ([]string, int) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	if setup != nil {
+		setup(fs)
+	}
+	fs.Usage = func() {
+		for _, c := range commands() {
+			if c.name == name {
+				fmt.Fprint(e.stderr, "usage: "+c.usage)
+			}
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, ExitOK
+		}
+		return nil, ExitBadInput
+	}
+	dirs := fs.Args()
+	if len(dirs) == 0 {
+		dirs = []string{"."}
+	}
+	return dirs, -1
+}
+
+// loadDir loads one directory, printing diagnostics; ok is false when the
+// caller should stop with code.
+func loadDir(ctx context.Context, e *env, dir string) (prog *ir.Program, code int) {
+	prog, diags, err := load.Dir(ctx, dir)
+	switch {
+	case errors.Is(err, load.ErrNothingDeclared):
+		fmt.Fprintf(e.stderr, "jsgen: %v\n", err)
+		return nil, ExitBadInput
+	case err != nil:
+		fmt.Fprintf(e.stderr, "jsgen: %v\n", err)
+		return nil, ExitInternal
+	case len(diags) > 0:
+		fmt.Fprint(e.stderr, diags.String())
+		fmt.Fprintf(e.stderr, "jsgen: %s\n", plural(len(diags), "error"))
+		return nil, ExitBadInput
+	}
+	return prog, -1
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// generated runs the emitters for dir.
+func generated(ctx context.Context, e *env, dir string) ([]writer.Change, int) {
+	prog, code := loadDir(ctx, e, dir)
+	if prog == nil {
+		return nil, code
+	}
+	files, err := gen.Generate(prog)
+	if err != nil {
+		var de *diag.Error
+		if errors.As(err, &de) {
+			fmt.Fprint(e.stderr, de.List.String())
+			return nil, ExitBadInput
+		}
+		fmt.Fprintf(e.stderr, "jsgen: internal error generating %s: %v\n", dir, err)
+		return nil, ExitInternal
+	}
+	out := make([]writer.File, len(files))
+	for i, f := range files {
+		out[i] = writer.File{Path: f.Path, Data: f.Data}
+	}
+	changes, err := writer.Diff(dir, out)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "jsgen: %v\n", err)
+		return nil, ExitInternal
+	}
+	return changes, -1
+}
+
+func runGenerate(ctx context.Context, e *env, args []string) int {
+	dirs, code := parse(e, "generate", args, nil)
+	if code >= 0 {
+		return code
+	}
+	worst := ExitOK
+	for _, dir := range dirs {
+		changes, code := generated(ctx, e, dir)
+		if code >= 0 {
+			worst = max(worst, code)
+			continue
+		}
+		if err := writer.Apply(dir, changes); err != nil {
+			fmt.Fprintf(e.stderr, "jsgen: %v\n", err)
+			worst = max(worst, ExitInternal)
+		}
+	}
+	return worst
+}
+
+func runCheck(ctx context.Context, e *env, args []string) int {
+	dirs, code := parse(e, "check", args, nil)
+	if code >= 0 {
+		return code
+	}
+	worst := ExitOK
+	for _, dir := range dirs {
+		changes, code := generated(ctx, e, dir)
+		if code >= 0 {
+			worst = max(worst, code)
+			continue
+		}
+		for _, c := range changes {
+			fmt.Fprint(e.stdout, writer.Unified(withDir(dir, c)))
+		}
+		if len(changes) > 0 {
+			fmt.Fprintf(e.stderr, "jsgen: %s: %s out of date; run go generate (or jsgen generate %s)\n", dir, plural(len(changes), "generated file"), dir)
+			worst = max(worst, ExitDrift)
+		}
+	}
+	return worst
+}
+
+func withDir(dir string, c writer.Change) writer.Change {
+	if dir != "." {
+		c.Path = strings.TrimSuffix(strings.TrimPrefix(dir, "./"), "/") + "/" + c.Path
+	}
+	return c
+}
+
+func runValidate(ctx context.Context, e *env, args []string) int {
+	dirs, code := parse(e, "validate", args, nil)
+	if code >= 0 {
+		return code
+	}
+	worst := ExitOK
+	for _, dir := range dirs {
+		if _, code := loadDir(ctx, e, dir); code >= 0 {
+			worst = max(worst, code)
+		}
+	}
+	return worst
+}
+
+func runDescribe(ctx context.Context, e *env, args []string) int {
+	var asJSON bool
+	dirs, code := parse(e, "describe", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&asJSON, "json", false, "print the IR as JSON")
+	})
+	if code >= 0 {
+		return code
+	}
+	if len(dirs) != 1 {
+		fmt.Fprintln(e.stderr, "jsgen: describe takes one directory")
+		return ExitBadInput
+	}
+	prog, code := loadDir(ctx, e, dirs[0])
+	if prog == nil {
+		return code
+	}
+	if asJSON {
+		data, err := json.MarshalIndent(prog, "", "  ")
+		if err != nil {
+			fmt.Fprintf(e.stderr, "jsgen: internal error: %v\n", err)
+			return ExitInternal
+		}
+		fmt.Fprintf(e.stdout, "%s\n", data)
+		return ExitOK
+	}
+	describe(e.stdout, prog)
+	return ExitOK
+}
+
+func runVersion(_ context.Context, e *env, args []string) int {
+	if len(args) > 0 {
+		fmt.Fprintln(e.stderr, "usage: jsgen version")
+		return ExitBadInput
+	}
+	fmt.Fprintf(e.stdout, "jsgen %s\n", Version())
+	return ExitOK
+}
+
+// Version returns the module version jsgen was built from, or "(devel)".
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Path == "github.com/jsgen-dev/jsgen" && bi.Main.Version != "" {
+			return bi.Main.Version
+		}
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/jsgen-dev/jsgen" {
+				return d.Version
+			}
+		}
+	}
+	return "(devel)"
+}

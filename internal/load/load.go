@@ -1,0 +1,134 @@
+// Package load reads an app's declarations from a directory — jsgen.yaml
+// and annotated Go, whichever are there — and builds its IR.
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/jsgen-dev/jsgen/internal/diag"
+	"github.com/jsgen-dev/jsgen/schema/decl"
+	"github.com/jsgen-dev/jsgen/schema/gospec"
+	"github.com/jsgen-dev/jsgen/schema/ir"
+	"github.com/jsgen-dev/jsgen/schema/yamlspec"
+)
+
+// ConfigName is the name of the YAML declaration file in a package directory.
+const ConfigName = "jsgen.yaml"
+
+// ErrNothingDeclared is returned when a directory has neither jsgen.yaml nor
+// any //jsgen: directive.
+var ErrNothingDeclared = errors.New("no declarations: the directory has no " + ConfigName + " and no //jsgen: directives")
+
+// Dir loads the declarations in dir and builds the IR. User mistakes come
+// back as diagnostics (with a nil Program); the error is for everything else
+// (unreadable files, a Go package that cannot be loaded at all).
+func Dir(ctx context.Context, dir string) (*ir.Program, diag.List, error) {
+	specs, diags, err := specs(ctx, dir)
+	if err != nil || len(diags) > 0 {
+		return nil, diags.Sorted(), err
+	}
+	if empty(specs) {
+		return nil, nil, fmt.Errorf("%s: %w", dir, ErrNothingDeclared)
+	}
+	prog, diags := ir.Build(specs...)
+	if len(diags) > 0 {
+		return nil, diags, nil
+	}
+	if prog.Package == "" {
+		prog.Package = defaultPackage(dir)
+		if prog.Package == "" {
+			return nil, diag.List{{Pos: diag.Pos{File: filepath.Join(dir, ConfigName)}, Msg: "cannot derive a Go package name from the directory name", Hint: "add `package: NAME` to " + ConfigName}}, nil
+		}
+	}
+	return prog, nil, nil
+}
+
+func specs(ctx context.Context, dir string) ([]*decl.Spec, diag.List, error) {
+	var out []*decl.Spec
+	var diags diag.List
+	cfg := filepath.Join(dir, ConfigName)
+	data, err := os.ReadFile(cfg)
+	switch {
+	case err == nil:
+		spec, d := yamlspec.Parse(relPath(cfg), data)
+		diags = append(diags, d...)
+		out = append(out, spec)
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, nil, fmt.Errorf("read %s: %w", cfg, err)
+	}
+	hasGo, err := hasGoFiles(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if hasGo {
+		spec, d, err := gospec.Load(ctx, dir)
+		if err != nil {
+			return nil, nil, fmt.Errorf("load Go package in %s: %w", dir, err)
+		}
+		diags = append(diags, d...)
+		out = append(out, spec)
+	}
+	return out, diags, nil
+}
+
+// hasGoFiles reports whether dir has Go files that are not jsgen's output
+// (which the Go front-end never reads).
+func hasGoFiles(dir string) (bool, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false, fmt.Errorf("list %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if !e.IsDir() && strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, ".jsgen.go") && !strings.HasSuffix(n, "_test.go") {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func empty(specs []*decl.Spec) bool {
+	for _, s := range specs {
+		if s != nil && len(s.Models)+len(s.Messages)+len(s.Unions)+len(s.Channels)+len(s.Events)+len(s.Controllers) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// defaultPackage derives a package name from the directory's base name.
+func defaultPackage(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	name := strings.ToLower(strings.NewReplacer("-", "", ".", "", "_", "").Replace(filepath.Base(abs)))
+	if !token.IsIdentifier(name) || token.IsKeyword(name) {
+		return ""
+	}
+	return name
+}
+
+// relPath makes p relative to the working directory when it is below it, so
+// diagnostics print short, stable paths.
+func relPath(p string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	if rel, err := filepath.Rel(wd, abs); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return p
+}
