@@ -1,0 +1,44 @@
+package ws
+
+// Metrics receives the runtime's events. route is the Route's Pattern.
+// Implementations must be safe for concurrent use and cheap: FramesOut and
+// QueueBytes run once or twice per delivered frame.
+type Metrics interface {
+	// ConnOpened: an upgrade succeeded.
+	ConnOpened(route string)
+	// ConnClosed: a connection ended; code is the close code the server
+	// sent (or gorilla sent for protocol errors), else the one the client
+	// sent, else 1006 (abnormal: the TCP connection just ended).
+	ConnClosed(route string, code int)
+	// Refused: an upgrade was refused before it happened with HTTP status.
+	Refused(route string, status int)
+	// FramesIn: one data message of n bytes was read.
+	FrameIn(route string, bytes int)
+	// FramesOut: one data frame of n bytes was written to the socket.
+	FrameOut(route string, bytes int)
+	// Error: a failure with the given code (error frames sent to the client
+	// and the Err* codes that close a connection).
+	Error(route, code string)
+	// Dropped: frames queued for a connection were discarded because it
+	// closed before they could be written (reason: "slow_client",
+	// "shutdown", "closed", "disconnected", ...). Never counted while the
+	// connection stays open.
+	Dropped(route, reason string, frames int)
+	// SlowClient: a connection was disconnected because its outbound queue
+	// would have exceeded MaxQueueBytes.
+	SlowClient(route string)
+	// QueueBytes: bytes queued and not yet written changed by delta.
+	QueueBytes(route string, delta int)
+}
+
+type nopMetrics struct{}
+
+func (nopMetrics) ConnOpened(string)           {}
+func (nopMetrics) ConnClosed(string, int)      {}
+func (nopMetrics) Refused(string, int)         {}
+func (nopMetrics) FrameIn(string, int)         {}
+func (nopMetrics) FrameOut(string, int)        {}
+func (nopMetrics) Error(string, string)        {}
+func (nopMetrics) Dropped(string, string, int) {}
+func (nopMetrics) SlowClient(string)           {}
+func (nopMetrics) QueueBytes(string, int)      {}

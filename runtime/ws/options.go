@@ -1,0 +1,192 @@
+package ws
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Defaults applied by New to every zero-valued Options field.
+const (
+	DefaultReadLimit        = 64 << 10 // bytes per inbound message
+	DefaultMaxQueueBytes    = 1 << 20  // outbound bytes queued per connection
+	DefaultMessageRate      = 50       // inbound messages per second, sustained
+	DefaultMessageBurst     = 100      // inbound messages in a burst
+	DefaultInboxSize        = 16       // decoded messages waiting for the handler
+	DefaultInboundWait      = 5 * time.Second
+	DefaultWriteWait        = 10 * time.Second
+	DefaultPongWait         = 30 * time.Second
+	DefaultPingPeriod       = 20 * time.Second
+	DefaultHandshakeTimeout = 10 * time.Second
+	DefaultFlushTimeout     = 5 * time.Second
+	DefaultCloseTimeout     = 2 * time.Second
+	DefaultWriteBatchBytes  = 32 << 10
+)
+
+// sendWindow is how many frames the runtime hands to melody's per-session
+// channel at once, and that channel's capacity (melody's
+// Config.MessageBufferSize). melody drops a message silently when its channel
+// is full; the runtime keeps every other frame in its own byte-bounded queue
+// and hands one over each time melody reports a frame written, so the
+// channel can never be full when it is written to. 16 frames keep the writer
+// busy between hand-overs while costing 16×40 B per session instead of
+// melody's default 256 slots (~10 KB).
+const sendWindow = 16
+
+// Options configures a Server. The zero value of every field means its
+// default; New never leaves a field unset.
+type Options struct {
+	// AllowedOrigins lists origins ("https://app.example.com", compared
+	// whole and ASCII-case-insensitively, no wildcards) allowed besides the
+	// same origin. An upgrade whose Origin header is present, names another
+	// host than the request's Host and is not listed is refused with 403
+	// before the upgrade.
+	AllowedOrigins []string
+	// RequireOrigin refuses upgrades that carry no Origin header (403).
+	// Browsers always send one, so the default (false) admits non-browser
+	// clients, which cross-site request forgery cannot reach anyway.
+	RequireOrigin bool
+	// CheckOrigin, when set, replaces the same-origin + AllowedOrigins
+	// check entirely (RequireOrigin is then ignored).
+	CheckOrigin func(r *http.Request) bool
+
+	// Guard runs before the upgrade on every route that has no Guard of its
+	// own. It returns the identity attached to the connection
+	// (Conn.Identity) or an error refusing it: use Refuse(401 or 403, msg);
+	// any other error refuses with 403 and is logged.
+	Guard func(r *http.Request) (identity any, err error)
+
+	// ReadLimit is the largest inbound message in bytes (a message over it
+	// is answered with close 1009). Default 64 KiB.
+	ReadLimit int64
+	// MaxQueueBytes bounds the bytes queued for one connection and not yet
+	// written. A frame that would exceed it disconnects the client as slow
+	// (close 1013). Default 1 MiB.
+	MaxQueueBytes int
+	// MessageRate and MessageBurst are the per-connection token bucket for
+	// inbound messages: MessageRate tokens per second, at most MessageBurst
+	// saved. A message without a token gets an error frame (code
+	// "rate_limited") and close 1008. Defaults 50/s and 100; a negative
+	// MessageRate disables the limit.
+	MessageRate  float64
+	MessageBurst int
+	// InboxSize is how many decoded messages may wait for the handler.
+	// When it is full the connection's reader waits up to InboundWait for
+	// the handler to take one, then closes the connection with 1013 (the
+	// handler is not consuming its messages). Defaults 16 and 5 s.
+	InboxSize   int
+	InboundWait time.Duration
+
+	// WriteWait bounds every socket write. Default 10 s.
+	WriteWait time.Duration
+	// PongWait is how long a connection may stay silent (no pong) before it
+	// is dropped; PingPeriod (< PongWait) is how often it is pinged.
+	// Defaults 30 s and 20 s.
+	PongWait   time.Duration
+	PingPeriod time.Duration
+	// HandshakeTimeout bounds writing the upgrade response. Default 10 s.
+	HandshakeTimeout time.Duration
+	// FlushTimeout bounds how long a closing connection waits for its
+	// queued frames to be written before the close frame. Default 5 s.
+	FlushTimeout time.Duration
+	// CloseTimeout bounds writing the close frame and, separately, waiting
+	// for the client's close reply before the TCP connection is closed.
+	// Default 2 s.
+	CloseTimeout time.Duration
+	// WriteBatchBytes caps how many bytes of consecutive queued frames are
+	// gathered into one socket write (each message stays its own WebSocket
+	// frame). Default 32 KiB; negative disables batching.
+	WriteBatchBytes int
+
+	// MaxConnections caps open connections on the Server; upgrades past it
+	// get 503. Zero means no cap.
+	MaxConnections int
+	// NodeID prefixes every connection ID so IDs are unique across nodes.
+	// Default: 8 random hex digits. It must be 1-32 characters from
+	// [A-Za-z0-9_].
+	NodeID string
+
+	// Logger receives the runtime's logs. Default slog.Default().
+	Logger *slog.Logger
+	// Metrics receives the runtime's counters. Default: none.
+	Metrics Metrics
+}
+
+// Option changes Options; New applies them in order.
+type Option func(*Options)
+
+// WithOptions replaces every field with o's (then defaults fill zero ones).
+func WithOptions(o Options) Option { return func(p *Options) { *p = o } }
+
+// WithAllowedOrigins adds exact origins allowed besides the same origin.
+func WithAllowedOrigins(origins ...string) Option {
+	return func(o *Options) { o.AllowedOrigins = append(o.AllowedOrigins, origins...) }
+}
+
+// WithGuard sets the server-wide guard run before every upgrade.
+func WithGuard(g func(r *http.Request) (identity any, err error)) Option {
+	return func(o *Options) { o.Guard = g }
+}
+
+// WithReadLimit sets the largest inbound message in bytes.
+func WithReadLimit(n int64) Option { return func(o *Options) { o.ReadLimit = n } }
+
+// WithMaxQueueBytes sets the per-connection outbound queue bound in bytes.
+func WithMaxQueueBytes(n int) Option { return func(o *Options) { o.MaxQueueBytes = n } }
+
+// WithRateLimit sets the inbound token bucket (perSecond < 0 disables it).
+func WithRateLimit(perSecond float64, burst int) Option {
+	return func(o *Options) { o.MessageRate, o.MessageBurst = perSecond, burst }
+}
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(o *Options) { o.Logger = l } }
+
+// WithMetrics sets the metrics sink (see NewPrometheus).
+func WithMetrics(m Metrics) Option { return func(o *Options) { o.Metrics = m } }
+
+// withDefaults returns o with every zero field set to its default, or an
+// error for values that cannot work.
+func (o Options) withDefaults() (Options, error) {
+	setDefault(&o.ReadLimit, DefaultReadLimit)
+	setDefault(&o.MaxQueueBytes, DefaultMaxQueueBytes)
+	setDefault(&o.MessageRate, DefaultMessageRate)
+	setDefault(&o.MessageBurst, DefaultMessageBurst)
+	setDefault(&o.InboxSize, DefaultInboxSize)
+	setDefault(&o.InboundWait, DefaultInboundWait)
+	setDefault(&o.WriteWait, DefaultWriteWait)
+	setDefault(&o.PongWait, DefaultPongWait)
+	setDefault(&o.PingPeriod, DefaultPingPeriod)
+	setDefault(&o.HandshakeTimeout, DefaultHandshakeTimeout)
+	setDefault(&o.FlushTimeout, DefaultFlushTimeout)
+	setDefault(&o.CloseTimeout, DefaultCloseTimeout)
+	setDefault(&o.WriteBatchBytes, DefaultWriteBatchBytes)
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Metrics == nil {
+		o.Metrics = nopMetrics{}
+	}
+	switch {
+	case o.ReadLimit < 0 || o.MaxQueueBytes < 0 || o.InboxSize < 0 || o.MessageBurst < 0:
+		return o, fmt.Errorf("ws: negative limit in options")
+	case o.PingPeriod >= o.PongWait:
+		return o, fmt.Errorf("ws: PingPeriod %v must be shorter than PongWait %v", o.PingPeriod, o.PongWait)
+	case o.MaxConnections < 0:
+		return o, fmt.Errorf("ws: negative MaxConnections %d", o.MaxConnections)
+	}
+	if o.NodeID == "" {
+		o.NodeID = randomNodeID()
+	} else if err := checkNodeID(o.NodeID); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+func setDefault[T comparable](p *T, def T) {
+	var zero T
+	if *p == zero {
+		*p = def
+	}
+}

@@ -1,0 +1,141 @@
+package ws
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"net/http"
+
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
+)
+
+// Route describes one WebSocket endpoint whose inbound messages decode to
+// In. Generated code builds one per controller route; everything it needs
+// from the runtime is here.
+type Route[In any] struct {
+	// Pattern is the http.ServeMux pattern, e.g. "GET /chat/room/{roomId}".
+	// It also labels the route in metrics and logs.
+	Pattern string
+	// Guard, when set, replaces the Server's guard for this route (see
+	// Options.Guard).
+	Guard func(r *http.Request) (identity any, err error)
+	// Prepare parses and validates path parameters and query before the
+	// upgrade. Its state is attached to the connection (Conn.State). An
+	// error refuses the upgrade with status (400 when status is 0) and a
+	// JSON error body: a *jsgenrt.Error keeps its code and field errors, a
+	// *RefusalError its status and code. Optional.
+	Prepare func(r *http.Request) (state any, status int, err error)
+	// Decode turns one inbound text message (valid UTF-8, within
+	// ReadLimit) into an In. An error is answered with an error frame and
+	// the connection stays open: return a *jsgenrt.Error to control its
+	// code and field errors. Required.
+	Decode func(data []byte) (In, error)
+	// Run is the handler. msgs yields decoded messages until the connection
+	// closes; ctx is Conn.Context(). Returning nil closes with 1000 after
+	// queued frames are written; an error or a panic closes with 1011.
+	// Required.
+	Run func(ctx context.Context, c *Conn, msgs iter.Seq[In]) error
+}
+
+// Handler returns the http.Handler serving rt on s. It panics if rt has no
+// Decode or Run (a programming error in the caller).
+func Handler[In any](s *Server, rt Route[In]) http.Handler {
+	if rt.Decode == nil || rt.Run == nil {
+		panic("ws: Route " + rt.Pattern + " needs Decode and Run")
+	}
+	return &routeHandler[In]{srv: s, rt: rt}
+}
+
+// Handle registers rt on mux under rt.Pattern.
+func Handle[In any](mux *http.ServeMux, s *Server, rt Route[In]) {
+	mux.Handle(rt.Pattern, Handler(s, rt))
+}
+
+type routeHandler[In any] struct {
+	srv *Server
+	rt  Route[In]
+}
+
+// ServeHTTP refuses what must not be upgraded — server closing (503), not
+// a WebSocket handshake (400), cross-site origin (403), guard refusal
+// (401/403), invalid parameters (400) — each with a JSON error body, then
+// upgrades through melody and serves the connection until it ends.
+func (h *routeHandler[In]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s, route := h.srv, h.rt.Pattern
+	if s.isShuttingDown() {
+		s.refuse(w, route, http.StatusServiceUnavailable, CodeUnavailable, "server is shutting down", nil)
+		return
+	}
+	if r.Method != http.MethodGet || !isUpgrade(r) {
+		s.refuse(w, route, http.StatusBadRequest, CodeNotWebSocket, "expected a WebSocket handshake", nil)
+		return
+	}
+	if !s.checkOrigin(r) {
+		s.refuse(w, route, http.StatusForbidden, CodeForbidden, "origin not allowed", nil)
+		return
+	}
+	identity, ok := h.guard(w, r)
+	if !ok {
+		return
+	}
+	state, ok := h.prepare(w, r)
+	if !ok {
+		return
+	}
+	box := &inbox[In]{decode: h.rt.Decode, ch: make(chan In, s.opts.InboxSize)}
+	c := newConn(s, route, r.RemoteAddr, identity, state, box, r.Context())
+	run := func(ctx context.Context, c *Conn) error { return h.rt.Run(ctx, c, box.seq(ctx)) }
+	s.serve(w, r, c, run)
+}
+
+func (h *routeHandler[In]) guard(w http.ResponseWriter, r *http.Request) (any, bool) {
+	g := h.rt.Guard
+	if g == nil {
+		g = h.srv.opts.Guard
+	}
+	if g == nil {
+		return nil, true
+	}
+	identity, err := g(r)
+	if err == nil {
+		return identity, true
+	}
+	var ref *RefusalError
+	if errors.As(err, &ref) {
+		h.srv.refuse(w, h.rt.Pattern, ref.Status, ref.Code, ref.Message, nil)
+		return nil, false
+	}
+	h.srv.opts.Logger.Warn("ws: guard failed", "route", h.rt.Pattern, "err", err)
+	h.srv.refuse(w, h.rt.Pattern, http.StatusForbidden, CodeForbidden, "forbidden", nil)
+	return nil, false
+}
+
+func (h *routeHandler[In]) prepare(w http.ResponseWriter, r *http.Request) (any, bool) {
+	if h.rt.Prepare == nil {
+		return nil, true
+	}
+	state, status, err := h.rt.Prepare(r)
+	if err == nil {
+		return state, true
+	}
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	var (
+		ref *RefusalError
+		je  *jsgenrt.Error
+	)
+	switch {
+	case errors.As(err, &ref):
+		h.srv.refuse(w, h.rt.Pattern, ref.Status, ref.Code, ref.Message, nil)
+	case errors.As(err, &je):
+		code := je.Code
+		if code == "" {
+			code = jsgenrt.CodeInvalidMessage
+		}
+		h.srv.refuse(w, h.rt.Pattern, status, code, je.Message, je.Errors)
+	default:
+		h.srv.refuse(w, h.rt.Pattern, status, CodeBadRequest, err.Error(), nil)
+	}
+	return nil, false
+}
