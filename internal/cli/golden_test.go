@@ -77,6 +77,11 @@ func writeTempModule(t testing.TB, dir string) {
 		t.Fatal(err)
 	}
 	writeFile(t, filepath.Join(dir, "go.sum"), sum)
+	cmd := exec.Command("go", "mod", "tidy")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go mod tidy in %s: %v\n%s", dir, err, out)
+	}
 }
 
 func writeFile(t testing.TB, path string, data []byte) {
@@ -222,5 +227,27 @@ func buildGenerated(t *testing.T, dir string) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("go %s in the generated module: %v\n%s", strings.Join(args, " "), err, out)
 		}
+	}
+}
+
+// TestChatFormsDescribeAlike: the chat app written in jsgen.yaml and written
+// as annotated Go must have the same IR (jsgen describe --json).
+func TestChatFormsDescribeAlike(t *testing.T) {
+	section := func(name string) []byte {
+		ar, err := txtar.ParseFile(filepath.Join(repoRoot(t), "testdata", "golden", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range ar.Files {
+			if f.Name == "want/describe.json" {
+				return f.Data
+			}
+		}
+		t.Fatalf("%s has no want/describe.json", name)
+		return nil
+	}
+	y, g := section("chat-yaml.txtar"), section("chat-go.txtar")
+	if !bytes.Equal(y, g) {
+		t.Fatalf("describe --json differs between the YAML and the Go form:\n%s", lineDiff(string(y), string(g)))
 	}
 }
