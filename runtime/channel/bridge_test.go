@@ -1,0 +1,287 @@
+package channel
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/jsgen-dev/jsgen/runtime/bus"
+	"github.com/jsgen-dev/jsgen/runtime/bus/membus"
+)
+
+func decodeEvent(b []byte) (event, error) {
+	var e event
+	err := json.Unmarshal(b, &e)
+	return e, err
+}
+
+// node is one simulated cluster node: a Channels bridged onto a shared bus.
+type node struct {
+	ch   *Channels[room, event]
+	link *Link
+}
+
+func newNode(t *testing.T, ctx context.Context, b bus.Bus, id string, opts ...Option) node {
+	t.Helper()
+	ch := newTest(append([]Option{WithEncoder(appendEvent)}, opts...)...)
+	link, err := Bridge(ctx, ch, b, "test.", decodeEvent, BridgeNodeID(id), BridgeLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := link.Close(); err != nil {
+			t.Error(err)
+		}
+		_ = ch.Close()
+	})
+	return node{ch: ch, link: link}
+}
+
+// waitFor polls cond until it holds; the deadline only guards against a
+// hang and is far above any expected latency.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func newBus(t *testing.T) *membus.Bus {
+	b := membus.New(membus.WithLogger(quietLogger()))
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
+func TestBridgeDeliversExactlyOncePerNode(t *testing.T) {
+	b := newBus(t)
+	ctx := context.Background()
+	a := newNode(t, ctx, b, "A")
+	bn := newNode(t, ctx, b, "B")
+	onA := a.ch.Subscribe(ref("r"))
+	onB := bn.ch.Subscribe(ref("r"))
+	defer onA.Close()
+	defer onB.Close()
+
+	a.ch.PublishWith(ref("r"), event{Seq: 1, From: "alice"}, PublishOptions{ID: "m1"})
+
+	// Both nodes' bus subscriptions have handled the envelope once.
+	waitFor(t, "bus handlers", func() bool { return b.Stats().Delivered == 2 })
+	if got := recv(t, onA); got.Seq != 1 {
+		t.Fatalf("A got %+v", got)
+	}
+	d, err := onB.Next(context.Background())
+	if err != nil || d.Message() != (event{Seq: 1, From: "alice"}) || d.ID() != "m1" {
+		t.Fatalf("B got %+v id=%q err=%v", d.Message(), d.ID(), err)
+	}
+	if string(d.Bytes()) != `{"seq":1,"from":"alice"}` {
+		t.Fatalf("B's delivery bytes = %q (must be the wire payload)", d.Bytes())
+	}
+	if onA.Len() != 0 || onB.Len() != 0 {
+		t.Fatalf("duplicates: A has %d more, B has %d more", onA.Len(), onB.Len())
+	}
+	sa, sb := a.link.Stats(), bn.link.Stats()
+	if sa.Sent != 1 || sa.Own != 1 || sa.Delivered != 0 || sb.Delivered != 1 || sb.Sent != 0 {
+		t.Fatalf("link stats A=%+v B=%+v", sa, sb)
+	}
+	// B's remote delivery ran no hook: nothing went back to the bus.
+	if got := b.Stats().Published; got != 1 {
+		t.Fatalf("bus published %d messages, want 1 (no echo)", got)
+	}
+}
+
+func TestBridgeCarriesExcept(t *testing.T) {
+	b := newBus(t)
+	a := newNode(t, context.Background(), b, "A")
+	bn := newNode(t, context.Background(), b, "B")
+	b1 := bn.ch.SubscribeWith(ref("r"), SubscribeOptions{ID: "conn-1"})
+	b2 := bn.ch.SubscribeWith(ref("r"), SubscribeOptions{ID: "conn-2"})
+	defer b1.Close()
+	defer b2.Close()
+	a.ch.PublishWith(ref("r"), event{Seq: 5}, PublishOptions{Except: "conn-1"})
+	if got := recv(t, b2); got.Seq != 5 {
+		t.Fatalf("got %+v", got)
+	}
+	waitFor(t, "bus handler", func() bool { return b.Stats().Delivered == 1 })
+	if b1.Len() != 0 {
+		t.Fatal("the excluded subscriber on another node received the message")
+	}
+}
+
+func TestBridgeInterestFollowsSubscribers(t *testing.T) {
+	b := newBus(t)
+	ctx := context.Background()
+	a := newNode(t, ctx, b, "A")
+	bn := newNode(t, ctx, b, "B")
+	if n := bn.link.Stats().Subjects; n != 0 {
+		t.Fatalf("subjects before any subscriber = %d", n)
+	}
+	s1 := bn.ch.Subscribe(ref("r"))
+	s2 := bn.ch.Subscribe(ref("r"))
+	if n := bn.link.Stats().Subjects; n != 1 {
+		t.Fatalf("subjects with two subscribers on one key = %d", n)
+	}
+	_ = s1.Close()
+	_ = s2.Close()
+	if n := bn.link.Stats().Subjects; n != 0 {
+		t.Fatalf("subjects after the last unsubscribe = %d", n)
+	}
+	// A message to a key B has no interest in is not delivered to B's bus
+	// subscriptions at all.
+	a.ch.Publish(ref("r"), event{})
+	if st := b.Stats(); st.Published != 1 || st.Delivered != 0 {
+		t.Fatalf("bus stats = %+v", st)
+	}
+}
+
+func TestBridgeAttachedAfterSubscribersCatchesUp(t *testing.T) {
+	b := newBus(t)
+	a := newNode(t, context.Background(), b, "A")
+	late := newTest(WithEncoder(appendEvent))
+	defer late.Close()
+	sub := late.Subscribe(ref("r"))
+	defer sub.Close()
+	link, err := Bridge(context.Background(), late, b, "test.", decodeEvent, BridgeLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer link.Close()
+	if link.NodeID() == "" || link.Stats().Subjects != 1 {
+		t.Fatalf("node %q subjects %d", link.NodeID(), link.Stats().Subjects)
+	}
+	a.ch.Publish(ref("r"), event{Seq: 9})
+	if got := recv(t, sub); got.Seq != 9 {
+		t.Fatalf("got %+v", got)
+	}
+}
+
+func TestBridgePrefixIsolation(t *testing.T) {
+	b := newBus(t)
+	ctx := context.Background()
+	usersA := newNode(t, ctx, b, "A", WithPrefix("user:"))
+	roomsB := newNode(t, ctx, b, "B", WithPrefix("room:"))
+	usersB := newNode(t, ctx, b, "B", WithPrefix("user:"))
+	roomSub := roomsB.ch.Subscribe(ref("42"))
+	userSub := usersB.ch.Subscribe(ref("42"))
+	defer roomSub.Close()
+	defer userSub.Close()
+
+	usersA.ch.Publish(ref("42"), event{Seq: 1})
+	if got := recv(t, userSub); got.Seq != 1 {
+		t.Fatalf("got %+v", got)
+	}
+	waitFor(t, "bus handler", func() bool { return b.Stats().Delivered == 1 })
+	if roomSub.Len() != 0 || roomsB.link.Stats().Received != 0 {
+		t.Fatal("user:42 was delivered to room:42")
+	}
+}
+
+func TestBridgeDropsInvalidEnvelopes(t *testing.T) {
+	b := newBus(t)
+	bn := newNode(t, context.Background(), b, "B")
+	sub := bn.ch.Subscribe(ref("r"))
+	defer sub.Close()
+	ctx := context.Background()
+	bad := [][]byte{
+		[]byte("garbage"),
+		appendEnvelope(nil, envelope{origin: "A", key: "other"}, []byte(`{"seq":1}`)),
+		appendEnvelope(nil, envelope{origin: "A", key: "r"}, []byte(`not json`)),
+	}
+	for _, m := range bad {
+		if err := b.Publish(ctx, "test.r", m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Publish(ctx, "test.r", appendEnvelope(nil, envelope{origin: "A", key: "r"}, []byte(`{"seq":2}`))); err != nil {
+		t.Fatal(err)
+	}
+	if got := recv(t, sub); got.Seq != 2 {
+		t.Fatalf("got %+v", got)
+	}
+	if st := bn.link.Stats(); st.Invalid != 3 || st.Delivered != 1 {
+		t.Fatalf("link stats = %+v", st)
+	}
+}
+
+func TestBridgeStopsWithContext(t *testing.T) {
+	b := newBus(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	n := newNode(t, ctx, b, "A")
+	sub := n.ch.Subscribe(ref("r"))
+	defer sub.Close()
+	cancel()
+	waitFor(t, "link to unsubscribe", func() bool { return n.link.Stats().Subjects == 0 })
+	n.ch.Publish(ref("r"), event{})
+	if st := b.Stats(); st.Published != 0 {
+		t.Fatalf("a stopped link still forwards: %+v", st)
+	}
+}
+
+func TestBridgeReportsBusFailures(t *testing.T) {
+	b := membus.New(membus.WithLogger(quietLogger()))
+	n := newNode(t, context.Background(), b, "A")
+	_ = b.Close()
+	n.ch.Publish(ref("r"), event{})
+	sub := n.ch.Subscribe(ref("r")) // subscribing the bus fails
+	defer sub.Close()
+	st := n.ch.Stats()
+	if st.HookFailures != 2 || n.link.Stats().SendFailed != 1 {
+		t.Fatalf("channel stats %+v link stats %+v", st, n.link.Stats())
+	}
+}
+
+func TestBridgeArguments(t *testing.T) {
+	b := newBus(t)
+	ch := newTest()
+	if _, err := Bridge(context.Background(), ch, b, "x.", nil); err == nil {
+		t.Fatal("nil decoder accepted")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Bridge(ctx, ch, b, "x.", decodeEvent); !errors.Is(err, context.Canceled) {
+		t.Fatalf("done context: %v", err)
+	}
+}
+
+func TestEnvelopeRoundTrip(t *testing.T) {
+	e := envelope{origin: "node-1", key: "r42", except: "conn-7", id: "m-9"}
+	data := appendEnvelope([]byte{}, e, []byte(`{"x":1}`))
+	got, payload, err := decodeEnvelope(data)
+	if err != nil || got != e || string(payload) != `{"x":1}` {
+		t.Fatalf("decode = %+v %q %v", got, payload, err)
+	}
+	for i := range len(data) - len(payload) {
+		if _, _, err := decodeEnvelope(data[:i]); err == nil {
+			t.Fatalf("truncated envelope (%d bytes) accepted", i)
+		}
+	}
+}
+
+func FuzzDecodeEnvelope(f *testing.F) {
+	f.Add(appendEnvelope(nil, envelope{origin: "A", key: "r"}, nil))
+	f.Add(appendEnvelope(nil, envelope{origin: "node", key: "room:1", except: "c", id: "i"}, []byte(`{"seq":1}`)))
+	f.Add([]byte{envelopeVersion, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Add([]byte{envelopeVersion, 1, 'A', 200})
+	f.Add([]byte{})
+	f.Add([]byte{2, 1, 'A', 1, 'k', 0, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		e, payload, err := decodeEnvelope(data)
+		if err != nil {
+			return
+		}
+		if e.origin == "" || e.key == "" {
+			t.Fatalf("accepted empty origin or key: %+v", e)
+		}
+		again := appendEnvelope(nil, e, payload)
+		e2, p2, err := decodeEnvelope(again)
+		if err != nil || e2 != e || !slices.Equal(p2, payload) {
+			t.Fatalf("re-encoding %+v %q does not round-trip: %+v %q %v", e, payload, e2, p2, err)
+		}
+	})
+}

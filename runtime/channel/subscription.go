@@ -1,0 +1,285 @@
+package channel
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"sync"
+	"sync/atomic"
+)
+
+// Reasons a subscription ended, reported by Subscription.Err and Next.
+var (
+	// ErrClosed: the subscriber closed it (Close, Unsubscribe, or breaking
+	// out of a Messages or Deliveries loop).
+	ErrClosed = errors.New("channel: subscription closed")
+	// ErrOverflow: the CloseSubscriber policy closed it because its queue
+	// was full.
+	ErrOverflow = errors.New("channel: subscription closed: queue overflow (subscriber too slow)")
+	// ErrChannelsClosed: the Channels it belonged to was closed.
+	ErrChannelsClosed = errors.New("channel: channels closed")
+)
+
+// initialRing is the queue capacity a subscription starts with; it grows by
+// doubling up to the configured bound, so idle subscribers stay small.
+const initialRing = 8
+
+// SubscribeOptions configures one subscription.
+type SubscribeOptions struct {
+	// ID identifies the subscriber (typically a WebSocket connection ID).
+	// Messages published with PublishOptions.Except equal to ID are not
+	// queued for it. Empty means no exclusion applies.
+	ID string
+}
+
+// Subscription is one subscriber's registration on one key. Its methods are
+// safe for concurrent use. Messages are queued from the moment Subscribe
+// returns until the subscription ends; reading is by Messages, Deliveries
+// or Next.
+type Subscription[M any] struct {
+	core  *core[M]
+	entry *entry[M] // nil if the subscription was born closed
+	key   string
+	id    string
+
+	mu      sync.Mutex
+	buf     []*Delivery[M] // ring: buf[head], ... (n entries)
+	head    int
+	n       int
+	limit   int
+	waiters int
+	closed  bool
+	err     error
+	notify  chan struct{} // capacity 1: a wake-up for a blocked reader
+
+	dropped atomic.Uint64
+}
+
+func newSubscription[M any](c *core[M], e *entry[M], key, id string) *Subscription[M] {
+	return &Subscription[M]{
+		core:   c,
+		entry:  e,
+		key:    key,
+		id:     id,
+		buf:    make([]*Delivery[M], min(initialRing, c.queueSize)),
+		limit:  c.queueSize,
+		notify: make(chan struct{}, 1),
+	}
+}
+
+// Key returns the un-prefixed key the subscription is registered on.
+func (s *Subscription[M]) Key() string { return s.key }
+
+// ID returns the subscriber ID given in SubscribeOptions, or "".
+func (s *Subscription[M]) ID() string { return s.id }
+
+// Dropped returns how many messages this subscription lost to its queue
+// bound (including the queued messages discarded when CloseSubscriber
+// closed it).
+func (s *Subscription[M]) Dropped() uint64 { return s.dropped.Load() }
+
+// Len returns how many messages are queued and not yet read.
+func (s *Subscription[M]) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n
+}
+
+// Active reports whether the subscription is still registered.
+func (s *Subscription[M]) Active() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.closed
+}
+
+// Err returns nil while the subscription is active and afterwards why it
+// ended: ErrClosed, ErrOverflow or ErrChannelsClosed.
+func (s *Subscription[M]) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+// Close ends the subscription: it is removed from its key (running
+// OnLastUnsubscribe if it was the last), unread messages are discarded,
+// and blocked readers return. Close is idempotent, safe from any
+// goroutine, and always returns nil (it satisfies io.Closer).
+func (s *Subscription[M]) Close() error {
+	s.end(ErrClosed)
+	s.core.detach(s)
+	return nil
+}
+
+// Unsubscribe is Close, named as in JustScale.
+func (s *Subscription[M]) Unsubscribe() { _ = s.Close() }
+
+// Next waits for the next message and returns its Delivery. It returns the
+// reason the subscription ended (see Err) once it has ended, or ctx's error
+// if ctx is done first; a message queued before the subscription ended by
+// overflow or Close is not returned (ending discards the queue).
+func (s *Subscription[M]) Next(ctx context.Context) (*Delivery[M], error) {
+	return s.next(ctx.Done(), ctx.Err)
+}
+
+// Deliveries returns an iterator over the subscription's deliveries, for
+// consumers that want the shared encoding (Delivery.Bytes) or the
+// publisher's metadata. The iteration ends when the subscription ends;
+// breaking out of the loop closes the subscription.
+func (s *Subscription[M]) Deliveries() iter.Seq[*Delivery[M]] {
+	return func(yield func(*Delivery[M]) bool) {
+		for {
+			d, err := s.next(nil, nil)
+			if err != nil {
+				return
+			}
+			if !yield(d) {
+				_ = s.Close()
+				return
+			}
+		}
+	}
+}
+
+// Messages returns an iterator over the subscription's messages:
+//
+//	for msg := range sub.Messages() { ... }
+//
+// The loop blocks waiting for messages and ends when the subscription ends
+// (Close from another goroutine, overflow, Channels closed); Err then says
+// why. Breaking out of the loop closes the subscription, as in JustScale.
+func (s *Subscription[M]) Messages() iter.Seq[M] {
+	return func(yield func(M) bool) {
+		for d := range s.Deliveries() {
+			if !yield(d.msg) {
+				return
+			}
+		}
+	}
+}
+
+// next pops the oldest queued delivery, waiting on done (nil: forever).
+func (s *Subscription[M]) next(done <-chan struct{}, doneErr func() error) (*Delivery[M], error) {
+	s.mu.Lock()
+	for {
+		if s.n > 0 {
+			d := s.buf[s.head]
+			s.buf[s.head] = nil
+			s.head = (s.head + 1) % len(s.buf)
+			s.n--
+			pass := s.n > 0 && s.waiters > 0
+			s.mu.Unlock()
+			if pass {
+				s.wake()
+			}
+			return d, nil
+		}
+		if s.closed {
+			err, pass := s.err, s.waiters > 0
+			s.mu.Unlock()
+			if pass {
+				s.wake()
+			}
+			return nil, err
+		}
+		s.waiters++
+		s.mu.Unlock()
+		select {
+		case <-s.notify:
+		case <-done:
+			s.mu.Lock()
+			s.waiters--
+			s.mu.Unlock()
+			return nil, doneErr()
+		}
+		s.mu.Lock()
+		s.waiters--
+	}
+}
+
+// wake posts a wake-up without blocking; one pending wake-up is enough
+// because readers re-check the queue under the lock.
+func (s *Subscription[M]) wake() {
+	select {
+	case s.notify <- struct{}{}:
+	default:
+	}
+}
+
+// offer result.
+type offerResult uint8
+
+const (
+	queued offerResult = iota
+	skipped
+	droppedNew
+	overflowClosed
+)
+
+// offer queues d without blocking, applying the overflow policy. It
+// returns what happened and how many messages were dropped.
+func (s *Subscription[M]) offer(d *Delivery[M], policy Overflow) (offerResult, uint64) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return skipped, 0
+	}
+	var lost uint64
+	if s.n == len(s.buf) {
+		if len(s.buf) < s.limit {
+			s.grow()
+		} else {
+			switch policy {
+			case DropNewest:
+				s.mu.Unlock()
+				return droppedNew, 1
+			case DropOldest:
+				s.buf[s.head] = nil
+				s.head = (s.head + 1) % len(s.buf)
+				s.n--
+				lost = 1
+			default: // CloseSubscriber
+				lost = uint64(s.n) + 1
+				s.discard()
+				s.closed, s.err = true, ErrOverflow
+				s.mu.Unlock()
+				s.wake()
+				return overflowClosed, lost
+			}
+		}
+	}
+	s.buf[(s.head+s.n)%len(s.buf)] = d
+	s.n++
+	wake := s.waiters > 0
+	s.mu.Unlock()
+	if wake {
+		s.wake()
+	}
+	return queued, lost
+}
+
+// grow doubles the ring (up to limit), keeping the queued order.
+func (s *Subscription[M]) grow() {
+	nb := make([]*Delivery[M], min(2*len(s.buf), s.limit))
+	for i := 0; i < s.n; i++ {
+		nb[i] = s.buf[(s.head+i)%len(s.buf)]
+	}
+	s.buf, s.head = nb, 0
+}
+
+// discard drops every queued delivery; the caller holds mu.
+func (s *Subscription[M]) discard() {
+	clear(s.buf)
+	s.head, s.n = 0, 0
+}
+
+// end marks the subscription ended with err unless it already was, and
+// wakes blocked readers.
+func (s *Subscription[M]) end(err error) {
+	s.mu.Lock()
+	if !s.closed {
+		s.closed, s.err = true, err
+		s.discard()
+	}
+	s.mu.Unlock()
+	s.wake()
+}
