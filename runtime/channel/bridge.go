@@ -82,6 +82,10 @@ type LinkStats struct {
 //     to DeliverRemote, which runs no hooks, so nothing echoes back. Invalid
 //     envelopes and payloads are dropped, counted and logged.
 //
+// A bus failure is a hook failure of ch (counted, logged): a failed forward
+// loses that message for other nodes, and a failed subscribe leaves the key
+// local-only until its subscribers have all left and a new one arrives.
+//
 // subjectPrefix must be distinct per channel type sharing the bus (e.g.
 // "jsgen.chan.RoomChannels."). The Link stops when ctx is done or Close is
 // called. Remote publishes are not forwarded again, so a Channels needs one

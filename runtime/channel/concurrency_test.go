@@ -140,3 +140,59 @@ func TestConcurrentPublishersKeepPerPublisherOrder(t *testing.T) {
 		t.Fatalf("Published = %d", st.Published)
 	}
 }
+
+// A hook set added while keys churn sees, per key, strictly alternating
+// first/last calls (the catch-up counts as a first) and a balanced history
+// once every subscription has closed.
+func TestAddHooksDuringChurn(t *testing.T) {
+	const keys, goroutines, rounds = 3, 8, 300
+	ch := newTest()
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for g := range goroutines {
+		wg.Go(func() {
+			<-start
+			for i := range rounds {
+				s := ch.Subscribe(ref(fmt.Sprint((g + i) % keys)))
+				_ = s.Close()
+			}
+		})
+	}
+	type tracker struct {
+		mu     sync.Mutex
+		active map[string]bool
+		calls  int
+		bad    string
+	}
+	trackers := make([]*tracker, 4)
+	close(start)
+	for i := range trackers {
+		tr := &tracker{active: map[string]bool{}}
+		trackers[i] = tr
+		rec := func(first bool, k string) error {
+			tr.mu.Lock()
+			defer tr.mu.Unlock()
+			tr.calls++
+			if tr.active[k] == first && tr.bad == "" {
+				tr.bad = fmt.Sprintf("key %s: first=%v twice in a row", k, first)
+			}
+			tr.active[k] = first
+			return nil
+		}
+		ch.AddHooks(Hooks[event]{
+			OnFirstSubscriber: func(k string) error { return rec(true, k) },
+			OnLastUnsubscribe: func(k string) error { return rec(false, k) },
+		})
+	}
+	wg.Wait()
+	for i, tr := range trackers {
+		if tr.bad != "" {
+			t.Fatalf("hook set %d: %s", i, tr.bad)
+		}
+		for k, a := range tr.active {
+			if a {
+				t.Fatalf("hook set %d: key %s left active", i, k)
+			}
+		}
+	}
+}
