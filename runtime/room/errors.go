@@ -1,0 +1,113 @@
+package room
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Every error the package returns matches one of them with
+// errors.Is, so callers branch on the kind and log the detail.
+var (
+	// ErrInvalidID: a room, user, connection or node identifier is empty,
+	// too long (see Limits.MaxIDLength) or contains characters refs never
+	// hold (see runtime.CheckIdentifier).
+	ErrInvalidID = errors.New("room: invalid identifier")
+	// ErrLimit: a configured bound would be exceeded. The concrete error is
+	// a *LimitError, which also matches the specific sentinel below.
+	ErrLimit = errors.New("room: limit exceeded")
+	// ErrTooManyRooms: the connection is already in Limits.RoomsPerConn rooms.
+	ErrTooManyRooms = errors.New("room: connection is in too many rooms")
+	// ErrRoomFull: the room already has Limits.MembersPerRoom members.
+	ErrRoomFull = errors.New("room: room is full")
+	// ErrTooManyConns: the user already has the maximum number of
+	// connections in the room (Limits.ConnsPerMember) or in presence
+	// (PresenceOptions.MaxConnsPerUser).
+	ErrTooManyConns = errors.New("room: user has too many connections")
+	// ErrPresenceFull: presence already holds PresenceOptions.MaxEntries
+	// connection entries.
+	ErrPresenceFull = errors.New("room: presence table is full")
+	// ErrAlreadyJoined: this connection is already in this room.
+	ErrAlreadyJoined = errors.New("room: connection already joined this room")
+	// ErrConnUser: the connection ID is already in use by another user.
+	ErrConnUser = errors.New("room: connection belongs to another user")
+	// ErrNotPresent: Heartbeat found no live presence entry for the
+	// connection (it was never Set, was removed, or expired).
+	ErrNotPresent = errors.New("room: no presence entry for this connection")
+	// ErrForbidden: a connection asked for another user's direct messages.
+	ErrForbidden = errors.New("room: forbidden")
+	// ErrClosed: the service was closed.
+	ErrClosed = errors.New("room: service closed")
+	// ErrInvalidEvent: a replication event is malformed or of the wrong
+	// kind for the service it was applied to.
+	ErrInvalidEvent = errors.New("room: invalid replication event")
+	// ErrGap: a remote node's events arrived with a sequence gap; the event
+	// was applied, but state from that node may be missing until it is
+	// resynchronised with SyncNode. The concrete error is a *GapError.
+	ErrGap = errors.New("room: replication sequence gap")
+	// ErrStaleSnapshot: SyncNode got a snapshot older than events already
+	// applied from that node; nothing was changed.
+	ErrStaleSnapshot = errors.New("room: stale snapshot")
+	// ErrOwnNode: an operation meant for remote nodes named this node.
+	ErrOwnNode = errors.New("room: operation needs a remote node ID, got this node's")
+)
+
+// LimitError reports which bound a call would have exceeded. It matches
+// ErrLimit and Kind (one of ErrTooManyRooms, ErrRoomFull, ErrTooManyConns,
+// ErrPresenceFull) with errors.Is.
+type LimitError struct {
+	Kind  error  // the specific sentinel
+	Limit string // the option's name, e.g. "Limits.MembersPerRoom"
+	Max   int    // the configured bound
+	Key   string // the room, connection or user the bound applies to ("" for a global bound)
+}
+
+// Error names the limit, its bound and what it applied to.
+func (e *LimitError) Error() string {
+	if e.Key == "" {
+		return fmt.Sprintf("%v (%s = %d)", e.Kind, e.Limit, e.Max)
+	}
+	return fmt.Sprintf("%v: %q (%s = %d)", e.Kind, e.Key, e.Limit, e.Max)
+}
+
+// Is matches ErrLimit and the specific sentinel.
+func (e *LimitError) Is(target error) bool { return target == ErrLimit || target == e.Kind }
+
+// IDError reports an identifier refused by a service. It matches
+// ErrInvalidID.
+type IDError struct {
+	What   string // "room", "user", "connection", "node"
+	ID     string // the refused identifier, truncated to 64 bytes
+	Reason string
+}
+
+// Error says which identifier was refused and why.
+func (e *IDError) Error() string {
+	return fmt.Sprintf("room: invalid %s identifier %q: %s", e.What, e.ID, e.Reason)
+}
+
+// Unwrap returns ErrInvalidID.
+func (e *IDError) Unwrap() error { return ErrInvalidID }
+
+// GapError reports that a remote node's event sequence skipped numbers:
+// the adapter should fetch that node's Snapshot and call SyncNode. It
+// matches ErrGap.
+type GapError struct {
+	Node string // the remote node
+	Want uint64 // the sequence number expected next
+	Got  uint64 // the sequence number received
+}
+
+// Error names the node and the missing range.
+func (e *GapError) Error() string {
+	return fmt.Sprintf("room: replication gap from node %s: want seq %d, got %d", e.Node, e.Want, e.Got)
+}
+
+// Unwrap returns ErrGap.
+func (e *GapError) Unwrap() error { return ErrGap }
+
+func idError(what, id, reason string) error {
+	if len(id) > 64 {
+		id = id[:64]
+	}
+	return &IDError{What: what, ID: id, Reason: reason}
+}
