@@ -1,0 +1,5 @@
+//go:build !race
+
+package codecbench
+
+const raceEnabled = false

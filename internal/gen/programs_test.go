@@ -1,0 +1,168 @@
+package gen
+
+import (
+	"encoding/json"
+
+	"github.com/jsgen-dev/jsgen/schema/decl"
+	"github.com/jsgen-dev/jsgen/schema/ir"
+)
+
+// Hand-built IR programs for the emitter tests (what ir.Build produces for
+// the corresponding declarations: declarations sorted by name, fields in
+// declaration order, enums collected in Program.Enums).
+
+func tString() *ir.Type             { return &ir.Type{Kind: ir.String} }
+func tBool() *ir.Type               { return &ir.Type{Kind: ir.Bool} }
+func tInt() *ir.Type                { return &ir.Type{Kind: ir.Int} }
+func tInt64() *ir.Type              { return &ir.Type{Kind: ir.Int64} }
+func tFloat() *ir.Type              { return &ir.Type{Kind: ir.Float64} }
+func tTime() *ir.Type               { return &ir.Type{Kind: ir.Timestamp} }
+func tEnum(name string) *ir.Type    { return &ir.Type{Kind: ir.EnumKind, Name: name} }
+func tRef(model string) *ir.Type    { return &ir.Type{Kind: ir.Ref, Name: model} }
+func tMsg(name string) *ir.Type     { return &ir.Type{Kind: ir.MessageK, Name: name} }
+func tUnion(name string) *ir.Type   { return &ir.Type{Kind: ir.UnionK, Name: name} }
+func tArray(elem *ir.Type) *ir.Type { return &ir.Type{Kind: ir.Array, Elem: elem} }
+func tMap(elem *ir.Type) *ir.Type   { return &ir.Type{Kind: ir.Map, Elem: elem} }
+
+type fieldOpt func(*ir.Field)
+
+func fld(name string, t *ir.Type, opts ...fieldOpt) *ir.Field {
+	f := &ir.Field{Name: name, GoName: ir.GoName(name), Type: t}
+	for _, o := range opts {
+		o(f)
+	}
+	return f
+}
+
+func optional() fieldOpt    { return func(f *ir.Field) { f.Optional = true } }
+func doc(s string) fieldOpt { return func(f *ir.Field) { f.Doc = s } }
+func goName(s string) fieldOpt {
+	return func(f *ir.Field) { f.GoName = s }
+}
+func def(v any) fieldOpt {
+	return func(f *ir.Field) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			panic(err)
+		}
+		f.Default = b
+		f.Optional = true
+	}
+}
+func intp(n int) *int { return &n }
+func num(s string) *json.Number {
+	n := json.Number(s)
+	return &n
+}
+func minLen(n int) fieldOpt     { return func(f *ir.Field) { f.Constraints.MinLength = intp(n) } }
+func maxLen(n int) fieldOpt     { return func(f *ir.Field) { f.Constraints.MaxLength = intp(n) } }
+func pattern(p string) fieldOpt { return func(f *ir.Field) { f.Constraints.Pattern = p } }
+func minV(n string) fieldOpt    { return func(f *ir.Field) { f.Constraints.Min = num(n) } }
+func maxV(n string) fieldOpt    { return func(f *ir.Field) { f.Constraints.Max = num(n) } }
+func minItems(n int) fieldOpt   { return func(f *ir.Field) { f.Constraints.MinItems = intp(n) } }
+func maxItems(n int) fieldOpt   { return func(f *ir.Field) { f.Constraints.MaxItems = intp(n) } }
+
+func msg(origin decl.Origin, name, doc string, fields ...*ir.Field) *ir.Message {
+	return &ir.Message{Name: name, Doc: doc, Origin: origin, Fields: fields}
+}
+
+// chatProgram is the seed's chat app, declared in jsgen.yaml.
+func chatProgram() *ir.Program {
+	y := decl.FromYAML
+	return &ir.Program{
+		Package: "chat",
+		Models: []*ir.Model{
+			{Name: "Room", Doc: "A chat room.", IDMaxLength: 64, Origin: y,
+				Fields: []*ir.Field{fld("name", tString(), maxLen(100))}},
+			{Name: "User", Doc: "A person who chats.", IDMaxLength: ir.DefaultIDMaxLength, Origin: y,
+				Fields: []*ir.Field{fld("displayName", tString(), optional(), maxLen(50))}},
+		},
+		Enums: []*ir.Enum{
+			{Name: "ClientMessageType", Values: []string{"message", "typing"}, Origin: y},
+			{Name: "PresenceStatus", Values: []string{"online", "away", "busy"}, Origin: y},
+		},
+		Messages: []*ir.Message{
+			msg(y, "ChatEvent", "A message or typing notice relayed to a room.",
+				fld("username", tString()),
+				fld("content", tString(), optional(), maxLen(4000)),
+				fld("timestamp", tTime())),
+			msg(y, "ClientMessage", "A frame a client sends to a room.",
+				fld("type", tEnum("ClientMessageType")),
+				fld("content", tString(), optional(), maxLen(4000), doc("The text of a message."))),
+			msg(y, "DirectMessage", "A direct message as its recipient receives it.",
+				fld("from", tString()),
+				fld("content", tString(), minLen(1), maxLen(4000)),
+				fld("timestamp", tTime())),
+			msg(y, "DirectSend", "A direct message a client sends.",
+				fld("to", tRef("User")),
+				fld("content", tString(), minLen(1), maxLen(4000))),
+			msg(y, "ErrorEvent", "An error frame: the connection stays open.",
+				fld("code", tString()),
+				fld("message", tString()),
+				fld("errors", tArray(tMsg("FieldProblem")), optional())),
+			msg(y, "FieldProblem", "One problem of an invalid frame.",
+				fld("path", tString()),
+				fld("message", tString())),
+			msg(y, "JoinEvent", "Someone joined the room.",
+				fld("username", tString()),
+				fld("timestamp", tTime())),
+			msg(y, "LeaveEvent", "Someone left the room.",
+				fld("username", tString()),
+				fld("timestamp", tTime())),
+			msg(y, "Member", "A member of a room.",
+				fld("username", tString()),
+				fld("joinedAt", tTime())),
+			msg(y, "PresenceUpdate", "A client's presence status.",
+				fld("status", tEnum("PresenceStatus"))),
+			msg(y, "RoomQuery", "The query of the room route.",
+				fld("username", tString(), def("Anonymous"), minLen(1), maxLen(50), pattern(`^[^<>]+$`)),
+				fld("echo", tBool(), def(true))),
+			msg(y, "SentEvent", "Acknowledges a message to its sender when echo is off.",
+				fld("messageId", tString())),
+			msg(y, "TypingEvent", "Someone is typing.",
+				fld("username", tString()),
+				fld("timestamp", tTime())),
+		},
+		Unions: []*ir.Union{
+			{Name: "DMFrame", Doc: "A frame a client sends on the DM socket.", Discriminator: "type", DefaultTag: "dm", Origin: y,
+				Variants: []*ir.Variant{{Tag: "dm", Message: "DirectSend"}, {Tag: "presence", Message: "PresenceUpdate"}}},
+			{Name: "RoomEvent", Doc: "A frame a room sends to its clients.", Discriminator: "type", Origin: y,
+				Variants: []*ir.Variant{
+					{Tag: "join", Message: "JoinEvent"}, {Tag: "leave", Message: "LeaveEvent"},
+					{Tag: "message", Message: "ChatEvent"}, {Tag: "typing", Message: "TypingEvent"},
+					{Tag: "sent", Message: "SentEvent"}, {Tag: "error", Message: "ErrorEvent"},
+				}},
+		},
+	}
+}
+
+// goChatProgram is part of the chat app declared as annotated Go (the
+// types are the user's), plus one message from jsgen.yaml.
+func goChatProgram() *ir.Program {
+	g, y := decl.FromGo, decl.FromYAML
+	return &ir.Program{
+		Package: "gochat",
+		Models: []*ir.Model{
+			{Name: "Room", Doc: "Room is a chat room.", IDMaxLength: 64, Origin: g,
+				Fields: []*ir.Field{fld("name", tString(), maxLen(100))}},
+		},
+		Enums: []*ir.Enum{{Name: "ClientMessageType", Values: []string{"message", "typing"}, Origin: g}},
+		Messages: []*ir.Message{
+			msg(g, "ClientMessage", "",
+				fld("type", tEnum("ClientMessageType")),
+				fld("content", tString(), optional(), maxLen(4000))),
+			msg(g, "JoinEvent", "",
+				fld("username", tString()),
+				fld("room", tRef("Room")),
+				fld("timestamp", tTime())),
+			msg(y, "LeaveEvent", "Someone left.",
+				fld("username", tString()),
+				fld("room", tRef("Room")),
+				fld("timestamp", tTime())),
+		},
+		Unions: []*ir.Union{
+			{Name: "RoomEvent", Discriminator: "type", Origin: g,
+				Variants: []*ir.Variant{{Tag: "join", Message: "JoinEvent"}, {Tag: "leave", Message: "LeaveEvent"}}},
+		},
+	}
+}
