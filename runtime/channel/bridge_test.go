@@ -204,6 +204,7 @@ func TestBridgeDropsInvalidEnvelopes(t *testing.T) {
 	if got := recv(t, sub); got.Seq != 2 {
 		t.Fatalf("got %+v", got)
 	}
+	waitFor(t, "bus handlers", func() bool { return b.Stats().Delivered == 4 })
 	if st := bn.link.Stats(); st.Invalid != 3 || st.Delivered != 1 {
 		t.Fatalf("link stats = %+v", st)
 	}

@@ -85,6 +85,7 @@ func TestPublishSubscribe(t *testing.T) {
 	if got := other.wait(t, 1); !slices.Equal(got, []string{"a.*=lit"}) {
 		t.Fatalf("literal subject got %q", got)
 	}
+	waitDelivered(t, b, 5)
 	if st := b.Stats(); st.Published != 3 || st.Delivered != 5 || st.Dropped != 0 {
 		t.Fatalf("stats = %+v", st)
 	}
@@ -148,6 +149,19 @@ func TestSlowHandlerNeverBlocksPublisher(t *testing.T) {
 	}
 }
 
+// waitDelivered waits until n handler calls have returned (Delivered is
+// counted after the handler returns, so after the test saw its effect).
+func waitDelivered(t *testing.T, b *Bus, n uint64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for b.Stats().Delivered < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("delivered %d, want %d", b.Stats().Delivered, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
@@ -169,6 +183,7 @@ func TestHandlerPanicIsContained(t *testing.T) {
 	if got := c.wait(t, 1); !slices.Equal(got, []string{"s=ok"}) {
 		t.Fatalf("got %q", got)
 	}
+	waitDelivered(t, b, 1)
 	if st := b.Stats(); st.Failed != 1 || st.Delivered != 1 {
 		t.Fatalf("stats = %+v", st)
 	}
@@ -185,6 +200,7 @@ func TestUnsubscribe(t *testing.T) {
 	}
 	_ = b.Publish(ctx, "s", []byte("1"))
 	c.wait(t, 1)
+	waitDelivered(t, b, 1)
 	if err := sub.Unsubscribe(); err != nil {
 		t.Fatal(err)
 	}
