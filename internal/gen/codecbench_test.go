@@ -1,8 +1,15 @@
 package gen
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/jsgen-dev/jsgen/internal/diag"
+	"github.com/jsgen-dev/jsgen/schema/yamlspec"
 
 	"github.com/jsgen-dev/jsgen/schema/decl"
 	"github.com/jsgen-dev/jsgen/schema/ir"
@@ -85,4 +92,25 @@ func codecbenchProgram() *ir.Program {
 // emitter; `go test ./internal/gen -run TestCodecbench -update` regenerates it.
 func TestCodecbench(t *testing.T) {
 	checkGolden(t, filepath.Join("..", "codecbench", TypesFile), generateOne(t, codecbenchProgram()))
+}
+
+// TestCodecbenchIR checks the hand-built codecbenchProgram against what the
+// real pipeline (yamlspec + ir.Build) makes of testdata/codecbench.yaml, so
+// the emitter tests exercise the IR Build actually produces.
+func TestCodecbenchIR(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "codecbench.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, diags := yamlspec.Parse("jsgen.yaml", data)
+	if len(diags) > 0 {
+		t.Fatalf("parse: %s", diags)
+	}
+	built, diags := ir.Build(spec)
+	if len(diags) > 0 {
+		t.Fatalf("build: %s", diags)
+	}
+	if diff := cmp.Diff(codecbenchProgram(), built, cmpopts.IgnoreTypes(diag.Pos{})); diff != "" {
+		t.Errorf("hand-built IR differs from ir.Build's (-hand +built):\n%s", diff)
+	}
 }

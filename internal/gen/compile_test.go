@@ -20,6 +20,7 @@ var compileCases = []struct {
 }{
 	{"chat", chatProgram},
 	{"gochat", goChatProgram},
+	{"kinds", kindsProgram},
 }
 
 // TestCompileAndRun is the real proof that the emitted code works: it writes

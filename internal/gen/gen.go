@@ -63,7 +63,17 @@ func Generate(p *ir.Program) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []File{types}, nil
+	files := []File{types}
+	for _, emit := range []func() (File, bool, error){g.channelsFile, g.eventsFile} {
+		f, ok, err := emit()
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			files = append(files, f)
+		}
+	}
+	return files, nil
 }
 
 // newFile starts a generated Go file of package pkg with the standard

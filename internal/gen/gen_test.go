@@ -23,6 +23,7 @@ var goldenCases = []struct {
 }{
 	{"chat", chatProgram},
 	{"gochat", goChatProgram},
+	{"kinds", kindsProgram},
 }
 
 func generateOne(t *testing.T, p *ir.Program) []byte {

@@ -166,3 +166,45 @@ func goChatProgram() *ir.Program {
 		},
 	}
 }
+
+// kindsProgram covers the combinations the other programs leave out: maps of
+// messages, arrays and unions, arrays of enums and unions, optional
+// pointers to every scalar kind, defaults of every scalar kind, and a wire
+// name that is not a plain identifier.
+func kindsProgram() *ir.Program {
+	y := decl.FromYAML
+	return &ir.Program{
+		Package: "kinds",
+		Models: []*ir.Model{
+			{Name: "Item", IDMaxLength: 16, Origin: y, Fields: []*ir.Field{fld("label", tString())}},
+		},
+		Enums: []*ir.Enum{{Name: "Color", Values: []string{"red", "green", "blue", "light-blue"}, Origin: y}},
+		Messages: []*ir.Message{
+			msg(y, "Point", "",
+				fld("x", tInt()),
+				fld("y", tInt(), minV("-10"), maxV("10"))),
+			msg(y, "Shape", "",
+				fld("color", tEnum("Color"), def("green")),
+				fld("colors", tArray(tEnum("Color")), optional(), minItems(1)),
+				fld("owner", tRef("Item"), optional()),
+				fld("fallback", tRef("Item"), def("none")),
+				fld("ratio", tFloat(), def(0.5), minV("0"), maxV("1")),
+				fld("count", tInt64(), def(7), maxV("100")),
+				fld("flag", tBool(), optional()),
+				fld("big", tInt64(), optional(), maxV("100")),
+				fld("tint", tEnum("Color"), optional()),
+				fld("when", tTime(), optional()),
+				fld("named", tMap(tMsg("Point")), optional()),
+				fld("grid", tMap(tArray(tInt())), optional(), minV("0")),
+				fld("events", tArray(tUnion("Event")), optional(), maxItems(3)),
+				fld("byKey", tMap(tUnion("Event")), optional()),
+				fld("meta.v", tString(), optional(), maxLen(3))),
+			msg(y, "Stamp", "",
+				fld("at", tTime())),
+		},
+		Unions: []*ir.Union{
+			{Name: "Event", Discriminator: "t", Origin: y,
+				Variants: []*ir.Variant{{Tag: "p", Message: "Point"}, {Tag: "s", Message: "Stamp"}}},
+		},
+	}
+}
