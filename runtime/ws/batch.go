@@ -55,6 +55,7 @@ type batchConn struct {
 	// Touched only inside Write (serialized by gorilla's write lock).
 	buf       *[]byte
 	remaining uint64 // bytes left of the current frame
+	inControl bool   // the current frame is a control frame
 	broken    bool   // stream not understood: pass through from now on
 }
 
@@ -87,7 +88,7 @@ func (b *batchConn) Write(p []byte) (int, error) {
 }
 
 // scan follows frame boundaries through p, reporting whether a control
-// frame starts in it. It fails if a frame header is split across writes,
+// frame ended in it. It fails if a frame header is split across writes,
 // which gorilla never does.
 func (b *batchConn) scan(p []byte) (control, ok bool) {
 	for len(p) > 0 {
@@ -96,12 +97,15 @@ func (b *batchConn) scan(p []byte) (control, ok bool) {
 			if !ok {
 				return control, false
 			}
-			control = control || isControl
+			b.inControl = isControl
 			b.remaining = uint64(n) + size
 		}
 		take := min(b.remaining, uint64(len(p)))
 		b.remaining -= take
 		p = p[take:]
+		if b.remaining == 0 && b.inControl {
+			control = true
+		}
 	}
 	return control, true
 }
@@ -151,21 +155,30 @@ func (b *batchConn) keep(p []byte) {
 	*b.buf = append(*b.buf, p...)
 }
 
-// flush writes the pending batch followed by p in one write and returns
-// the pending buffer to the pool. It reports len(p) on success.
+// flush writes the pending batch followed by p in one write (appending p
+// when it is small, writev otherwise) and returns the pending buffer to
+// the pool. It reports len(p) on success.
 func (b *batchConn) flush(p []byte) (int, error) {
 	if b.buf == nil {
 		return b.Conn.Write(p)
 	}
-	bufs := net.Buffers{*b.buf, p}
-	kept := int64(len(*b.buf))
-	n, err := bufs.WriteTo(b.Conn)
+	kept := len(*b.buf)
+	var n int64
+	var err error
+	if kept+len(p) <= b.max {
+		*b.buf = append(*b.buf, p...)
+		var m int
+		m, err = b.Conn.Write(*b.buf)
+		n = int64(m)
+	} else {
+		bufs := net.Buffers{*b.buf, p}
+		n, err = bufs.WriteTo(b.Conn)
+	}
 	*b.buf = (*b.buf)[:0]
 	batchPool.Put(b.buf)
 	b.buf = nil
-	written := int(max(0, n-kept))
 	if err != nil {
-		return written, err
+		return int(max(0, n-int64(kept))), err
 	}
 	return len(p), nil
 }

@@ -13,8 +13,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 	"go.uber.org/goleak"
@@ -166,6 +168,9 @@ type testEnv struct {
 	url     string // ws://host/room/
 	decoded chan testMsg
 	ctxDone chan string // conn IDs whose handler saw ctx done
+	// violations counts messages that reached the decoder although invalid
+	// UTF-8 or over the read limit (must stay 0).
+	violations atomic.Int64
 }
 
 type envConfig struct {
@@ -203,6 +208,9 @@ func newEnv(t testing.TB, cfg envConfig) *testEnv {
 		Pattern: "GET /room/{room}",
 		Prepare: prepareRoom,
 		Decode: func(b []byte) (testMsg, error) {
+			if !utf8.Valid(b) || int64(len(b)) > srv.opts.ReadLimit {
+				e.violations.Add(1)
+			}
 			m, err := decodeTestMsg(b)
 			if err == nil {
 				select {
@@ -282,7 +290,7 @@ func (e *testEnv) run(ctx context.Context, c *Conn, msgs iter.Seq[testMsg]) erro
 			}
 			e.srv.Rooms().Broadcast(room, jsonFrame("from", c.ID()+":"+m.Text), except)
 		case "burst":
-			for i := range m.N {
+			for i := range min(m.N, 10000) {
 				_ = c.SendBytes(fmt.Appendf(nil, `{"i":%d}`, i))
 			}
 			return nil

@@ -12,9 +12,9 @@ type Metrics interface {
 	ConnClosed(route string, code int)
 	// Refused: an upgrade was refused before it happened with HTTP status.
 	Refused(route string, status int)
-	// FramesIn: one data message of n bytes was read.
+	// FrameIn: one inbound data message of the given size was read.
 	FrameIn(route string, bytes int)
-	// FramesOut: one data frame of n bytes was written to the socket.
+	// FrameOut: one outbound data frame of the given size was written.
 	FrameOut(route string, bytes int)
 	// Error: a failure with the given code (error frames sent to the client
 	// and the Err* codes that close a connection).

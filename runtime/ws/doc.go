@@ -1,0 +1,92 @@
+// Package ws is the WebSocket runtime under jsgen's generated controllers:
+// it serves typed routes on melody v1.3.0 (github.com/olahol/melody) with
+// safe defaults, and adds the room index, bounded outbound queues, close
+// semantics, shutdown and metrics melody lacks.
+//
+// Generated code declares one Route per controller route and mounts it:
+//
+//	ws.Handle(mux, srv, ws.Route[ClientMessage]{
+//		Pattern: "GET /chat/room/{roomId}",
+//		Prepare: prepareChatRoom,           // path params + query → state, or 400
+//		Decode:  DecodeClientMessage,       // []byte → ClientMessage or *jsgenrt.Error
+//		Run: func(ctx context.Context, c *ws.Conn, msgs iter.Seq[ClientMessage]) error {
+//			return h.Room(ctx, &ChatRoomConn{c: c, msgs: msgs, Params: c.State().(ChatRoomParams)})
+//		},
+//	})
+//
+// and its typed Send encodes once (AppendJSON) and calls Conn.SendBytes.
+// Fan-out goes through Server.Rooms (a Hub) or a channel subscription
+// (Forward); either way one encoded frame is shared by every recipient.
+//
+// # Before the upgrade
+//
+// In order: 503 while shutting down or at MaxConnections; 400 for a
+// request that is not a WebSocket handshake; 403 when the Origin is
+// neither the request's own host nor in AllowedOrigins (requests without
+// Origin pass unless RequireOrigin); the guard (401/403 through Refuse,
+// identity attached as Conn.Identity); Prepare (400 or its status, state
+// attached as Conn.State). Every refusal has a JSON body shaped like an
+// error frame. permessage-deflate is never negotiated.
+//
+// # Inbound
+//
+// One message at a time per connection, on melody's read goroutine:
+//   - over ReadLimit (default 64 KiB): close 1009 (gorilla);
+//   - malformed framing (unmasked, RSV bits, reserved opcodes, bad
+//     control or close frames, bad continuation): close 1002 (gorilla);
+//   - past the token bucket (default 50/s, burst 100): error frame
+//     "rate_limited", then close 1008;
+//   - a binary message: error frame "binary_not_supported", connection
+//     stays open;
+//   - invalid UTF-8 (checked on the whole message, so sequences split
+//     across fragments are judged correctly): close 1007, the decoder
+//     never sees it;
+//   - Decode error: error frame {"type":"error","code":…,"message":…,
+//     "errors":[{"path":…,"message":…}]}, connection stays open;
+//   - otherwise the message waits in an inbox (InboxSize, default 16) for
+//     the handler; if the handler takes none for InboundWait (default
+//     5 s): close 1013.
+//
+// # Outbound
+//
+// Conn.SendBytes never blocks. Each connection has a queue bounded in
+// bytes (MaxQueueBytes, default 1 MiB). A frame that would overflow it
+// disconnects the client as slow: close 1013 "slow client: …" (1013, "try
+// again later", because reconnecting later is the right reaction and it
+// keeps 1008 for the client's own policy violations), the queued frames
+// are discarded and counted (Metrics.Dropped, reason "slow_client") and
+// the disconnect is counted (Metrics.SlowClient). A client whose socket
+// accepts nothing for WriteWait is cut the same way (counted, no close
+// frame possible). Nothing is ever dropped while the connection stays
+// open.
+//
+// melody's own per-session channel drops messages silently when full
+// (ErrMessageBufferFull to a no-op handler; Session.Write still returns
+// nil). The runtime never lets that happen: it sets melody's
+// MessageBufferSize to a window of 16 frames, hands melody at most that
+// many at a time and the next one each time melody reports a frame
+// written, keeping the rest in its own queue. Should melody ever report a
+// full buffer anyway, the connection is closed with 1011 and counted.
+//
+// Consecutive queued frames are written with one syscall (each message
+// stays its own WebSocket frame): the connection gorilla hijacks is
+// wrapped so that a frame with more frames queued behind it is held until
+// the last one, a control frame or WriteBatchBytes (see batchConn).
+//
+// # Closing
+//
+// The handler returning nil closes with 1000 after queued frames are
+// written (bounded by FlushTimeout); an error or a panic closes with 1011
+// "internal error", logged with the conn_id attribute and counted. A close
+// frame is written with a deadline (CloseTimeout), then the runtime waits
+// up to CloseTimeout for the client's reply before closing the socket.
+// Conn.Context is cancelled as soon as closing starts, whatever the cause.
+// Server.Shutdown refuses new upgrades (503), closes everyone with 1001,
+// waits for handlers and returns by its context's deadline.
+//
+// # Delivery
+//
+// At most once. Frames to one connection are written in the order
+// SendBytes accepted them; Broadcast from one goroutine to a room keeps
+// its order for every member.
+package ws

@@ -1,0 +1,60 @@
+package ws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jsgen-dev/jsgen/runtime/channel"
+)
+
+// Forward sends every delivery of sub to c, in order, until either side
+// ends — the seed's Promise.race(forward, handle) building block. Each
+// frame is the delivery's shared encoding (Delivery.Encode: encoded once
+// per publish however many connections forward it, never per recipient).
+// A delivery whose Except equals c.ID() is skipped (exclude-sender, also
+// for subscriptions made without SubscribeOptions.ID).
+//
+// It returns nil when ctx is done, when c closes, or when sub was closed by
+// its owner (channel.ErrClosed). It returns an error wrapping the reason
+// when sub ended otherwise (channel.ErrOverflow, channel.ErrChannelsClosed),
+// wrapping ErrSlowClient when c's queue overflowed (c is then closing with
+// 1013), or when a delivery could not be encoded.
+//
+// Forward does not close sub: its owner does, then leaves any broadcast
+// room, in that order (the seed's cleanup order):
+//
+//	sub := Rooms.SubscribeWith(room, channel.SubscribeOptions{ID: c.ID()})
+//	defer sub.Close()
+//	return ws.Forward(ctx, c, sub)
+func Forward[M any](ctx context.Context, c *Conn, sub *channel.Subscription[M]) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(c.Context(), cancel)
+	defer stop()
+	id := c.ID()
+	for {
+		d, err := sub.Next(ctx)
+		switch {
+		case err == nil:
+		case ctx.Err() != nil, errors.Is(err, channel.ErrClosed):
+			return nil
+		default:
+			return fmt.Errorf("ws: forward %q to %s: %w", sub.Key(), id, err)
+		}
+		if d.Except() != "" && d.Except() == id {
+			continue
+		}
+		b, err := d.Encode()
+		if err != nil {
+			return fmt.Errorf("ws: forward %q to %s: %w", sub.Key(), id, err)
+		}
+		switch err := c.SendBytes(b); {
+		case err == nil:
+		case errors.Is(err, ErrClosed):
+			return nil
+		default:
+			return fmt.Errorf("ws: forward %q to %s: %w", sub.Key(), id, err)
+		}
+	}
+}
