@@ -7,7 +7,6 @@ import (
 	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 	"github.com/jsgen-dev/jsgen/runtime/jsonx"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"time"
@@ -56,10 +55,12 @@ func (m *Room) Validate() error {
 func (m *Room) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 	if !utf8.ValidString(m.Name) {
 		errs.Add(p.Child("name"), jsonx.MsgInvalidUTF8)
-	} else if n := utf8.RuneCountInString(m.Name); n < 1 {
-		errs.Add(p.Child("name"), jsonx.MinLengthMsg(n, 1))
-	} else if n > 100 {
-		errs.Add(p.Child("name"), jsonx.MaxLengthMsg(n, 100))
+	} else if len(m.Name) < 4 || len(m.Name) > 100 {
+		if n := utf8.RuneCountInString(m.Name); n < 1 {
+			errs.Add(p.Child("name"), jsonx.MinLengthMsg(n, 1))
+		} else if n > 100 {
+			errs.Add(p.Child("name"), jsonx.MaxLengthMsg(n, 100))
+		}
 	}
 	if m.Topic != nil {
 		v1 := *m.Topic
@@ -348,11 +349,11 @@ type Attachment struct {
 	Height *int `json:"height,omitempty"`
 }
 
-// jsgenPatternAttachmentURL is the pattern of Attachment.URL; a *regexp.Regexp is safe for concurrent use.
-var jsgenPatternAttachmentURL = regexp.MustCompile("^https://")
+// jsgenPatternAttachmentURL is the pattern of Attachment.URL (immutable, safe for concurrent use).
+var jsgenPatternAttachmentURL = jsonx.MustCompilePattern("^https://")
 
-// jsgenPatternAttachmentMime is the pattern of Attachment.Mime; a *regexp.Regexp is safe for concurrent use.
-var jsgenPatternAttachmentMime = regexp.MustCompile("^[a-z]+/[a-z0-9.+-]+$")
+// jsgenPatternAttachmentMime is the pattern of Attachment.Mime (immutable, safe for concurrent use).
+var jsgenPatternAttachmentMime = jsonx.MustCompilePattern("^[a-z]+/[a-z0-9.+-]+$")
 
 // Validate reports every constraint violation of m, each with its JSON path, as a
 // *jsgenrt.Error with code invalid_message; nil means m is valid. It does not allocate
@@ -547,8 +548,8 @@ type LinkEmbed struct {
 	Title *string `json:"title,omitempty"`
 }
 
-// jsgenPatternLinkEmbedURL is the pattern of LinkEmbed.URL; a *regexp.Regexp is safe for concurrent use.
-var jsgenPatternLinkEmbedURL = regexp.MustCompile("^https?://")
+// jsgenPatternLinkEmbedURL is the pattern of LinkEmbed.URL (immutable, safe for concurrent use).
+var jsgenPatternLinkEmbedURL = jsonx.MustCompilePattern("^https?://")
 
 // Validate reports every constraint violation of m, each with its JSON path, as a
 // *jsgenrt.Error with code invalid_message; nil means m is valid. It does not allocate
@@ -710,10 +711,12 @@ func (m *PollEmbed) Validate() error {
 func (m *PollEmbed) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 	if !utf8.ValidString(m.Question) {
 		errs.Add(p.Child("question"), jsonx.MsgInvalidUTF8)
-	} else if n := utf8.RuneCountInString(m.Question); n < 1 {
-		errs.Add(p.Child("question"), jsonx.MinLengthMsg(n, 1))
-	} else if n > 300 {
-		errs.Add(p.Child("question"), jsonx.MaxLengthMsg(n, 300))
+	} else if len(m.Question) < 4 || len(m.Question) > 300 {
+		if n := utf8.RuneCountInString(m.Question); n < 1 {
+			errs.Add(p.Child("question"), jsonx.MinLengthMsg(n, 1))
+		} else if n > 300 {
+			errs.Add(p.Child("question"), jsonx.MaxLengthMsg(n, 300))
+		}
 	}
 	if n := len(m.Options); n < 2 {
 		errs.Add(p.Child("options"), jsonx.MinItemsMsg(n, 2))
@@ -725,10 +728,12 @@ func (m *PollEmbed) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 	for i2 := range m.Options {
 		if !utf8.ValidString(m.Options[i2]) {
 			errs.Add(fp1.Elem(i2), jsonx.MsgInvalidUTF8)
-		} else if n := utf8.RuneCountInString(m.Options[i2]); n < 1 {
-			errs.Add(fp1.Elem(i2), jsonx.MinLengthMsg(n, 1))
-		} else if n > 100 {
-			errs.Add(fp1.Elem(i2), jsonx.MaxLengthMsg(n, 100))
+		} else if len(m.Options[i2]) < 4 || len(m.Options[i2]) > 100 {
+			if n := utf8.RuneCountInString(m.Options[i2]); n < 1 {
+				errs.Add(fp1.Elem(i2), jsonx.MinLengthMsg(n, 1))
+			} else if n > 100 {
+				errs.Add(fp1.Elem(i2), jsonx.MaxLengthMsg(n, 100))
+			}
 		}
 	}
 	if m.ClosesAt != nil {
@@ -913,11 +918,11 @@ type Post struct {
 	Embed Embed `json:"embed,omitempty"`
 }
 
-// jsgenPatternPostID is the pattern of Post.ID; a *regexp.Regexp is safe for concurrent use.
-var jsgenPatternPostID = regexp.MustCompile("^[A-Za-z0-9_-]+$")
+// jsgenPatternPostID is the pattern of Post.ID (immutable, safe for concurrent use).
+var jsgenPatternPostID = jsonx.MustCompilePattern("^[A-Za-z0-9_-]+$")
 
-// jsgenPatternPostTags is the pattern of Post.Tags; a *regexp.Regexp is safe for concurrent use.
-var jsgenPatternPostTags = regexp.MustCompile("^[a-z0-9-]+$")
+// jsgenPatternPostTags is the pattern of Post.Tags (immutable, safe for concurrent use).
+var jsgenPatternPostTags = jsonx.MustCompilePattern("^[a-z0-9-]+$")
 
 // Validate reports every constraint violation of m, each with its JSON path, as a
 // *jsgenrt.Error with code invalid_message; nil means m is valid. It does not allocate
@@ -931,10 +936,12 @@ func (m *Post) Validate() error {
 func (m *Post) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 	if !utf8.ValidString(m.ID) {
 		errs.Add(p.Child("id"), jsonx.MsgInvalidUTF8)
-	} else if n := utf8.RuneCountInString(m.ID); n < 1 {
-		errs.Add(p.Child("id"), jsonx.MinLengthMsg(n, 1))
-	} else if n > 64 {
-		errs.Add(p.Child("id"), jsonx.MaxLengthMsg(n, 64))
+	} else if len(m.ID) < 4 || len(m.ID) > 64 {
+		if n := utf8.RuneCountInString(m.ID); n < 1 {
+			errs.Add(p.Child("id"), jsonx.MinLengthMsg(n, 1))
+		} else if n > 64 {
+			errs.Add(p.Child("id"), jsonx.MaxLengthMsg(n, 64))
+		}
 	}
 	if !jsgenPatternPostID.MatchString(m.ID) {
 		errs.Add(p.Child("id"), jsonx.PatternMsg("^[A-Za-z0-9_-]+$"))
@@ -950,10 +957,12 @@ func (m *Post) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 	}
 	if !utf8.ValidString(m.Content) {
 		errs.Add(p.Child("content"), jsonx.MsgInvalidUTF8)
-	} else if n := utf8.RuneCountInString(m.Content); n < 1 {
-		errs.Add(p.Child("content"), jsonx.MinLengthMsg(n, 1))
-	} else if n > 4000 {
-		errs.Add(p.Child("content"), jsonx.MaxLengthMsg(n, 4000))
+	} else if len(m.Content) < 4 || len(m.Content) > 4000 {
+		if n := utf8.RuneCountInString(m.Content); n < 1 {
+			errs.Add(p.Child("content"), jsonx.MinLengthMsg(n, 1))
+		} else if n > 4000 {
+			errs.Add(p.Child("content"), jsonx.MaxLengthMsg(n, 4000))
+		}
 	}
 	if m.Mentions != nil {
 		if n := len(m.Mentions); n > 20 {
@@ -1664,10 +1673,12 @@ func (m *Quote) Validate() error {
 func (m *Quote) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 	if !utf8.ValidString(m.MessageID) {
 		errs.Add(p.Child("messageId"), jsonx.MsgInvalidUTF8)
-	} else if n := utf8.RuneCountInString(m.MessageID); n < 1 {
-		errs.Add(p.Child("messageId"), jsonx.MinLengthMsg(n, 1))
-	} else if n > 64 {
-		errs.Add(p.Child("messageId"), jsonx.MaxLengthMsg(n, 64))
+	} else if len(m.MessageID) < 4 || len(m.MessageID) > 64 {
+		if n := utf8.RuneCountInString(m.MessageID); n < 1 {
+			errs.Add(p.Child("messageId"), jsonx.MinLengthMsg(n, 1))
+		} else if n > 64 {
+			errs.Add(p.Child("messageId"), jsonx.MaxLengthMsg(n, 64))
+		}
 	}
 	if m.Excerpt != nil {
 		v1 := *m.Excerpt
@@ -1798,10 +1809,12 @@ func (m *Typing) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 	}
 	if !utf8.ValidString(m.Lang) {
 		errs.Add(p.Child("lang"), jsonx.MsgInvalidUTF8)
-	} else if n := utf8.RuneCountInString(m.Lang); n < 2 {
-		errs.Add(p.Child("lang"), jsonx.MinLengthMsg(n, 2))
-	} else if n > 8 {
-		errs.Add(p.Child("lang"), jsonx.MaxLengthMsg(n, 8))
+	} else if len(m.Lang) < 8 || len(m.Lang) > 8 {
+		if n := utf8.RuneCountInString(m.Lang); n < 2 {
+			errs.Add(p.Child("lang"), jsonx.MinLengthMsg(n, 2))
+		} else if n > 8 {
+			errs.Add(p.Child("lang"), jsonx.MaxLengthMsg(n, 8))
+		}
 	}
 }
 

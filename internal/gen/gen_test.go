@@ -103,7 +103,7 @@ func TestOutputShape(t *testing.T) {
 		"func (JoinEvent) RoomEventTag() string {",
 		"func DecodeRoomEvent(data []byte) (RoomEvent, error) {",
 		"func AppendRoomEventJSON(b []byte, u RoomEvent) []byte {",
-		"var jsgenPatternRoomQueryUsername = regexp.MustCompile(",
+		"var jsgenPatternRoomQueryUsername = jsonx.MustCompilePattern(",
 	} {
 		if !strings.Contains(src, want) {
 			t.Errorf("output lacks %q", want)

@@ -46,12 +46,12 @@ func (g *generator) emitStruct(f *jen.File, rec *record, fallbackDoc string) {
 // compiled patterns, Validate, Decode<Name>, UnmarshalJSON, AppendJSON and
 // MarshalJSON.
 //
-//	var jsgenPatternRoomQueryUsername = regexp.MustCompile("^[^<>]+$")
+//	var jsgenPatternRoomQueryUsername = jsonx.MustCompilePattern("^[^<>]+$")
 func (g *generator) emitCodec(f *jen.File, rec *record) error {
 	for _, fl := range rec.Fields {
 		if p := fl.Constraints.Pattern; p != "" {
-			f.Comment(patternVar(rec.Name, fl) + " is the pattern of " + rec.Name + "." + fl.GoName + "; a *regexp.Regexp is safe for concurrent use.")
-			f.Var().Id(patternVar(rec.Name, fl)).Op("=").Qual("regexp", "MustCompile").Call(jen.Lit(p))
+			f.Comment(patternVar(rec.Name, fl) + " is the pattern of " + rec.Name + "." + fl.GoName + " (immutable, safe for concurrent use).")
+			f.Var().Id(patternVar(rec.Name, fl)).Op("=").Qual(jsonxPath, "MustCompilePattern").Call(jen.Lit(p))
 		}
 	}
 	if err := g.emitValidate(f, rec); err != nil {

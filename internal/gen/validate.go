@@ -219,8 +219,12 @@ func (g *generator) validateValue(c *vctx, t *ir.Type, v jen.Code, at vpath) ([]
 //
 //	if !utf8.ValidString(v) {
 //		errs.Add(path, jsonx.MsgInvalidUTF8)
-//	} else if n := utf8.RuneCountInString(v); n > 4000 {
-//		errs.Add(path, jsonx.MaxLengthMsg(n, 4000))
+//	} else if len(v) < 4 || len(v) > 4000 {
+//		if n := utf8.RuneCountInString(v); n < 1 {
+//			errs.Add(path, jsonx.MinLengthMsg(n, 1))
+//		} else if n > 4000 {
+//			errs.Add(path, jsonx.MaxLengthMsg(n, 4000))
+//		}
 //	}
 //	if !jsgenPatternXY.MatchString(v) { ... }
 func (g *generator) validateString(c *vctx, v jen.Code, at vpath) []jen.Code {
@@ -228,25 +232,30 @@ func (g *generator) validateString(c *vctx, v jen.Code, at vpath) []jen.Code {
 	stmt := jen.If(jen.Op("!").Qual("unicode/utf8", "ValidString").Call(v)).Block(
 		add(at, jen.Qual(jsonxPath, "MsgInvalidUTF8")),
 	)
+	// A string of b bytes has between b/4 and b characters: count them only
+	// when the byte length allows a violation.
 	count := jen.Id("n").Op(":=").Qual("unicode/utf8", "RuneCountInString").Call(v)
+	tooShort := func() jen.Code {
+		return jen.Id("n").Op("<").Lit(*cons.MinLength)
+	}
+	short := func() jen.Code {
+		return add(at, jen.Qual(jsonxPath, "MinLengthMsg").Call(jen.Id("n"), jen.Lit(*cons.MinLength)))
+	}
+	long := func() jen.Code {
+		return add(at, jen.Qual(jsonxPath, "MaxLengthMsg").Call(jen.Id("n"), jen.Lit(*cons.MaxLength)))
+	}
 	switch {
 	case cons.MinLength != nil && cons.MaxLength != nil:
-		stmt.Else().If(count, jen.Id("n").Op("<").Lit(*cons.MinLength)).Block(
-			add(at, jen.Qual(jsonxPath, "MinLengthMsg").Call(jen.Id("n"), jen.Lit(*cons.MinLength))),
-		).Else().If(jen.Id("n").Op(">").Lit(*cons.MaxLength)).Block(
-			add(at, jen.Qual(jsonxPath, "MaxLengthMsg").Call(jen.Id("n"), jen.Lit(*cons.MaxLength))),
+		stmt.Else().If(jen.Len(v).Op("<").Lit(4 * *cons.MinLength).Op("||").Len(v).Op(">").Lit(*cons.MaxLength)).Block(
+			jen.If(count, tooShort()).Block(short()).Else().If(jen.Id("n").Op(">").Lit(*cons.MaxLength)).Block(long()),
 		)
 	case cons.MinLength != nil:
-		stmt.Else().If(count, jen.Id("n").Op("<").Lit(*cons.MinLength)).Block(
-			add(at, jen.Qual(jsonxPath, "MinLengthMsg").Call(jen.Id("n"), jen.Lit(*cons.MinLength))),
+		stmt.Else().If(jen.Len(v).Op("<").Lit(4 * *cons.MinLength)).Block(
+			jen.If(count, tooShort()).Block(short()),
 		)
 	case cons.MaxLength != nil:
-		// A string of at most max bytes has at most max characters: count
-		// only longer ones.
 		stmt.Else().If(jen.Len(v).Op(">").Lit(*cons.MaxLength)).Block(
-			jen.If(count, jen.Id("n").Op(">").Lit(*cons.MaxLength)).Block(
-				add(at, jen.Qual(jsonxPath, "MaxLengthMsg").Call(jen.Id("n"), jen.Lit(*cons.MaxLength))),
-			),
+			jen.If(count, jen.Id("n").Op(">").Lit(*cons.MaxLength)).Block(long()),
 		)
 	}
 	out := []jen.Code{stmt}
