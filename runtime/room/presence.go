@@ -554,14 +554,21 @@ func (p *Presence[U]) expireDue(now int64) int64 {
 	for i := range p.shards {
 		s := &p.shards[i]
 		s.mu.Lock()
+		expired := false
 		for len(s.heap) > 0 && s.heap[0].deadline <= now {
 			p.expireLocked(s, s.heap[0], now)
+			expired = true
 		}
 		if len(s.heap) > 0 {
 			next = min(next, s.heap[0].deadline)
 		}
 		s.mu.Unlock()
-		p.disp.flush()
+		if expired {
+			// Only then: a janitor that delivered other callers'
+			// notifications would make them return before theirs were
+			// delivered more often than necessary.
+			p.disp.flush()
+		}
 	}
 	return next
 }
