@@ -45,9 +45,11 @@ const (
 // (runtime.Version when this generator was written).
 const contractVersion = 1
 
-// Generate returns the Go files for p, in a fixed order. It fails only on
-// programs the IR should have refused (and says which declaration), or on
-// an internal rendering error.
+// Generate returns the Go files for p, in a fixed order. Problems with the
+// user's declarations that ir.Build does not catch (names jsgen would
+// generate twice, a field named like a generated method, a message twice in
+// one union) come back as a *diag.Error listing each at its position; any
+// other error is internal (an inconsistent program, or a rendering bug).
 func Generate(p *ir.Program) ([]File, error) {
 	if p == nil {
 		return nil, fmt.Errorf("gen: nil program")

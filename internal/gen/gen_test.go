@@ -2,6 +2,7 @@ package gen
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"go/format"
 	"os"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/jsgen-dev/jsgen/internal/diag"
+	"github.com/jsgen-dev/jsgen/schema/decl"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 )
 
@@ -173,6 +176,14 @@ func exportedDecl(l string) string {
 	return name
 }
 
+func TestEnumConsts(t *testing.T) {
+	got := enumConsts(&ir.Enum{Name: "E", Values: []string{"value2", "+", "a-b", "a_b", "", "ok"}})
+	want := []string{"EValue2", "EValue3", "EAB", "EValue4", "EValue5", "EOk"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("enumConsts = %v, want %v", got, want)
+	}
+}
+
 func TestGenerateRefusesBadPrograms(t *testing.T) {
 	p := chatProgram()
 	p.Package = ""
@@ -181,8 +192,25 @@ func TestGenerateRefusesBadPrograms(t *testing.T) {
 	}
 	p = chatProgram()
 	p.Unions[1].Variants = append(p.Unions[1].Variants, &ir.Variant{Tag: "again", Message: "JoinEvent"})
-	if _, err := Generate(p); err == nil || !strings.Contains(err.Error(), "twice") {
-		t.Errorf("Generate with a message twice in a union: err = %v", err)
+	_, err := Generate(p)
+	var de *diag.Error
+	if !errors.As(err, &de) || !strings.Contains(err.Error(), "twice") {
+		t.Errorf("Generate with a message twice in a union: err = %v, want a *diag.Error", err)
+	}
+	p = chatProgram()
+	p.Messages[1].Fields = append(p.Messages[1].Fields, fld("validate", tBool()))
+	if _, err := Generate(p); !errors.As(err, &de) || !strings.Contains(err.Error(), "Validate") {
+		t.Errorf("Generate with a field named like a generated method: err = %v", err)
+	}
+	p = chatProgram()
+	p.Enums[0].Values = []string{"message", "typing", "Typing"}
+	if _, err := Generate(p); err != nil {
+		t.Errorf("values differing only in case get distinct constants: %v", err)
+	}
+	p = chatProgram()
+	p.Messages = append(p.Messages, msg(decl.FromYAML, "ClientMessageTypeTyping", ""))
+	if _, err := Generate(p); !errors.As(err, &de) || !strings.Contains(err.Error(), "ClientMessageTypeTyping") {
+		t.Errorf("Generate with a message named like an enum constant: err = %v", err)
 	}
 	p = chatProgram()
 	p.Messages[0].Fields[0].Type = tMsg("Nope")
