@@ -34,4 +34,9 @@
 // The writer side (AppendFloat, AppendInt, AppendBool, AppendString,
 // AppendTime) appends JSON scalars to a []byte without reflection, in the
 // same format as encoding/json.
+//
+// Generated validators use the rest: Pattern (RE2 patterns with fast paths
+// for common anchored shapes), the message builders (MaxLengthMsg, EnumMsg,
+// ...) that run only once a violation is found, Finite, ValidTime and
+// SortFrom.
 package jsonx
