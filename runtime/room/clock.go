@@ -40,12 +40,15 @@ func (SystemClock) NewTimer(deadline time.Time) Timer {
 
 type systemTimer struct{ t *time.Timer }
 
+// C returns the time.Timer's channel.
 func (s systemTimer) C() <-chan time.Time { return s.t.C }
 
 // Reset relies on Go ≥ 1.23 timer semantics: Reset and Stop discard a
 // pending value, so no draining is needed.
 func (s systemTimer) Reset(deadline time.Time) { s.t.Reset(time.Until(deadline)) }
-func (s systemTimer) Stop()                    { s.t.Stop() }
+
+// Stop stops the time.Timer.
+func (s systemTimer) Stop() { s.t.Stop() }
 
 // ManualClock is a Clock that moves only when told to. A timer fires
 // (during the Advance or Set call that reaches its deadline, or at Reset
@@ -120,8 +123,10 @@ type manualTimer struct {
 	when  time.Time
 }
 
+// C returns the channel the timer fires on.
 func (t *manualTimer) C() <-chan time.Time { return t.ch }
 
+// Reset re-arms the timer for deadline, firing at once if it has passed.
 func (t *manualTimer) Reset(deadline time.Time) {
 	c := t.clock
 	c.mu.Lock()
@@ -135,6 +140,7 @@ func (t *manualTimer) Reset(deadline time.Time) {
 	t.fireLocked(c.now)
 }
 
+// Stop disarms the timer and discards a pending firing.
 func (t *manualTimer) Stop() {
 	c := t.clock
 	c.mu.Lock()

@@ -30,6 +30,8 @@ var (
 	ErrAlreadyJoined = errors.New("room: connection already joined this room")
 	// ErrConnUser: the connection ID is already in use by another user.
 	ErrConnUser = errors.New("room: connection belongs to another user")
+	// ErrInvalidStatus: a presence status other than online, away or busy.
+	ErrInvalidStatus = errors.New("room: invalid presence status")
 	// ErrNotPresent: Heartbeat found no live presence entry for the
 	// connection (it was never Set, was removed, or expired).
 	ErrNotPresent = errors.New("room: no presence entry for this connection")

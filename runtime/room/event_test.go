@@ -94,7 +94,7 @@ func TestStatusText(t *testing.T) {
 		t.Fatal("zero status encoded")
 	}
 	var d Status
-	if err := d.UnmarshalText([]byte("sleeping")); err == nil {
+	if err := d.UnmarshalText([]byte("sleeping")); !errors.Is(err, ErrInvalidStatus) {
 		t.Fatal("unknown status parsed")
 	}
 }

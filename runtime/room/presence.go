@@ -195,16 +195,16 @@ func (p *Presence[U]) Close() error {
 // Set records that connection connID of user has status, now: the entry
 // is created if needed (the user comes online with their first entry) and
 // lives TTL from now. The user's status becomes status (the most recent
-// Set wins). Errors: ErrInvalidID, an invalid status (ErrInvalidEvent is
-// not involved: a plain error), ErrTooManyConns or ErrPresenceFull
-// (*LimitError), ErrClosed.
+// Set wins). Errors (errors.Is-able): ErrInvalidID, ErrInvalidStatus,
+// ErrTooManyConns or ErrPresenceFull (*LimitError, also ErrLimit),
+// ErrClosed. On error nothing changed.
 func (p *Presence[U]) Set(user jsgenrt.Ref[U], connID string, status Status) error {
 	uid := user.ID()
 	if err := p.checkLocal(uid, connID); err != nil {
 		return fmt.Errorf("room: presence: set: %w", err)
 	}
 	if !status.Valid() {
-		return fmt.Errorf("room: presence: set %q: invalid status %d", uid, status)
+		return fmt.Errorf("room: presence: set %q: %w %d", uid, ErrInvalidStatus, status)
 	}
 	now := p.clock.Now().UnixNano()
 	s := p.shardOf(uid)
@@ -573,20 +573,30 @@ func (p *Presence[U]) expireDue(now int64) int64 {
 	return next
 }
 
-// presHeap orders entries by deadline (container/heap).
+// presHeap orders entries by deadline. It is unexported; its methods
+// implement container/heap.Interface.
 type presHeap []*presConn
 
-func (h presHeap) Len() int           { return len(h) }
+// Len returns the number of entries.
+func (h presHeap) Len() int { return len(h) }
+
+// Less orders by deadline.
 func (h presHeap) Less(i, j int) bool { return h[i].deadline < h[j].deadline }
+
+// Swap swaps two entries, keeping their indexes current.
 func (h presHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
 	h[i].idx, h[j].idx = i, j
 }
+
+// Push appends an entry.
 func (h *presHeap) Push(x any) {
 	c := x.(*presConn)
 	c.idx = len(*h)
 	*h = append(*h, c)
 }
+
+// Pop removes the last entry.
 func (h *presHeap) Pop() any {
 	old := *h
 	c := old[len(old)-1]

@@ -34,7 +34,8 @@ func (s Status) String() string {
 // Valid reports whether s is online, away or busy.
 func (s Status) Valid() bool { return s >= StatusOnline && s <= StatusBusy }
 
-// ParseStatus parses "online", "away" or "busy".
+// ParseStatus parses "online", "away" or "busy"; anything else fails with
+// ErrInvalidStatus.
 func ParseStatus(text string) (Status, error) {
 	switch text {
 	case "online":
@@ -47,13 +48,13 @@ func ParseStatus(text string) (Status, error) {
 	if len(text) > 16 {
 		text = text[:16] + "…"
 	}
-	return 0, fmt.Errorf("room: unknown status %q (want online, away or busy)", text)
+	return 0, fmt.Errorf("%w %q (want online, away or busy)", ErrInvalidStatus, text)
 }
 
 // MarshalText returns the status name; the zero Status is refused.
 func (s Status) MarshalText() ([]byte, error) {
 	if !s.Valid() {
-		return nil, fmt.Errorf("room: cannot encode invalid status %d", s)
+		return nil, fmt.Errorf("%w %d", ErrInvalidStatus, s)
 	}
 	return []byte(s.String()), nil
 }
