@@ -247,7 +247,10 @@ func (s *Server) onError(ss *melody.Session, err error) {
 			return
 		}
 		s.opts.Metrics.Error(c.route, ErrCodeTimeout)
-		if errors.As(err, &op) && op.Op == "write" {
+		// gorilla hides the *net.OpError behind its own net.Error but keeps
+		// the message, which starts with the operation: "write tcp …" or
+		// "writev tcp …" for the writer, "read tcp …" for the pong wait.
+		if errors.As(err, &op) && strings.HasPrefix(op.Op, "write") || strings.HasPrefix(err.Error(), "write") {
 			s.opts.Metrics.SlowClient(c.route)
 			s.log(c, slog.LevelInfo, "client too slow: write deadline passed", slog.Any("err", err))
 		}

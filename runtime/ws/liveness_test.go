@@ -1,0 +1,141 @@
+package ws
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// TestSilentClientDroppedAfterPongWait: a client that never answers pings
+// is disconnected once PongWait passes, while a client that reads (and so
+// answers pings) stays connected.
+func TestSilentClientDroppedAfterPongWait(t *testing.T) {
+	e := newEnv(t, envConfig{opts: []Option{func(o *Options) {
+		o.PingPeriod, o.PongWait = 50*time.Millisecond, 300*time.Millisecond
+	}}})
+	alive := e.dial(t, "lobby", nil)
+	frames := make(chan string, 16)
+	go func() {
+		for {
+			_, b, err := alive.ReadMessage() // answers pings while reading
+			if err != nil {
+				close(frames)
+				return
+			}
+			frames <- string(b)
+		}
+	}()
+	silent, _ := e.rawDial(t, "lobby") // gobwas: never reads, never pongs
+	defer silent.Close()
+	start := time.Now()
+	e.metrics.waitFor(t, "the silent client dropped", func(m *recMetrics) bool {
+		return m.errors[ErrCodeTimeout] == 1 && m.closed[websocket.CloseAbnormalClosure] == 1
+	})
+	if d := time.Since(start); d < 300*time.Millisecond {
+		t.Fatalf("dropped after %v, before PongWait", d)
+	}
+	send(t, alive, `{"type":"echo","text":"still"}`)
+	if got := <-frames; got != `{"echo":"still"}` {
+		t.Fatalf("reading client after the silent one was dropped: %q", got)
+	}
+}
+
+// TestWriteDeadlineCutsStalledClient: a client whose socket stays full for
+// WriteWait is cut (no close frame can get through), counted as slow, and
+// its queued frames are counted as dropped.
+func TestWriteDeadlineCutsStalledClient(t *testing.T) {
+	e := newEnv(t, envConfig{sndBuf: 8 << 10,
+		opts: []Option{WithMaxQueueBytes(64 << 20), func(o *Options) { o.WriteWait = 200 * time.Millisecond }},
+		runOverride: func(ctx context.Context, c *Conn, _ iter.Seq[testMsg]) error {
+			for k := range 256 {
+				_ = c.SendBytes(paddedFrame(k, 8<<10))
+			}
+			<-ctx.Done()
+			return nil
+		}})
+	e.dialRcvBuf(t, "lobby", 4<<10) // never reads
+	e.metrics.waitFor(t, "the stalled client cut", func(m *recMetrics) bool {
+		return m.slow == 1 && m.errors[ErrCodeTimeout] == 1 && m.dropped["disconnected"] > 0 && m.queue == 0
+	})
+}
+
+// TestConcurrentMembershipAndBroadcast: joins, leaves, broadcasts and
+// disconnects race each other (run under -race); afterwards every room
+// is empty.
+func TestConcurrentMembershipAndBroadcast(t *testing.T) {
+	churn := NewHub()
+	var e *testEnv
+	e = newEnv(t, envConfig{runOverride: func(ctx context.Context, c *Conn, _ iter.Seq[testMsg]) error {
+		if err := e.srv.Rooms().Join("c", c); err != nil {
+			return nil
+		}
+		e.metrics.update(func() { e.metrics.joins["c"]++ })
+		for i := 0; i < 100 && ctx.Err() == nil; i++ {
+			_ = churn.Join(fmt.Sprint("x", i%3), c)
+			churn.Leave(fmt.Sprint("x", (i+1)%3), c)
+		}
+		<-ctx.Done()
+		return nil
+	}})
+	const clients = 100
+	conns := e.dialMany(t, "c", clients)
+	for _, c := range conns {
+		go func() {
+			for {
+				if _, _, err := c.ReadMessage(); err != nil {
+					return
+				}
+			}
+		}()
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; ; k++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				e.srv.Rooms().Broadcast("c", fmt.Appendf(nil, `{"g":%d,"k":%d}`, g, k), "")
+				churn.Broadcast(fmt.Sprint("x", k%3), []byte(`{}`), "")
+			}
+		}()
+	}
+	for _, c := range conns[:clients/2] {
+		c.Close()
+	}
+	e.metrics.waitFor(t, "half the clients gone", func(m *recMetrics) bool {
+		n := 0
+		for _, v := range m.closed {
+			n += v
+		}
+		return n >= clients/2
+	})
+	close(stop)
+	wg.Wait()
+	if n := e.srv.Rooms().Len("c"); n != clients/2 {
+		t.Fatalf("room c has %d members, want %d", n, clients/2)
+	}
+	for _, c := range conns[clients/2:] {
+		c.Close()
+	}
+	e.metrics.waitFor(t, "all clients gone", func(m *recMetrics) bool {
+		n := 0
+		for _, v := range m.closed {
+			n += v
+		}
+		return n == clients
+	})
+	if e.srv.Rooms().RoomCount() != 0 || churn.RoomCount() != 0 {
+		t.Fatalf("rooms left: %d + %d", e.srv.Rooms().RoomCount(), churn.RoomCount())
+	}
+}
