@@ -20,7 +20,8 @@ var update = flag.Bool("update", false, "rewrite the want/ sections of testdata/
 // A case is a txtar archive: the comment says what it is about; files not
 // under want/ are the input (jsgen.yaml, Go files); want/ holds what jsgen
 // must produce: the generated files, want/describe.json (the IR), and for
-// failing cases want/stderr and want/exit.
+// failing cases want/stderr and want/exit. Input *_test.go files are run
+// with go test against the generated code.
 //
 // Rewrite expectations with: go test ./internal/cli -run 'TestGolden|TestDiagnostics' -update
 
@@ -220,7 +221,11 @@ func buildGenerated(t *testing.T, dir string) {
 	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
 		writeTempModule(t, dir)
 	}
-	for _, args := range [][]string{{"vet", "./..."}, {"build", "./..."}} {
+	steps := [][]string{{"vet", "./..."}, {"build", "./..."}}
+	if tests, _ := filepath.Glob(filepath.Join(dir, "*_test.go")); len(tests) > 0 {
+		steps = append(steps, []string{"test", "-count=1", "./..."})
+	}
+	for _, args := range steps {
 		cmd := exec.Command("go", args...)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")

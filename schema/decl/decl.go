@@ -112,6 +112,7 @@ type Variant struct {
 
 // Channel declares typed pub/sub channels keyed by a model's Ref.
 type Channel struct {
+	Origin  Origin
 	Name    Ident
 	Doc     string
 	Key     Ident // model name

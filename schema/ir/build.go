@@ -74,6 +74,9 @@ func (b *builder) collect(specs []*decl.Spec) {
 		b.models = append(b.models, s.Models...)
 		b.messages = append(b.messages, s.Messages...)
 		b.unions = append(b.unions, s.Unions...)
+		for _, c := range s.Channels {
+			c.Origin = s.Origin
+		}
 		b.channels = append(b.channels, s.Channels...)
 		b.buses = append(b.buses, s.Events...)
 		b.ctrls = append(b.ctrls, s.Controllers...)

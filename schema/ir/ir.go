@@ -148,12 +148,14 @@ type Variant struct {
 
 // Channel is a family of typed pub/sub channels keyed by Ref[Key].
 type Channel struct {
-	Name    string   `json:"name"`
-	Doc     string   `json:"doc,omitempty"`
-	Key     string   `json:"key"`     // model name
-	Message *Type    `json:"message"` // MessageK or UnionK
-	Prefix  string   `json:"prefix,omitempty"`
-	Pos     diag.Pos `json:"-"`
+	Name    string `json:"name"`
+	Doc     string `json:"doc,omitempty"`
+	Key     string `json:"key"`     // model name
+	Message *Type  `json:"message"` // MessageK or UnionK
+	Prefix  string `json:"prefix,omitempty"`
+	// Origin says who declares the Go type: jsgen (YAML) or the user (Go).
+	Origin decl.Origin `json:"-"`
+	Pos    diag.Pos    `json:"-"`
 }
 
 // EventBus is a typed event bus.

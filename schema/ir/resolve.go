@@ -491,7 +491,7 @@ func (b *builder) union(u *decl.Union) *Union {
 }
 
 func (b *builder) channel(c *decl.Channel) *Channel {
-	out := &Channel{Name: c.Name.Name, Doc: c.Doc, Pos: c.Name.Pos}
+	out := &Channel{Name: c.Name.Name, Doc: c.Doc, Origin: c.Origin, Pos: c.Name.Pos}
 	out.Key = b.modelRef(c.Key, "channel key")
 	out.Message = b.namedType(c.Message, "channel message")
 	if c.Prefix != nil {
