@@ -43,7 +43,9 @@
 // [60 s] after its last Set or Heartbeat. Expiry is done by one janitor
 // goroutine per Presence (started by NewPresence, stopped by Close), which
 // sleeps until the earliest deadline kept in per-shard heaps; there is no
-// per-entry goroutine or timer and no periodic full scan. Time comes from
+// per-entry goroutine or timer and no periodic full scan. Deadlines are
+// kept on the clock's monotonic reading, so a wall-clock step neither
+// expires everyone at once nor keeps entries alive. Time comes from
 // an injectable Clock: tests use a ManualClock and Advance it instead of
 // sleeping. Transitions (PresenceOnline, PresenceUpdate, PresenceOffline)
 // are observable with OnChange, per user with WatchUser, and per room with

@@ -110,7 +110,8 @@ type Presence[U any] struct {
 	users                           atomic.Int64
 	expired, applied, ignored, gaps atomic.Uint64
 
-	wakeAt    atomic.Int64 // when the janitor will next look (math.MaxInt64: only when poked)
+	base      time.Time    // origin of deadlines (with a monotonic reading from SystemClock)
+	wakeAt    atomic.Int64 // deadline at which the janitor next looks (math.MaxInt64: only when poked)
 	poke      chan struct{}
 	stop      chan struct{}
 	done      chan struct{}
@@ -135,7 +136,7 @@ type presConn struct {
 	status   Status
 	since    int64 // Unix nanoseconds
 	lastSeen int64
-	deadline int64 // in this node's clock
+	deadline int64 // monotonic: nanoseconds since Presence.base
 	idx      int   // index in the shard's heap
 }
 
@@ -168,6 +169,7 @@ func NewPresence[U any](opts PresenceOptions) (*Presence[U], error) {
 	for i := range p.shards {
 		p.shards[i].users = make(map[string]*presUser)
 	}
+	p.base = p.clock.Now()
 	p.wakeAt.Store(math.MaxInt64)
 	go p.janitor()
 	return p, nil
@@ -206,11 +208,11 @@ func (p *Presence[U]) Set(user jsgenrt.Ref[U], connID string, status Status) err
 	if !status.Valid() {
 		return fmt.Errorf("room: presence: set %q: %w %d", uid, ErrInvalidStatus, status)
 	}
-	now := p.clock.Now().UnixNano()
+	now := p.now()
 	s := p.shardOf(uid)
 	s.mu.Lock()
 	p.expireUserLocked(s, uid, now)
-	err := p.upsertLocked(s, uid, connID, p.node, status, now, now, now, ReasonLocal)
+	err := p.upsertLocked(s, uid, connID, p.node, status, now.wall, now.wall, now, ReasonLocal)
 	s.mu.Unlock()
 	p.disp.flush()
 	return err
@@ -224,7 +226,7 @@ func (p *Presence[U]) Heartbeat(user jsgenrt.Ref[U], connID string) error {
 	if err := p.checkLocal(uid, connID); err != nil {
 		return fmt.Errorf("room: presence: heartbeat: %w", err)
 	}
-	now := p.clock.Now().UnixNano()
+	now := p.now()
 	s := p.shardOf(uid)
 	s.mu.Lock()
 	p.expireUserLocked(s, uid, now)
@@ -234,11 +236,11 @@ func (p *Presence[U]) Heartbeat(user jsgenrt.Ref[U], connID string) error {
 		p.disp.flush()
 		return fmt.Errorf("room: presence: heartbeat %q connection %q: %w", uid, connID, ErrNotPresent)
 	}
-	c.lastSeen, c.deadline = now, now+p.ttl
+	c.lastSeen, c.deadline = now.wall, now.mono+p.ttl
 	heap.Fix(&s.heap, c.idx)
-	p.disp.emit(c.event(EventPresence, now), PresenceChange[U]{}, false)
+	p.disp.emit(c.event(EventPresence, now.wall), PresenceChange[U]{}, false)
 	s.mu.Unlock()
-	p.schedule(now + p.ttl)
+	p.schedule(c.deadline)
 	p.disp.flush()
 	return nil
 }
@@ -247,7 +249,7 @@ func (p *Presence[U]) Heartbeat(user jsgenrt.Ref[U], connID string) error {
 // was their last) and reports whether there was one.
 func (p *Presence[U]) Remove(user jsgenrt.Ref[U], connID string) bool {
 	uid := user.ID()
-	now := p.clock.Now().UnixNano()
+	now := p.now()
 	s := p.shardOf(uid)
 	s.mu.Lock()
 	p.expireUserLocked(s, uid, now)
@@ -263,7 +265,7 @@ func (p *Presence[U]) Remove(user jsgenrt.Ref[U], connID string) bool {
 // Get returns user's presence, or false if they have no live entry.
 func (p *Presence[U]) Get(user jsgenrt.Ref[U]) (UserPresence, bool) {
 	uid := user.ID()
-	now := p.clock.Now().UnixNano()
+	now := p.now().mono
 	s := p.shardOf(uid)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -292,7 +294,7 @@ func (p *Presence[U]) Get(user jsgenrt.Ref[U]) (UserPresence, bool) {
 // Online reports whether user has a live entry.
 func (p *Presence[U]) Online(user jsgenrt.Ref[U]) bool {
 	uid := user.ID()
-	now := p.clock.Now().UnixNano()
+	now := p.now().mono
 	s := p.shardOf(uid)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -364,7 +366,7 @@ func (s *presShard) find(uid, id, node string) *presConn {
 
 // upsertLocked creates or updates an entry to (status, since, lastSeen)
 // and emits the event (for local entries) and the user-level change.
-func (p *Presence[U]) upsertLocked(s *presShard, uid, id, node string, status Status, since, lastSeen, now int64, reason Reason) error {
+func (p *Presence[U]) upsertLocked(s *presShard, uid, id, node string, status Status, since, lastSeen int64, now instant, reason Reason) error {
 	u := s.users[uid]
 	c := s.find(uid, id, node)
 	if c == nil {
@@ -390,7 +392,7 @@ func (p *Presence[U]) upsertLocked(s *presShard, uid, id, node string, status St
 		heap.Push(&s.heap, c)
 		p.entries.Add(1)
 	}
-	c.status, c.since, c.lastSeen, c.deadline = status, since, lastSeen, now+p.ttl
+	c.status, c.since, c.lastSeen, c.deadline = status, since, lastSeen, now.mono+p.ttl
 	heap.Fix(&s.heap, c.idx)
 	var ev Event
 	if node == p.node {
@@ -404,7 +406,7 @@ func (p *Presence[U]) upsertLocked(s *presShard, uid, id, node string, status St
 
 // removeLocked deletes entry c, emitting kind (for a local entry) and the
 // user-level change.
-func (p *Presence[U]) removeLocked(s *presShard, c *presConn, kind EventKind, reason Reason, now int64) {
+func (p *Presence[U]) removeLocked(s *presShard, c *presConn, kind EventKind, reason Reason, now instant) {
 	u := c.user
 	before := u.stored()
 	heap.Remove(&s.heap, c.idx)
@@ -416,7 +418,7 @@ func (p *Presence[U]) removeLocked(s *presShard, c *presConn, kind EventKind, re
 	}
 	var ev Event
 	if c.node == p.node {
-		ev = c.event(kind, now)
+		ev = c.event(kind, now.wall)
 	}
 	ch, ok := p.transition(u, c, before, u.stored(), reason)
 	p.disp.emit(ev, ch, ok)
@@ -424,19 +426,19 @@ func (p *Presence[U]) removeLocked(s *presShard, c *presConn, kind EventKind, re
 
 // expireUserLocked removes uid's due entries before a change to uid, so
 // the change sees only live ones and expiry is reported first.
-func (p *Presence[U]) expireUserLocked(s *presShard, uid string, now int64) {
+func (p *Presence[U]) expireUserLocked(s *presShard, uid string, now instant) {
 	u := s.users[uid]
 	if u == nil {
 		return
 	}
 	for _, c := range slices.Clone(u.conns) {
-		if c.deadline <= now {
+		if c.deadline <= now.mono {
 			p.expireLocked(s, c, now)
 		}
 	}
 }
 
-func (p *Presence[U]) expireLocked(s *presShard, c *presConn, now int64) {
+func (p *Presence[U]) expireLocked(s *presShard, c *presConn, now instant) {
 	p.removeLocked(s, c, EventPresenceExpire, ReasonExpired, now)
 	p.expired.Add(1)
 }
@@ -502,6 +504,17 @@ func (u *presUser) view(now int64) userView {
 	return v
 }
 
+// instant is one reading of the clock: wall time for LastSeen, Since and
+// events (Unix nanoseconds), and a monotonic offset from p.base for
+// deadlines, so that wall-clock steps (NTP) neither expire every entry at
+// once nor keep them alive too long.
+type instant struct{ wall, mono int64 }
+
+func (p *Presence[U]) now() instant {
+	t := p.clock.Now()
+	return instant{wall: t.UnixNano(), mono: int64(t.Sub(p.base))}
+}
+
 // schedule makes sure the janitor looks again no later than deadline.
 func (p *Presence[U]) schedule(deadline int64) {
 	if deadline < p.wakeAt.Load() {
@@ -526,14 +539,14 @@ func (p *Presence[U]) janitor() {
 		// Publishing "no wake-up planned" before scanning makes every
 		// change that lands during the scan poke the janitor.
 		p.wakeAt.Store(math.MaxInt64)
-		next := p.expireDue(p.clock.Now().UnixNano())
+		next := p.expireDue(p.now())
 		p.wakeAt.Store(next)
 		var fire <-chan time.Time
 		if next != math.MaxInt64 {
 			if timer == nil {
-				timer = p.clock.NewTimer(time.Unix(0, next))
+				timer = p.clock.NewTimer(p.base.Add(time.Duration(next)))
 			} else {
-				timer.Reset(time.Unix(0, next))
+				timer.Reset(p.base.Add(time.Duration(next)))
 			}
 			fire = timer.C()
 		}
@@ -549,13 +562,13 @@ func (p *Presence[U]) janitor() {
 // expireDue removes every entry due at now and returns the earliest
 // remaining deadline (math.MaxInt64 if none). Each shard costs O(1) plus
 // O(log n) per expired entry.
-func (p *Presence[U]) expireDue(now int64) int64 {
+func (p *Presence[U]) expireDue(now instant) int64 {
 	next := int64(math.MaxInt64)
 	for i := range p.shards {
 		s := &p.shards[i]
 		s.mu.Lock()
 		expired := false
-		for len(s.heap) > 0 && s.heap[0].deadline <= now {
+		for len(s.heap) > 0 && s.heap[0].deadline <= now.mono {
 			p.expireLocked(s, s.heap[0], now)
 			expired = true
 		}

@@ -46,7 +46,7 @@ func (p *Presence[U]) Apply(e Event) error {
 }
 
 func (p *Presence[U]) applyLocked(e *Event, reason Reason) error {
-	now := p.clock.Now().UnixNano()
+	now := p.now()
 	s := p.shardOf(e.User)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -89,7 +89,7 @@ type presKey struct{ user, conn string }
 // held.
 func (p *Presence[U]) pruneNodeLocked(node string, reason Reason, keep map[presKey]bool) int {
 	removed := 0
-	now := p.clock.Now().UnixNano()
+	now := p.now()
 	for i := range p.shards {
 		s := &p.shards[i]
 		s.mu.Lock()
@@ -114,7 +114,7 @@ func (p *Presence[U]) Snapshot() Snapshot {
 	for i := range p.shards {
 		p.shards[i].mu.RLock()
 	}
-	now := p.clock.Now().UnixNano()
+	now := p.now().mono
 	s := Snapshot{Node: p.node, Epoch: p.epoch, Seq: p.disp.lastSeq()}
 	for i := range p.shards {
 		for _, c := range p.shards[i].heap {

@@ -435,3 +435,32 @@ func TestPresenceConcurrent(t *testing.T) {
 		t.Fatalf("Stats = %+v", s)
 	}
 }
+
+// With the real clock the janitor's timer path works too (deadlines are
+// monotonic offsets turned back into times for the timer). The test waits
+// for the expiry event; it does not measure when it came.
+func TestPresenceExpiryWithSystemClock(t *testing.T) {
+	p, err := NewPresence[User](PresenceOptions{TTL: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	sub := p.WatchUser(userRef("alice"))
+	defer sub.Close()
+	mustSet(t, p, "alice", "c1", StatusOnline)
+	mustSet(t, p, "alice", "c2", StatusAway)
+	if c := next(t, sub); c.Kind != PresenceOnline {
+		t.Fatalf("got %s", changeSummary(c))
+	}
+	next(t, sub) // update to away
+	c := next(t, sub)
+	if c.Kind == PresenceUpdate { // the two entries may expire in two janitor passes
+		c = next(t, sub)
+	}
+	if c.Kind != PresenceOffline || c.Reason != ReasonExpired {
+		t.Fatalf("got %s", changeSummary(c))
+	}
+	if p.Online(userRef("alice")) || p.Stats().Entries != 0 {
+		t.Fatalf("still present: %+v", p.Stats())
+	}
+}
