@@ -89,16 +89,17 @@ func codecbenchProgram() *ir.Program {
 }
 
 // TestCodecbench keeps internal/codecbench/types.jsgen.go in step with the
-// emitter; `go test ./internal/gen -run TestCodecbench -update` regenerates it.
+// emitter; `go generate ./internal/codecbench` (or `go test ./internal/gen -run
+// TestCodecbench -update`) regenerates it.
 func TestCodecbench(t *testing.T) {
 	checkGolden(t, filepath.Join("..", "codecbench", TypesFile), generateOne(t, codecbenchProgram()))
 }
 
 // TestCodecbenchIR checks the hand-built codecbenchProgram against what the
-// real pipeline (yamlspec + ir.Build) makes of testdata/codecbench.yaml, so
+// real pipeline (yamlspec + ir.Build) makes of internal/codecbench/jsgen.yaml, so
 // the emitter tests exercise the IR Build actually produces.
 func TestCodecbenchIR(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "codecbench.yaml"))
+	data, err := os.ReadFile(filepath.Join("..", "codecbench", "jsgen.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,3 @@
+package codecbench
+
+//go:generate go run ../../cmd/jsgen generate
