@@ -21,11 +21,12 @@
 // join with their first connection and leave with their last. Members
 // lists them sorted by JoinedAt then identifier; Count is O(1). OnChange
 // reports each MemberJoined / MemberLeft exactly once, in order, outside
-// the service's locks; the chat example publishes its join/leave frames
-// on the room channel from it:
+// the service's locks. Announce publishes a frame on a room channel for
+// each transition of this node's connections (the chat's join/leave
+// frames):
 //
-//	members.OnChange(func(c room.MemberChange[Room, User]) {
-//		if c.Local { rooms.Publish(c.Room, frameFor(c)) }
+//	room.Announce(members, rooms, func(c room.MemberChange[Room, User]) (RoomEvent, bool) {
+//		return JoinOrLeaveFrame(c), true
 //	})
 //
 // Limits (defaults in brackets): rooms per connection [100], members per

@@ -52,10 +52,8 @@ func newE2EApp(t *testing.T) *e2eApp {
 	}
 	ids, _ := NewMessageIDs("n1")
 	app := &e2eApp{members: members, rooms: channel.New[Room, frame](), ids: ids, events: make(chan Event, 64)}
-	members.OnChange(func(c MemberChange[Room, User]) {
-		if c.Local {
-			app.rooms.Publish(c.Room, frame{Type: c.Kind.String(), User: c.User.ID()})
-		}
+	Announce(members, app.rooms, func(c MemberChange[Room, User]) (frame, bool) {
+		return frame{Type: c.Kind.String(), User: c.User.ID()}, true
 	})
 	members.OnEvent(func(e Event) { app.events <- e })
 

@@ -662,15 +662,31 @@ func cmpMember(a, b *member) int {
 	return cmp.Or(cmp.Compare(a.joinedAt, b.joinedAt), cmp.Compare(a.user, b.user))
 }
 
-// insert places mem in r.order; new members usually go at the end.
+// insert places mem in r.order. New members usually go at the end, which
+// costs one comparison.
 func (r *roomState) insert(mem *member) {
+	if n := len(r.order); n == 0 || cmpMember(r.order[n-1], mem) < 0 {
+		r.order = append(r.order, mem)
+		return
+	}
 	i, _ := slices.BinarySearchFunc(r.order, mem, cmpMember)
 	r.order = slices.Insert(r.order, i, mem)
 }
 
+// linearRemoveMax is the room size up to which remove scans for the
+// pointer: comparing contiguous pointers beats a binary search that loads
+// a member (a likely cache miss) per step.
+const linearRemoveMax = 256
+
 // remove takes mem out of r.order.
 func (r *roomState) remove(mem *member) {
-	if i, ok := slices.BinarySearchFunc(r.order, mem, cmpMember); ok {
+	i := -1
+	if len(r.order) <= linearRemoveMax {
+		i = slices.Index(r.order, mem)
+	} else if j, ok := slices.BinarySearchFunc(r.order, mem, cmpMember); ok {
+		i = j
+	}
+	if i >= 0 {
 		r.order = slices.Delete(r.order, i, i+1)
 	}
 }

@@ -532,3 +532,48 @@ func TestMembersConcurrentJoinCounts(t *testing.T) {
 		t.Fatal("room not empty")
 	}
 }
+
+// Large rooms take the binary-search paths of the member order; joins with
+// out-of-order times (a remote connection that joined earlier) too.
+func TestMembersLargeRoomOrder(t *testing.T) {
+	m, clock := newMembers(t, MembersOptions{NodeID: "B"})
+	const n = 600
+	hs := make([]*Membership[Room, User], 0, n)
+	for i := range n {
+		if i%3 == 0 {
+			clock.Advance(time.Millisecond) // groups of three share a join time
+		}
+		hs = append(hs, mustJoin(t, m, "big", fmt.Sprintf("u%04d", (i*7919)%n), fmt.Sprint("c", i)))
+	}
+	// A remote connection that joined before everyone moves its member to the front.
+	if err := m.Apply(Event{Kind: EventJoin, Node: "A", Epoch: 1, Seq: 1, Room: "big", User: "u0300", Conn: "A-1", At: t0.UnixNano()}); err != nil {
+		t.Fatal(err)
+	}
+	checkSorted := func() {
+		t.Helper()
+		ms := m.Members(roomRef("big"))
+		for i := 1; i < len(ms); i++ {
+			a, b := ms[i-1], ms[i]
+			if a.JoinedAt.After(b.JoinedAt) || (a.JoinedAt.Equal(b.JoinedAt) && a.User.ID() >= b.User.ID()) {
+				t.Fatalf("order broken at %d: %+v then %+v", i, a, b)
+			}
+		}
+	}
+	checkSorted()
+	if first := m.Members(roomRef("big"))[0]; first.User.ID() != "u0300" || first.Conns != 2 {
+		t.Fatalf("first member %+v", first)
+	}
+	for i := 0; i < n; i += 2 {
+		_ = hs[(i*31)%n].Close()
+	}
+	checkSorted()
+	if got := m.Count(roomRef("big")); got != n/2+1 { // u0300 stays through its remote connection
+		left := 0
+		for _, h := range hs {
+			if !h.closed.Load() {
+				left++
+			}
+		}
+		t.Fatalf("Count = %d, open handles %d", got, left)
+	}
+}

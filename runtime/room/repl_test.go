@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jsgen-dev/jsgen/runtime/channel"
 )
 
 // bus is an in-memory stand-in for the cluster adapter: it records the
@@ -418,4 +420,35 @@ func TestPresenceDropNodeAndSync(t *testing.T) {
 	if b.Stats().Ignored < 2 {
 		t.Fatalf("stats %+v", b.Stats())
 	}
+}
+
+// Announce publishes local transitions only: in a two-node setup each
+// transition is announced once, by the node owning the connection.
+func TestAnnounceLocalOnly(t *testing.T) {
+	a, clock := newMembers(t, MembersOptions{NodeID: "A"})
+	b, _ := newMembers(t, MembersOptions{NodeID: "B", Clock: clock})
+	var busA bus
+	a.OnEvent(busA.publish)
+	chB := channel.New[Room, string]()
+	defer chB.Close()
+	sub := chB.Subscribe(roomRef("r"))
+	defer sub.Close()
+	remove := Announce(b, chB, func(c MemberChange[Room, User]) (string, bool) {
+		return c.Kind.String() + " " + c.User.ID(), c.User.ID() != "skipme"
+	})
+	mustJoin(t, a, "r", "alice", "A-1") // remote for B: not announced by B
+	applyAll(t, b.Apply, busA.take())
+	mustJoin(t, b, "r", "skipme", "B-0")
+	h := mustJoin(t, b, "r", "bob", "B-1")
+	_ = h.Close()
+	if got := next(t, sub); got != "joined bob" {
+		t.Fatalf("got %q", got)
+	}
+	if got := next(t, sub); got != "left bob" {
+		t.Fatalf("got %q", got)
+	}
+	none(t, sub)
+	remove()
+	mustJoin(t, b, "r", "carol", "B-2")
+	none(t, sub)
 }
