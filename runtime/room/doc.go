@@ -12,10 +12,9 @@
 // with the returned handle:
 //
 //	m, err := members.Join(room, user, conn.ID())
-//	if err != nil { ... }              // a *LimitError, *IDError, ErrAlreadyJoined...
-//	defer m.Close()                     // idempotent
-//	stop := members.LeaveOnDone(conn.Context(), conn.ID()) // however the connection ends
-//	defer stop()
+//	if err != nil { ... }                           // a *LimitError, *IDError, ErrAlreadyJoined...
+//	defer m.Close()                                  // idempotent
+//	members.LeaveOnDone(conn.Context(), conn.ID())   // however the connection ends
 //
 // A user with several connections (tabs, devices) is one member: they
 // join with their first connection and leave with their last. Members
@@ -68,9 +67,12 @@
 // the order the changes were made, never while a service lock is held.
 // There is no dispatcher goroutine: the goroutine that made a change
 // delivers the pending notifications, unless another one already is, in
-// which case that one delivers them too. A call that changes state may
-// therefore return before its own notification has been delivered, and a
-// callback may call back into the service. Callbacks must not block.
+// which case that one delivers them too. A call that changes state
+// therefore returns after its notifications were delivered, except while
+// another goroutine (a concurrent caller, or the presence janitor after an
+// expiry) is delivering: then it may return first. A callback may call
+// back into the service; the changes it makes are delivered after it
+// returns. Callbacks must not block.
 //
 // # Cluster protocol (intended; the bus adapters are built separately)
 //

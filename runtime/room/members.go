@@ -486,9 +486,10 @@ func (m *Members[R, U]) LeaveAll(connID string) int {
 }
 
 // LeaveOnDone arranges LeaveAll(connID) to run once ctx is done: pass a
-// WebSocket connection's context (runtime/ws Conn.Context) so its rooms
-// are left however the connection ends. stop cancels the arrangement (see
-// context.AfterFunc).
+// WebSocket connection's context (runtime/ws Conn.Context), which ends
+// however the connection ends, so its rooms are left even if a handle is
+// never closed. There is no need to call stop (see context.AfterFunc) for
+// a context that always ends; calling it cancels the arrangement.
 func (m *Members[R, U]) LeaveOnDone(ctx context.Context, connID string) (stop func() bool) {
 	return context.AfterFunc(ctx, func() { m.LeaveAll(connID) })
 }
