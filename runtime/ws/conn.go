@@ -207,10 +207,21 @@ func (c *Conn) checkOverflow() {
 }
 
 // Close closes the connection with code and reason after the frames
-// already queued are written (bounded by FlushTimeout). The reason is cut
-// to the 123 bytes a close frame allows. Closing twice is a no-op.
+// already queued are written (bounded by FlushTimeout). code must be one
+// an endpoint may send (1000-1003, 1007-1014, 3000-4999); any other is
+// sent as 1011. The reason is cut to the 123 bytes a close frame allows.
+// Only the first close of a connection has an effect.
 func (c *Conn) Close(code int, reason string) {
+	if !sendableCloseCode(code) {
+		code = CloseInternal
+	}
 	c.closeWith(closeReq{code: code, reason: truncateReason(reason), mode: flushQueue, cause: "closed"})
+}
+
+// sendableCloseCode reports whether code may appear in a close frame
+// (RFC 6455 §7.4: 1004-1006 and 1015 are reserved, 1016-2999 unassigned).
+func sendableCloseCode(code int) bool {
+	return code >= 1000 && code <= 1003 || code >= 1007 && code <= 1014 || code >= 3000 && code <= 4999
 }
 
 // closeWith starts closing: no more frames are accepted, the context is
@@ -300,6 +311,13 @@ func (c *Conn) attach(s *melody.Session, bw *batchConn) bool {
 	c.sess = s
 	c.wsc = s.WebsocketConnection()
 	c.attached = true
+	for c.inflight < sendWindow { // frames queued before the upgrade finished
+		b, ok := c.queue.pop()
+		if !ok {
+			break
+		}
+		c.handOver(b)
+	}
 	closing := c.phase != phaseOpen
 	if closing {
 		c.srv.wg.Add(1)

@@ -217,3 +217,11 @@ func TestCloseFromHandler(t *testing.T) {
 		t.Fatalf("close %d reason of %d bytes, %d data frames", code, len(reason), len(data))
 	}
 }
+
+func TestCloseCodeSanitized(t *testing.T) {
+	for code, want := range map[int]int{1000: 1000, 1003: 1003, 1004: 1011, 1005: 1011, 1006: 1011, 1013: 1013, 1015: 1011, 2999: 1011, 3000: 3000, 4999: 4999, 5000: 1011, 0: 1011} {
+		if got := sendableCloseCode(code); got != (code == want) {
+			t.Errorf("sendableCloseCode(%d) = %v", code, got)
+		}
+	}
+}

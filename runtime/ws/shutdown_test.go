@@ -72,6 +72,7 @@ func TestShutdownThousandClients(t *testing.T) {
 // reads) cannot receive the close frame; Shutdown still returns within
 // its deadline because every wait is bounded.
 func TestShutdownWithStuckClient(t *testing.T) {
+	full := make(chan struct{})
 	e := newEnv(t, envConfig{sndBuf: 8 << 10, opts: []Option{func(o *Options) {
 		o.CloseTimeout = 200 * time.Millisecond
 		o.MaxQueueBytes = 4 << 20
@@ -80,11 +81,12 @@ func TestShutdownWithStuckClient(t *testing.T) {
 			for k := 0; ctx.Err() == nil && c.QueuedBytes() < 1<<20; k++ {
 				_ = c.SendBytes(paddedFrame(k, 8<<10))
 			}
+			close(full)
 			<-ctx.Done()
 			return nil
 		}})
 	e.dialRcvBuf(t, "lobby", 4<<10) // never reads
-	e.metrics.waitFor(t, "a full queue", func(m *recMetrics) bool { return m.queue >= 1<<20 })
+	<-full
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	start := time.Now()
