@@ -80,8 +80,8 @@ func TestExitCodesAndUsage(t *testing.T) {
 	bad := t.TempDir()
 	writeFile(t, filepath.Join(bad, "jsgen.yaml"), []byte("version: 1\nmodels:\n  Room: {fields: {name: Strin}}\n"))
 	for _, tc := range []struct {
-		args       []string
-		code       int
+		args        []string
+		code        int
 		out, errOut string
 	}{
 		{nil, ExitBadInput, "", "Usage:"},
