@@ -431,10 +431,12 @@ func (p *Presence[U]) expireUserLocked(s *presShard, uid string, now instant) {
 	if u == nil {
 		return
 	}
-	for _, c := range slices.Clone(u.conns) {
-		if c.deadline <= now.mono {
-			p.expireLocked(s, c, now)
+	for i := 0; i < len(u.conns); {
+		if c := u.conns[i]; c.deadline <= now.mono {
+			p.expireLocked(s, c, now) // deletes u.conns[i], keeping the order
+			continue
 		}
+		i++
 	}
 }
 
