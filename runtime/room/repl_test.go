@@ -452,3 +452,53 @@ func TestAnnounceLocalOnly(t *testing.T) {
 	mustJoin(t, b, "r", "carol", "B-2")
 	none(t, sub)
 }
+
+func TestPresenceApplyGapRestartAndLimits(t *testing.T) {
+	b, clock := newPresence(t, PresenceOptions{NodeID: "B", MaxConnsPerUser: 2})
+	if b.NodeID() != "B" || b.TTL() != time.Minute {
+		t.Fatalf("NodeID %q TTL %v", b.NodeID(), b.TTL())
+	}
+	ev := func(epoch, seq uint64, user, conn string) Event {
+		return Event{Kind: EventPresence, Node: "A", Epoch: epoch, Seq: seq, User: user, Conn: conn,
+			Status: StatusOnline, At: clock.Now().UnixNano(), Since: clock.Now().UnixNano()}
+	}
+	if err := b.Apply(ev(1, 1, "alice", "A-1")); err != nil {
+		t.Fatal(err)
+	}
+	var gap *GapError
+	if err := b.Apply(ev(1, 3, "bob", "A-2")); !errors.As(err, &gap) || gap.Want != 2 {
+		t.Fatalf("gap: %v", err)
+	}
+	if err := b.Apply(ev(1, 3, "bob", "A-2")); err != nil { // duplicate
+		t.Fatal(err)
+	}
+	// Remote entries are bounded too.
+	if err := b.Apply(ev(1, 4, "alice", "A-3")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Apply(ev(1, 5, "alice", "A-4")); !errors.Is(err, ErrTooManyConns) {
+		t.Fatalf("third remote conn: %v", err)
+	}
+	// A restarted: its old entries go before the new one is applied.
+	var rec presenceRecorder
+	b.OnChange(rec.add)
+	if err := b.Apply(ev(2, 1, "carol", "A-9")); err != nil {
+		t.Fatal(err)
+	}
+	got := rec.summary()
+	slices.Sort(got)
+	want := []string{"offline alice online<-online node-restart", "offline bob online<-online node-restart", "online carol online<- remote"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("changes %q, want %q", got, want)
+	}
+	if s := b.Stats(); s.Entries != 1 || s.Gaps != 1 || s.Ignored != 1 {
+		t.Fatalf("stats %+v", s)
+	}
+	// Own node's events are ignored.
+	if err := b.Apply(Event{Kind: EventPresenceRemove, Node: "B", Epoch: 1, Seq: 1, User: "x", Conn: "y"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SyncNode(Snapshot{Node: "B", Epoch: 1}); !errors.Is(err, ErrOwnNode) {
+		t.Fatalf("own snapshot: %v", err)
+	}
+}
