@@ -66,7 +66,7 @@ func Generate(p *ir.Program) ([]File, error) {
 		return nil, err
 	}
 	files := []File{types}
-	for _, emit := range []func() (File, bool, error){g.channelsFile, g.eventsFile} {
+	for _, emit := range []func() (File, bool, error){g.channelsFile, g.eventsFile, g.controllersFile} {
 		f, ok, err := emit()
 		if err != nil {
 			return nil, err

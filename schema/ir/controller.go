@@ -38,7 +38,7 @@ func (b *builder) controller(c *decl.Controller) *Controller {
 }
 
 func (b *builder) route(c *Controller, r *decl.Route) *Route {
-	out := &Route{Name: lowerCamel(GoName(r.Name.Name)), GoName: GoName(r.Name.Name), Path: r.Path.Value, Pos: r.Name.Pos}
+	out := &Route{Name: lowerCamel(GoName(r.Name.Name)), GoName: GoName(r.Name.Name), Doc: r.Doc, Path: r.Path.Value, Pos: r.Name.Pos}
 	if !isExportedIdent(out.GoName) {
 		b.diags.Add(r.Name.Pos, "route name %q does not make a Go identifier", r.Name.Name)
 		return nil

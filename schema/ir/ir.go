@@ -184,8 +184,9 @@ type Controller struct {
 
 // Route is one WebSocket route.
 type Route struct {
-	Name    string   `json:"name"`            // as declared, e.g. "room"
-	GoName  string   `json:"goName"`          // e.g. "Room"
+	Name    string   `json:"name"`   // as declared, e.g. "room"
+	GoName  string   `json:"goName"` // e.g. "Room"
+	Doc     string   `json:"doc,omitempty"`
 	Path    string   `json:"path"`            // as declared, e.g. "/room/:roomId"
 	Pattern string   `json:"pattern"`         // full http.ServeMux pattern, e.g. "/chat/room/{roomId}"
 	Params  []*Param `json:"params"`          // in path order

@@ -1,0 +1,117 @@
+// Package query turns a URL query into the JSON object of a declared
+// message, so that generated code validates query parameters with the same
+// strict decoder, defaults and error paths as WebSocket frames.
+//
+// Only declared parameters are read; others are ignored, since proxies,
+// browsers and cache-busters add their own. A scalar parameter given more
+// than once, or whose text is not of its kind, is refused with the
+// parameter's name as the error path.
+package query
+
+import (
+	"math"
+	"net/url"
+	"strconv"
+
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
+)
+
+// Kind is how a parameter's text becomes a JSON value.
+type Kind uint8
+
+// The kinds of query parameters.
+const (
+	String Kind = iota // strings, enums and refs: a JSON string
+	Bool               // true/false (also 1/0, t/f as strconv.ParseBool reads them)
+	Int                // a base-10 integer (int, int64, timestamps in Unix ms)
+	Float              // a finite number
+)
+
+// Field declares one query parameter.
+type Field struct {
+	Name  string // the wire name, e.g. "username"
+	Kind  Kind
+	Array bool // repeated parameter (?tag=a&tag=b) → JSON array
+}
+
+// JSON returns the JSON object holding the declared parameters found in v,
+// ready for the message's strict decoder. Problems are reported all at once
+// as a *jsgenrt.Error with code invalid_message.
+func JSON(v url.Values, fields []Field) ([]byte, error) {
+	var errs jsgenrt.FieldErrors
+	b := append(make([]byte, 0, 64), '{')
+	n := 0
+	for _, f := range fields {
+		vals, ok := v[f.Name]
+		if !ok {
+			continue
+		}
+		if !f.Array && len(vals) > 1 {
+			errs.Add(f.Name, "given "+strconv.Itoa(len(vals))+" times; give it once")
+			continue
+		}
+		if n > 0 {
+			b = append(b, ',')
+		}
+		n++
+		b = jsgenrt.AppendJSONString(b, f.Name)
+		b = append(b, ':')
+		if f.Array {
+			b = append(b, '[')
+		}
+		for i, s := range vals {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var msg string
+			b, msg = appendValue(b, f.Kind, s)
+			if msg != "" {
+				path := f.Name
+				if f.Array {
+					path += "[" + strconv.Itoa(i) + "]"
+				}
+				errs.Add(path, msg)
+			}
+		}
+		if f.Array {
+			b = append(b, ']')
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}
+
+// appendValue appends s as a JSON value of kind k, or returns why it cannot.
+func appendValue(b []byte, k Kind, s string) ([]byte, string) {
+	switch k {
+	case Bool:
+		v, err := strconv.ParseBool(s)
+		if err != nil {
+			return append(b, "null"...), "want true or false, got " + strconv.Quote(short(s))
+		}
+		return strconv.AppendBool(b, v), ""
+	case Int:
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return append(b, "null"...), "want an integer, got " + strconv.Quote(short(s))
+		}
+		return strconv.AppendInt(b, v, 10), ""
+	case Float:
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+			return append(b, "null"...), "want a number, got " + strconv.Quote(short(s))
+		}
+		return strconv.AppendFloat(b, v, 'g', -1, 64), ""
+	default:
+		return jsgenrt.AppendJSONString(b, s), ""
+	}
+}
+
+func short(s string) string {
+	if len(s) > 32 {
+		return s[:32] + "…"
+	}
+	return s
+}
