@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/jsgen-dev/jsgen/examples/chat/chatapi"
+	"github.com/jsgen-dev/jsgen/runtime/channel"
+	"github.com/jsgen-dev/jsgen/runtime/room"
+	"github.com/jsgen-dev/jsgen/runtime/ws"
+)
+
+//go:embed web
+var webFiles embed.FS
+
+// appConfig configures one chat node.
+type appConfig struct {
+	// Bus is "memory" (default, one node) or a nats:// or redis:// URL.
+	Bus string
+	// Logger receives structured logs; nil means slog.Default().
+	Logger *slog.Logger
+	// WS adds WebSocket options (origins, limits) to the secure defaults.
+	WS []ws.Option
+	// PresenceTTL bounds how long a silent connection counts as present.
+	PresenceTTL time.Duration
+}
+
+// app is one chat node: the generated Chat controller served by the room
+// services, plus the HTTP endpoints of the wire contract.
+type app struct {
+	log      *slog.Logger
+	mux      *http.ServeMux
+	ws       *ws.Server
+	metrics  *ws.Prometheus
+	rooms    *chatapi.RoomChannels
+	users    *chatapi.UserChannels
+	members  *room.Members[chatapi.Room, chatapi.User]
+	presence *room.Presence[chatapi.User]
+	dm       *room.DM[chatapi.User, chatapi.DirectMessage]
+	ids      *room.MessageIDs
+	cluster  *cluster // nil with the memory bus
+	stop     []func()
+}
+
+// newApp builds a chat node. Shut it down with Shutdown.
+func newApp(ctx context.Context, cfg appConfig) (*app, error) {
+	a := &app{log: cfg.Logger, mux: http.NewServeMux()}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	node := room.RandomNodeID()
+	var err error
+	if a.members, err = room.NewMembers[chatapi.Room, chatapi.User](room.MembersOptions{NodeID: node, Logger: a.log}); err != nil {
+		return nil, fmt.Errorf("members: %w", err)
+	}
+	if a.presence, err = room.NewPresence[chatapi.User](room.PresenceOptions{NodeID: node, TTL: cfg.PresenceTTL, Logger: a.log}); err != nil {
+		return nil, fmt.Errorf("presence: %w", err)
+	}
+	if a.ids, err = room.NewMessageIDs(node); err != nil {
+		return nil, fmt.Errorf("message ids: %w", err)
+	}
+	a.rooms = chatapi.NewRoomChannels(channel.WithLogger(a.log))
+	a.users = chatapi.NewUserChannels(channel.WithLogger(a.log))
+	a.dm = room.NewDM(a.users)
+	a.stop = append(a.stop, room.Announce(a.members, a.rooms, announce))
+	if cfg.Bus != "" && cfg.Bus != "memory" {
+		if a.cluster, err = joinCluster(ctx, a, cfg.Bus, node); err != nil {
+			a.close()
+			return nil, err
+		}
+	}
+	a.metrics = ws.NewPrometheus()
+	opts := append([]ws.Option{ws.WithLogger(a.log), ws.WithMetrics(a.metrics)}, cfg.WS...)
+	if a.ws, err = chatapi.MountChat(a.mux, a, opts...); err != nil {
+		a.close()
+		return nil, fmt.Errorf("websocket server: %w", err)
+	}
+	static, err := fs.Sub(webFiles, "web")
+	if err != nil {
+		return nil, err
+	}
+	a.mux.Handle("GET /", http.FileServerFS(static))
+	a.mux.HandleFunc("GET /chat/room/{roomId}/members", a.handleMembers)
+	a.mux.HandleFunc("GET /chat/presence/{username}", a.handlePresence)
+	a.mux.Handle("GET /metrics", a.metrics)
+	return a, nil
+}
+
+// Handler serves the page, the WebSocket routes and the HTTP endpoints.
+func (a *app) Handler() http.Handler { return a.mux }
+
+// Shutdown closes every connection with 1001 and waits for the handlers,
+// within ctx's deadline, then releases the room services and the bus.
+func (a *app) Shutdown(ctx context.Context) error {
+	err := a.ws.Shutdown(ctx)
+	a.close()
+	return err
+}
+
+func (a *app) close() {
+	for _, f := range a.stop {
+		f()
+	}
+	if a.cluster != nil {
+		a.cluster.close()
+	}
+	a.rooms.Close()
+	a.users.Close()
+	a.presence.Close()
+}
+
+// announce turns member transitions into the room's join and leave frames.
+func announce(c room.MemberChange[chatapi.Room, chatapi.User]) (chatapi.RoomEvent, bool) {
+	switch c.Kind {
+	case room.MemberJoined:
+		return chatapi.JoinEvent{Username: c.User, Timestamp: c.At.UTC()}, true
+	case room.MemberLeft:
+		return chatapi.LeaveEvent{Username: c.User, Timestamp: c.At.UTC()}, true
+	}
+	return nil, false
+}
+
+// Room serves WS /chat/room/{roomId}: the seed's room handler, with members
+// counted per user (several tabs are one member) and exclude-sender by
+// connection.
+func (a *app) Room(ctx context.Context, c *chatapi.ChatRoomConn) error {
+	roomID, user := c.Params.RoomID, c.Query.Username
+	log := a.log.With("conn", c.ID(), "room", roomID.ID(), "user", user.ID())
+	sub := a.rooms.SubscribeWith(roomID, channel.SubscribeOptions{ID: c.ID()})
+	membership, err := a.members.Join(roomID, user, c.ID())
+	if err != nil {
+		sub.Close()
+		log.Warn("join refused", "err", err)
+		_ = c.Send(chatapi.ErrorEvent{Code: "join_refused", Message: err.Error()})
+		return nil
+	}
+	log.Info("joined")
+	forwarded := make(chan error, 1)
+	go func() { forwarded <- ws.Forward(ctx, c.Conn, sub) }()
+	for msg := range c.Messages() {
+		if err := a.roomFrame(c, msg); err != nil {
+			log.Warn("send failed", "err", err)
+			break
+		}
+	}
+	// The seed's cleanup order: unsubscribe, then leave (which announces it).
+	sub.Close()
+	ferr := <-forwarded
+	membership.Close()
+	log.Info("left")
+	if errors.Is(ferr, channel.ErrChannelsClosed) {
+		return nil // the node is shutting down
+	}
+	return ferr
+}
+
+// roomFrame handles one client frame of the room socket.
+func (a *app) roomFrame(c *chatapi.ChatRoomConn, msg chatapi.ClientMessage) error {
+	now := time.Now().UTC()
+	var ev chatapi.RoomEvent
+	switch msg.Type {
+	case chatapi.ClientMessageTypeMessage:
+		if msg.Content == nil {
+			return c.Send(chatapi.ErrorEvent{Code: "invalid_message", Message: "a message needs content",
+				Errors: []chatapi.FieldError{{Path: "content", Message: "required when type is \"message\""}}})
+		}
+		ev = chatapi.ChatEvent{Username: c.Query.Username, Content: *msg.Content, Timestamp: now}
+	case chatapi.ClientMessageTypeTyping:
+		ev = chatapi.TypingEvent{Username: c.Query.Username, Timestamp: now}
+	default:
+		return nil // the decoder only lets declared types through
+	}
+	if c.Query.Echo {
+		a.rooms.Publish(c.Params.RoomID, ev)
+		return nil
+	}
+	id := room.PublishExcept(a.rooms, c.Params.RoomID, ev, c.ID(), a.ids)
+	if msg.Type != chatapi.ClientMessageTypeMessage {
+		return nil
+	}
+	return c.Send(chatapi.SentEvent{MessageID: id})
+}
+
+// DM serves WS /chat/dm: direct messages to every connection of the
+// recipient, and the sender's presence.
+func (a *app) DM(ctx context.Context, c *chatapi.ChatDMConn) error {
+	user := c.Query.Username
+	log := a.log.With("conn", c.ID(), "user", user.ID())
+	sub, err := a.dm.Subscribe(user, c.Identity(), c.ID())
+	if err != nil {
+		_ = c.SendErrorEvent(chatapi.ErrorEvent{Code: "forbidden", Message: err.Error()})
+		return nil
+	}
+	defer sub.Close()
+	if err := a.presence.Set(user, c.ID(), room.StatusOnline); err != nil {
+		log.Warn("presence refused", "err", err)
+	}
+	defer a.presence.Remove(user, c.ID())
+	forwarded := make(chan error, 1)
+	go func() { forwarded <- ws.Forward(ctx, c.Conn, sub) }()
+	beat := time.NewTicker(a.presence.TTL() / 3)
+	defer beat.Stop()
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-beat.C:
+				_ = a.presence.Heartbeat(user, c.ID())
+			}
+		}
+	}()
+	for msg := range c.Messages() {
+		_ = a.presence.Heartbeat(user, c.ID())
+		switch m := msg.(type) {
+		case chatapi.DirectMessageIn:
+			a.dm.Send(m.To, chatapi.DirectMessage{From: user, Content: m.Content, Timestamp: time.Now().UTC()})
+		case chatapi.PresenceUpdate:
+			status, err := room.ParseStatus(string(m.Status))
+			if err == nil {
+				err = a.presence.Set(user, c.ID(), status)
+			}
+			if err != nil {
+				_ = c.SendErrorEvent(chatapi.ErrorEvent{Code: "invalid_message", Message: err.Error()})
+			}
+		}
+	}
+	sub.Close()
+	if err := <-forwarded; err != nil && !errors.Is(err, channel.ErrChannelsClosed) {
+		return err
+	}
+	return nil
+}
+
+// memberJSON is one entry of GET /chat/room/{roomId}/members.
+type memberJSON struct {
+	Username string `json:"username"`
+	JoinedAt int64  `json:"joinedAt"`
+}
+
+func (a *app) handleMembers(w http.ResponseWriter, r *http.Request) {
+	roomID, err := chatapi.RoomRef(r.PathValue("roomId"))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, errorBody("invalid_room", err.Error()))
+		return
+	}
+	out := []memberJSON{}
+	for _, m := range a.members.Members(roomID) {
+		out = append(out, memberJSON{Username: m.User.ID(), JoinedAt: m.JoinedAt.UnixMilli()})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (a *app) handlePresence(w http.ResponseWriter, r *http.Request) {
+	user, err := chatapi.UserRef(r.PathValue("username"))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, errorBody("invalid_user", err.Error()))
+		return
+	}
+	p, ok := a.presence.Get(user)
+	if !ok {
+		writeJSON(w, http.StatusNotFound, errorBody("not_found", user.ID()+" is offline"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": p.Status.String(), "lastSeen": p.LastSeen.UnixMilli()})
+}
+
+func errorBody(code, msg string) map[string]string {
+	return map[string]string{"type": "error", "code": code, "message": msg}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
