@@ -458,6 +458,7 @@ func (b *builder) union(u *decl.Union) *Union {
 		}
 	}
 	tags := map[string]bool{}
+	messages := map[string]string{} // message → tag
 	for _, v := range u.Variants {
 		switch {
 		case v.Tag.Value == "":
@@ -476,6 +477,11 @@ func (b *builder) union(u *decl.Union) *Union {
 			b.diags.Add(v.Message.Pos, "variant %s of union %s is a union; variants must be messages", v.Message.Name, u.Name.Name)
 			continue
 		}
+		if prev, ok := messages[v.Message.Name]; ok {
+			b.diags.AddHint(v.Message.Pos, "declare a second message for the other tag", "message %s is already variant %q of union %s; a Go type carries one tag per union", v.Message.Name, prev, u.Name.Name)
+			continue
+		}
+		messages[v.Message.Name] = v.Tag.Value
 		out.Variants = append(out.Variants, &Variant{Tag: v.Tag.Value, Message: v.Message.Name})
 	}
 	if len(u.Variants) == 0 {
