@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -87,13 +88,7 @@ func committedConfigs(t *testing.T) map[string][]byte {
 	t.Helper()
 	const root = "../.."
 	out := map[string][]byte{}
-	cmd := exec.Command("git", "ls-files", "*jsgen.yaml")
-	cmd.Dir = root
-	list, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("git ls-files: %v", err)
-	}
-	for _, p := range strings.Fields(string(list)) {
+	for _, p := range trackedConfigs(t, root) {
 		data, err := os.ReadFile(filepath.Join(root, p))
 		if err != nil {
 			t.Fatal(err)
@@ -114,6 +109,35 @@ func committedConfigs(t *testing.T) map[string][]byte {
 				out[filepath.Base(a)+":"+f.Name] = f.Data
 			}
 		}
+	}
+	return out
+}
+
+// trackedConfigs lists the jsgen.yaml files git tracks under root, or,
+// outside a git checkout (a source archive), every jsgen.yaml under root.
+func trackedConfigs(t *testing.T, root string) []string {
+	t.Helper()
+	cmd := exec.Command("git", "ls-files", "*jsgen.yaml")
+	cmd.Dir = root
+	if list, err := cmd.Output(); err == nil {
+		return strings.Fields(string(list))
+	}
+	var out []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && p != root && strings.HasPrefix(d.Name(), "."):
+			return filepath.SkipDir
+		case !d.IsDir() && d.Name() == "jsgen.yaml":
+			rel, err := filepath.Rel(root, p)
+			out = append(out, rel)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
