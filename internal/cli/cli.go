@@ -15,6 +15,7 @@ import (
 	"github.com/jsgen-dev/jsgen/internal/diag"
 	"github.com/jsgen-dev/jsgen/internal/gen"
 	"github.com/jsgen-dev/jsgen/internal/load"
+	"github.com/jsgen-dev/jsgen/internal/scaffold"
 	"github.com/jsgen-dev/jsgen/internal/writer"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 )
@@ -50,6 +51,10 @@ func commands() []command {
 			"jsgen validate [dir ...]\n\nExit 0 when the declarations are valid, 2 otherwise (diagnostics on stderr).\n", runValidate},
 		{"describe", "print the app's IR, as a summary or as JSON (--json)",
 			"jsgen describe [--json] [dir]\n\nPrints what jsgen understood from the declarations. --json prints the IR, which is\nthe same for the YAML and the Go form of an app; attach it to bug reports.\n", runDescribe},
+		{"init", "scaffold jsgen.yaml and generate.go in a package directory, then generate",
+			"jsgen init [--force] [--module PATH] [--name PKG] [dir]\n\nWrites a commented jsgen.yaml and generate.go (with its //go:generate line) into dir\n(default .), then generates. Existing files are never overwritten without --force.\nScaffolded files are yours to edit; generated *.jsgen.go files are not.\n", runInit},
+		{"new", "scaffold a working service: jsgen new room-service NAME",
+			"jsgen new room-service [--force] [--dir PARENT] [--module PATH] NAME\n\nCreates PARENT/NAME (default ./NAME): declarations, generated API, handlers and a main\nwith graceful shutdown, ready for go run. Existing files are never overwritten without --force.\n", runNew},
 		{"version", "print the jsgen version", "jsgen version\n", runVersion},
 	}
 }
@@ -304,4 +309,64 @@ func Version() string {
 		}
 	}
 	return "(devel)"
+}
+
+func runInit(ctx context.Context, e *env, args []string) int {
+	o := scaffold.Options{Stdout: e.stdout}
+	dirs, code := parse(e, "init", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&o.Force, "force", false, "overwrite existing files")
+		fs.StringVar(&o.Module, "module", "", "module path when no go.mod encloses the directory")
+		fs.StringVar(&o.Name, "name", "", "Go package name (default: the existing package, or the directory name)")
+	})
+	if code >= 0 {
+		return code
+	}
+	if len(dirs) != 1 {
+		fmt.Fprintln(e.stderr, "jsgen: init takes one directory")
+		return ExitBadInput
+	}
+	o.Dir = dirs[0]
+	_, err := scaffold.Init(ctx, o)
+	return scaffoldResult(e, err)
+}
+
+func runNew(ctx context.Context, e *env, args []string) int {
+	o := scaffold.Options{Stdout: e.stdout}
+	if len(args) == 0 || args[0] != "room-service" {
+		fmt.Fprintln(e.stderr, "usage: jsgen new room-service [--force] [--dir PARENT] [--module PATH] NAME")
+		return ExitBadInput
+	}
+	names, code := parse(e, "new", args[1:], func(fs *flag.FlagSet) {
+		fs.BoolVar(&o.Force, "force", false, "overwrite existing files")
+		fs.StringVar(&o.Dir, "dir", ".", "parent directory of the new service")
+		fs.StringVar(&o.Module, "module", "", "module path when no go.mod encloses the directory")
+	})
+	if code >= 0 {
+		return code
+	}
+	if len(names) != 1 || names[0] == "." {
+		fmt.Fprintln(e.stderr, "usage: jsgen new room-service [--force] [--dir PARENT] [--module PATH] NAME")
+		return ExitBadInput
+	}
+	o.Name = names[0]
+	if err := scaffold.CheckServiceName(o.Name); err != nil {
+		fmt.Fprintf(e.stderr, "jsgen: %v\n", err)
+		return ExitBadInput
+	}
+	_, err := scaffold.NewRoomService(ctx, o)
+	return scaffoldResult(e, err)
+}
+
+// scaffoldResult maps a scaffolding error to an exit code: refusals and
+// bad names are the user's to fix (2), anything else is internal (3).
+func scaffoldResult(e *env, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintf(e.stderr, "jsgen: %v\n", err)
+	var de *diag.Error
+	if errors.As(err, &de) || errors.Is(err, scaffold.ErrUser) {
+		return ExitBadInput
+	}
+	return ExitInternal
 }

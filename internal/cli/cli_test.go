@@ -119,3 +119,24 @@ func TestDescribeSummary(t *testing.T) {
 		}
 	}
 }
+
+func TestNewRoomServiceVerb(t *testing.T) {
+	parent := t.TempDir()
+	code, out, stderr := run(parent, "new", "room-service", "--dir", parent, "--module", "example.com/lobby", "lobby")
+	if code != ExitOK {
+		t.Fatalf("new room-service: exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(out, "generated") {
+		t.Errorf("output does not list generated files:\n%s", out)
+	}
+	// Running it again refuses to overwrite (exit 2) unless --force.
+	if code, _, stderr := run(parent, "new", "room-service", "--dir", parent, "lobby"); code != ExitBadInput || !strings.Contains(stderr, "--force") {
+		t.Errorf("second run: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := run(parent, "new", "room-service", "--dir", parent, "Bad Name"); code != ExitBadInput {
+		t.Errorf("bad name: exit %d\n%s", code, stderr)
+	}
+	if code, _, _ := run(parent, "new", "websocket-thing", "x"); code != ExitBadInput {
+		t.Errorf("unknown kind: exit %d", code)
+	}
+}

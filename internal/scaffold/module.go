@@ -102,7 +102,7 @@ func initPackage(dir, name string) (pkg string, existed bool, err error) {
 			return "", false, err
 		}
 		if existing != "" && existing != name {
-			return "", false, errorf("%s holds package %s, not %s", dir, existing, name)
+			return "", false, userErrorf("%s holds package %s, not %s", dir, existing, name)
 		}
 		return name, existing != "", nil
 	case existing != "":
@@ -142,5 +142,5 @@ func existingPackage(dir string) (string, error) {
 	case 1:
 		return names[0], nil
 	}
-	return "", errorf("%s holds several packages (%s)", dir, strings.Join(names, ", "))
+	return "", userErrorf("%s holds several packages (%s)", dir, strings.Join(names, ", "))
 }

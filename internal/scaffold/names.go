@@ -1,7 +1,6 @@
 package scaffold
 
 import (
-	"fmt"
 	"go/token"
 	"path/filepath"
 	"regexp"
@@ -22,11 +21,11 @@ var serviceName = regexp.MustCompile(`^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$`)
 func CheckServiceName(name string) error {
 	switch {
 	case name == "":
-		return errorf("a service name is required (for example: jsgen new room-service lobby)")
+		return userErrorf("a service name is required (for example: jsgen new room-service lobby)")
 	case len(name) > maxNameLength:
-		return errorf("service name %q is longer than %d bytes", name, maxNameLength)
+		return userErrorf("service name %q is longer than %d bytes", name, maxNameLength)
 	case !serviceName.MatchString(name):
-		return errorf("invalid service name %q: use lower-case letters and digits, starting with a letter, words optionally split by single - or _ (for example lobby, game-rooms)", name)
+		return userErrorf("invalid service name %q: use lower-case letters and digits, starting with a letter, words optionally split by single - or _ (for example lobby, game-rooms)", name)
 	}
 	return nil
 }
@@ -34,7 +33,7 @@ func CheckServiceName(name string) error {
 // checkPackageName reports why name cannot be a Go package name for Init.
 func checkPackageName(name string) error {
 	if !token.IsIdentifier(name) || token.IsKeyword(name) || strings.ToLower(name) != name || len(name) > maxNameLength || strings.HasPrefix(name, "_") {
-		return errorf("invalid package name %q: use a lower-case Go identifier (for example chatapi)", name)
+		return userErrorf("invalid package name %q: use a lower-case Go identifier (for example chatapi)", name)
 	}
 	return nil
 }
@@ -68,7 +67,7 @@ func derivePackage(absDir string) (string, error) {
 	base := filepath.Base(absDir)
 	name := strings.ToLower(strings.NewReplacer("-", "", ".", "", "_", "").Replace(base))
 	if checkPackageName(name) != nil {
-		return "", errorf("cannot derive a Go package name from the directory name %q; pass a name", base)
+		return "", userErrorf("cannot derive a Go package name from the directory name %q; pass a name", base)
 	}
 	return name, nil
 }
@@ -76,6 +75,6 @@ func derivePackage(absDir string) (string, error) {
 // describeConflicts formats the existing files a scaffold refused to
 // overwrite.
 func describeConflicts(paths []string) error {
-	return fmt.Errorf("scaffold: refusing to overwrite %d existing file(s) (use --force to overwrite):\n\t%s",
+	return userErrorf("refusing to overwrite %d existing file(s) (use --force to overwrite):\n\t%s",
 		len(paths), strings.Join(paths, "\n\t"))
 }

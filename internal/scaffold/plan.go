@@ -68,7 +68,7 @@ func newPlan(o Options, name, serviceDir string) (*plan, error) {
 	}
 	if found {
 		if o.Module != "" && o.Module != modPath {
-			return nil, errorf("module path %q was asked for, but %s declares module %s", o.Module, filepath.Join(modRoot, "go.mod"), modPath)
+			return nil, userErrorf("module path %q was asked for, but %s declares module %s", o.Module, filepath.Join(modRoot, "go.mod"), modPath)
 		}
 		p.modulePath = modPath
 		if p.serviceRel, err = filepath.Rel(modRoot, root); err != nil {

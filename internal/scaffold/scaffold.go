@@ -13,6 +13,7 @@ package scaffold
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -122,6 +123,20 @@ func (o Options) withDefaults() Options {
 		o.Stdout = io.Discard
 	}
 	return o
+}
+
+// ErrUser matches (errors.Is) failures the user fixes: a bad name, a refusal
+// to overwrite existing files, a module or package that contradicts the disk.
+var ErrUser = errors.New("scaffold: invalid request")
+
+type userError struct{ error }
+
+func (userError) Is(target error) bool { return target == ErrUser }
+func (e userError) Unwrap() error      { return e.error }
+
+// userErrorf is errorf for failures the user fixes; they match ErrUser.
+func userErrorf(format string, args ...any) error {
+	return userError{errorf(format, args...)}
 }
 
 // errorf wraps a scaffolding failure with the verb's context.
