@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/jsgen-dev/jsgen/internal/scaffold"
 	"github.com/jsgen-dev/jsgen/internal/writer"
 	"github.com/jsgen-dev/jsgen/schema/ir"
+	"github.com/jsgen-dev/jsgen/schema/jsonschema"
 )
 
 // Exit codes.
@@ -51,7 +53,9 @@ func commands() []command {
 			"jsgen validate [dir ...]\n\nExit 0 when the declarations are valid, 2 otherwise (diagnostics on stderr).\n", runValidate},
 		{"describe", "print the app's IR, as a summary or as JSON (--json)",
 			"jsgen describe [--json] [dir]\n\nPrints what jsgen understood from the declarations. --json prints the IR, which is\nthe same for the YAML and the Go form of an app; attach it to bug reports.\n", runDescribe},
-		{"init", "scaffold jsgen.yaml and generate.go in a package directory, then generate",
+		{"schema", "write JSON Schemas (and the other client artefacts) of the messages: jsgen schema -o DIR",
+		"jsgen schema -o DIR [dir]\njsgen schema --config\n\nWrites one JSON Schema (draft 2020-12) per model, message and union of the app in dir\n(default .) into DIR as <Name>.schema.json. Only changed files are written.\n--config prints the JSON Schema of jsgen.yaml itself.\n", runSchema},
+	{"init", "scaffold jsgen.yaml and generate.go in a package directory, then generate",
 			"jsgen init [--force] [--module PATH] [--name PKG] [dir]\n\nWrites a commented jsgen.yaml and generate.go (with its //go:generate line) into dir\n(default .), then generates. Existing files are never overwritten without --force.\nScaffolded files are yours to edit; generated *.jsgen.go files are not.\n", runInit},
 		{"new", "scaffold a working service: jsgen new room-service NAME",
 			"jsgen new room-service [--force] [--dir PARENT] [--module PATH] NAME\n\nCreates PARENT/NAME (default ./NAME): declarations, generated API, handlers and a main\nwith graceful shutdown, ready for go run. Existing files are never overwritten without --force.\n", runNew},
@@ -369,4 +373,64 @@ func scaffoldResult(e *env, err error) int {
 		return ExitBadInput
 	}
 	return ExitInternal
+}
+
+func runSchema(ctx context.Context, e *env, args []string) int {
+	var out string
+	var config bool
+	dirs, code := parse(e, "schema", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&out, "o", "", "output directory")
+		fs.BoolVar(&config, "config", false, "print the JSON Schema of jsgen.yaml")
+	})
+	if code >= 0 {
+		return code
+	}
+	if config {
+		data, err := jsonschema.ConfigSchema()
+		if err != nil {
+			fmt.Fprintf(e.stderr, "jsgen: internal error: %v\n", err)
+			return ExitInternal
+		}
+		e.stdout.Write(data)
+		return ExitOK
+	}
+	if out == "" || len(dirs) != 1 {
+		fmt.Fprintln(e.stderr, "usage: jsgen schema -o DIR [dir]")
+		return ExitBadInput
+	}
+	prog, code := loadDir(ctx, e, dirs[0])
+	if prog == nil {
+		return code
+	}
+	files, err := clientFiles(prog)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "jsgen: internal error: %v\n", err)
+		return ExitInternal
+	}
+	changes, err := writer.Diff(out, files)
+	if err == nil {
+		err = writer.Apply(out, changes)
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "jsgen: %v\n", err)
+		return ExitInternal
+	}
+	for _, c := range changes {
+		fmt.Fprintf(e.stdout, "%s %s\n", c.Kind, filepath.Join(out, c.Path))
+	}
+	return ExitOK
+}
+
+// clientFiles are the artefacts for clients and other tools: a JSON Schema
+// per model, message and union.
+func clientFiles(p *ir.Program) ([]writer.File, error) {
+	schemas, err := jsonschema.Messages(p)
+	if err != nil {
+		return nil, err
+	}
+	var files []writer.File
+	for _, f := range schemas {
+		files = append(files, writer.File{Path: f.Path, Data: f.Data})
+	}
+	return files, nil
 }

@@ -140,3 +140,26 @@ func TestNewRoomServiceVerb(t *testing.T) {
 		t.Errorf("unknown kind: exit %d", code)
 	}
 }
+
+func TestSchemaVerb(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "jsgen.yaml"), []byte(smallSpec))
+	out := filepath.Join(dir, "schemas")
+	code, stdout, stderr := run(dir, "schema", "-o", out, dir)
+	if code != ExitOK {
+		t.Fatalf("schema: exit %d\n%s", code, stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(out, "Room.schema.json"))
+	if err != nil || !strings.Contains(string(data), `"maxLength": 10`) || !strings.Contains(stdout, "create") {
+		t.Fatalf("Room.schema.json: %v\n%s\n%s", err, data, stdout)
+	}
+	if code, stdout, _ := run(dir, "schema", "-o", out, dir); code != ExitOK || stdout != "" {
+		t.Errorf("second run rewrote files: %s", stdout)
+	}
+	if code, stdout, _ := run(dir, "schema", "--config"); code != ExitOK || !strings.Contains(stdout, `"$schema"`) {
+		t.Errorf("--config: exit %d\n%.200s", code, stdout)
+	}
+	if code, _, _ := run(dir, "schema", dir); code != ExitBadInput {
+		t.Errorf("schema without -o: exit %d", code)
+	}
+}
