@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/jsgen-dev/jsgen/examples/chat/chatapi"
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 )
 
 // node is one chat node on a real listener.
@@ -247,7 +250,10 @@ func TestDirectMessagesAndPresence(t *testing.T) {
 	alice := n.dial("/chat/dm?username=alice")
 	bobTab1 := n.dial("/chat/dm?username=bob")
 	bobTab2 := n.dial("/chat/dm?username=bob")
-	waitFor(t, func() bool { return n.getJSON("/chat/presence/bob", nil) == 200 })
+	// Both of bob's tabs are subscribed once the DM channel counts them
+	// (a connection subscribes after its upgrade completes).
+	bob := MustUserRef(t, "bob")
+	waitFor(t, func() bool { return n.app.users.Subscribers(bob) == 2 })
 
 	alice.send(`{"to":"bob","content":"hi bob"}`)
 	for _, tab := range []*client{bobTab1, bobTab2} {
@@ -299,6 +305,16 @@ func TestMetricsAndPage(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(strings.ToLower(string(page)), "<html") {
 		t.Fatalf("page: %d\n%.200s", resp.StatusCode, page)
 	}
+}
+
+// MustUserRef is chatapi.MustUserRef that fails the test instead of panicking.
+func MustUserRef(t *testing.T, id string) jsgenrt.Ref[chatapi.User] {
+	t.Helper()
+	r, err := chatapi.UserRef(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // waitFor polls cond for up to 5 s; state that other goroutines update is

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jsgen-dev/jsgen/examples/chat/chatapi"
+	"github.com/jsgen-dev/jsgen/runtime/bus"
 	"github.com/jsgen-dev/jsgen/runtime/channel"
 	"github.com/jsgen-dev/jsgen/runtime/room"
 	"github.com/jsgen-dev/jsgen/runtime/ws"
@@ -24,6 +25,10 @@ var webFiles embed.FS
 type appConfig struct {
 	// Bus is "memory" (default, one node) or a nats:// or redis:// URL.
 	Bus string
+	// SharedBus, when set, is used instead of dialling Bus: nodes sharing
+	// it form a cluster (tests run several nodes on one in-memory bus).
+	// The caller owns it.
+	SharedBus bus.Bus
 	// Logger receives structured logs; nil means slog.Default().
 	Logger *slog.Logger
 	// WS adds WebSocket options (origins, limits) to the secure defaults.
@@ -70,8 +75,14 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 	a.users = chatapi.NewUserChannels(channel.WithLogger(a.log))
 	a.dm = room.NewDM(a.users)
 	a.stop = append(a.stop, room.Announce(a.members, a.rooms, announce))
-	if cfg.Bus != "" && cfg.Bus != "memory" {
-		if a.cluster, err = joinCluster(ctx, a, cfg.Bus, node); err != nil {
+	if b, owned, err := clusterBus(ctx, cfg); err != nil {
+		a.close()
+		return nil, err
+	} else if b != nil {
+		if a.cluster, err = joinCluster(ctx, a, b, owned, node); err != nil {
+			if owned {
+				b.Close()
+			}
 			a.close()
 			return nil, err
 		}
@@ -93,6 +104,21 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 	return a, nil
 }
 
+// clusterBus returns the bus the node joins, or nil for a single node.
+func clusterBus(ctx context.Context, cfg appConfig) (b bus.Bus, owned bool, err error) {
+	switch {
+	case cfg.SharedBus != nil:
+		return cfg.SharedBus, false, nil
+	case cfg.Bus == "" || cfg.Bus == "memory":
+		return nil, false, nil
+	}
+	b, err = dialBus(ctx, cfg.Bus)
+	if err != nil {
+		return nil, false, fmt.Errorf("bus: %w", err)
+	}
+	return b, true, nil
+}
+
 // Handler serves the page, the WebSocket routes and the HTTP endpoints.
 func (a *app) Handler() http.Handler { return a.mux }
 
@@ -109,7 +135,9 @@ func (a *app) close() {
 		f()
 	}
 	if a.cluster != nil {
-		a.cluster.close()
+		if err := a.cluster.close(); err != nil {
+			a.log.Warn("leaving the cluster", "err", err)
+		}
 	}
 	a.rooms.Close()
 	a.users.Close()
