@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -209,5 +210,38 @@ func TestMaxReconnectsGivesUp(t *testing.T) {
 	}
 	if b.Connected() {
 		t.Fatal("Connected after giving up")
+	}
+}
+
+// TestInboundOverflowIsCounted floods a subscriber whose inbound buffer
+// holds one message: whatever NATS drops as a slow consumer is counted, so
+// delivered + dropped always equals what was published.
+func TestInboundOverflowIsCounted(t *testing.T) {
+	srv := bustest.StartNATS(t)
+	a := open(t, srv.URL())
+	b := open(t, srv.URL(), natsbus.WithInboundSize(1), natsbus.WithQueueSize(1<<16))
+	ctx := context.Background()
+	var got atomic.Int64
+	sub, err := b.Subscribe(ctx, "flood", func(string, []byte) { got.Add(1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 20000
+	for range n {
+		if err := a.Publish(ctx, "flood", []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bustest.WaitFor(t, "every message delivered or counted as dropped", func() bool {
+		return uint64(got.Load())+b.Stats().Dropped == n
+	})
+	dropped := b.Stats().Dropped
+	t.Logf("%d delivered, %d dropped by the NATS client", got.Load(), dropped)
+	// The count survives the subscription.
+	if err := sub.Unsubscribe(); err != nil {
+		t.Fatal(err)
+	}
+	if d := b.Stats().Dropped; d != dropped {
+		t.Fatalf("Dropped went from %d to %d after Unsubscribe", dropped, d)
 	}
 }
