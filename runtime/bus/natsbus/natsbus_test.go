@@ -245,3 +245,28 @@ func TestInboundOverflowIsCounted(t *testing.T) {
 		t.Fatalf("Dropped went from %d to %d after Unsubscribe", dropped, d)
 	}
 }
+
+// TestMaxPayload publishes more than the server accepts: the error comes
+// back at once, the message is counted as lost, and the connection stays up.
+func TestMaxPayload(t *testing.T) {
+	srv := bustest.StartNATS(t) // max_payload 1 MiB
+	b := open(t, srv.URL())
+	ctx := context.Background()
+	if err := b.Publish(ctx, "big", make([]byte, 2<<20)); err == nil {
+		t.Fatal("oversized publish accepted")
+	}
+	if st := b.Stats(); st.Dropped != 1 || st.Published != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+	c := bustest.NewCollector()
+	if _, err := b.Subscribe(ctx, "small", c.Handle); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Publish(ctx, "small", []byte("fine")); err != nil {
+		t.Fatal(err)
+	}
+	c.WaitN(t, 1)
+	if !b.Connected() {
+		t.Fatal("disconnected by an oversized publish")
+	}
+}
