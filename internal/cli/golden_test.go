@@ -25,16 +25,18 @@ var update = flag.Bool("update", false, "rewrite the want/ sections of testdata/
 //
 // Rewrite expectations with: go test ./internal/cli -run 'TestGolden|TestDiagnostics' -update
 
-func TestGolden(t *testing.T)      { runCases(t, "golden") }
-func TestDiagnostics(t *testing.T) { runCases(t, "diagnostics") }
+// Golden cases must generate (exit 0); diagnostics cases must be refused
+// as bad input (exit 2). An internal error (exit 3) is never an expectation.
+func TestGolden(t *testing.T)      { runCases(t, "golden", ExitOK) }
+func TestDiagnostics(t *testing.T) { runCases(t, "diagnostics", ExitBadInput) }
 
-func runCases(t *testing.T, dir string) {
+func runCases(t *testing.T, dir string, wantCode int) {
 	paths, err := filepath.Glob(filepath.Join(repoRoot(t), "testdata", dir, "*.txtar"))
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no cases in testdata/%s (%v)", dir, err)
 	}
 	for _, p := range paths {
-		t.Run(strings.TrimSuffix(filepath.Base(p), ".txtar"), func(t *testing.T) { runCase(t, p) })
+		t.Run(strings.TrimSuffix(filepath.Base(p), ".txtar"), func(t *testing.T) { runCase(t, p, wantCode) })
 	}
 }
 
@@ -107,7 +109,7 @@ func run(dir string, args ...string) (code int, stdout, stderr string) {
 	return code, scrub(out.String()), scrub(errb.String())
 }
 
-func runCase(t *testing.T, path string) {
+func runCase(t *testing.T, path string, wantCode int) {
 	ar, err := txtar.ParseFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -115,6 +117,9 @@ func runCase(t *testing.T, path string) {
 	dir := materialize(t, ar)
 	got := map[string][]byte{}
 	code, _, stderr := run(dir, "generate", dir)
+	if code != wantCode {
+		t.Fatalf("generate: exit %d, want %d\n%s", code, wantCode, stderr)
+	}
 	if stderr != "" {
 		got["want/stderr"] = []byte(stderr)
 	}

@@ -246,7 +246,7 @@ func (g *generator) emitMount(f *jen.File, c *ir.Controller) {
 			if r.In != nil {
 				decode = jen.Id("Decode" + r.In.Name)
 			} else {
-				decode = jen.Func().Params(jen.Index().Byte()).Parens(jen.List(jen.Struct().Values(), jen.Error())).Block(
+				decode = jen.Func().Params(jen.Index().Byte()).Parens(jen.List(jen.Struct(), jen.Error())).Block(
 					jen.Return(jen.Struct().Values(), jen.Op("&").Qual(rtPath, "Error").Values(jen.Dict{
 						jen.Id("Code"):    jen.Lit("no_inbound"),
 						jen.Id("Message"): jen.Lit("this route does not take frames from the client"),
@@ -260,7 +260,9 @@ func (g *generator) emitMount(f *jen.File, c *ir.Controller) {
 				jen.Id("Run"): jen.Func().Params(
 					jen.Id("ctx").Qual("context", "Context"), jen.Id("c").Op("*").Qual(wsPath, "Conn"), jen.Id("msgs").Qual("iter", "Seq").Types(inType(r)),
 				).Error().BlockFunc(func(b *jen.Group) {
-					b.Id("st").Op(":=").Id("c").Dot("State").Call().Assert(jen.Op("*").Id(lowerFirst(name) + "State"))
+					if len(r.Params) > 0 || r.Query != "" {
+						b.Id("st").Op(":=").Id("c").Dot("State").Call().Assert(jen.Op("*").Id(lowerFirst(name) + "State"))
+					}
 					b.Return(jen.Id("h").Dot(r.GoName).Call(jen.Id("ctx"), jen.Op("&").Id(name+"Conn").ValuesFunc(func(v *jen.Group) {
 						v.Id("Conn").Op(":").Id("c")
 						if len(r.Params) > 0 {
