@@ -85,13 +85,6 @@ func Setup(t testing.TB, pkgDir string) *Env {
 	return &Env{Node: node, Major: major, Dir: dir}
 }
 
-// HasGlobalWebSocket reports whether node defines a global WebSocket
-// without flags (Node 22 and later do).
-func (e *Env) HasGlobalWebSocket(ctx context.Context) bool {
-	out, err := exec.CommandContext(ctx, e.Node, "-e", "process.stdout.write(typeof WebSocket)").Output()
-	return err == nil && string(out) == "function"
-}
-
 // Module returns the path of the installed package name's directory.
 func (e *Env) Module(name string) string {
 	return filepath.Join(e.Dir, "node_modules", filepath.FromSlash(name))
@@ -169,7 +162,8 @@ func install(npm, pkgDir string) (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), installTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error")
+	cmd := exec.CommandContext(ctx, npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error",
+		"--fetch-retries=2", "--fetch-timeout=60000", "--fetch-retry-maxtimeout=20000")
 	cmd.Dir = tmp
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
