@@ -290,7 +290,7 @@ export interface JsgenClient<In, Events> {
    * exception is rethrown asynchronously.
    */
   on<K extends keyof Events & string>(type: K, handler: (event: Events[K]) => void): () => void;
-  /** Closes the connection (default code 1000) and stops reconnecting, for good. */
+  /** Closes the connection (code 1000, the default, or 3000-4999) and stops reconnecting, for good. */
   close(code?: number, reason?: string): void;
   /** "connecting" until the first open, then "open", "reconnecting" between attempts, and "closed" at the end. */
   readonly state: "connecting" | "open" | "reconnecting" | "closed";
