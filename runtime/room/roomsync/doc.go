@@ -39,7 +39,9 @@
 //
 // A node asks another for a sync when Apply reports a *room.GapError (an
 // event was lost), when the other's heartbeat shows a new epoch (it
-// restarted) or a node not known yet that has produced events, and when a
+// restarted) or a node not known yet that has produced events (during the
+// first 2H after Start that node's answer to the start-up request is
+// awaited instead of asking again), and when a
 // heartbeat announces a sequence number that is still not applied H/4
 // later (lost tail events, e.g. after a bus outage; the grace lets events
 // published before the heartbeat arrive, since the bus orders messages per

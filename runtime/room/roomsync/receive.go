@@ -130,15 +130,17 @@ type assembly struct {
 // it: every call into the replica's Apply, SyncNode and DropNode is made
 // from this one goroutine, in the order the messages arrived.
 type receiver struct {
-	s     *Sync
-	peers map[string]*peer
-	grace time.Duration // how long a heartbeat may be ahead of the events before a sync
-	retry time.Duration // how long a sync request waits for its snapshot before it is repeated
+	s       *Sync
+	peers   map[string]*peer
+	grace   time.Duration // how long a heartbeat may be ahead of the events before a sync
+	retry   time.Duration // how long a sync request waits for its snapshot before it is repeated
+	started time.Time     // when the start-up request to every node was sent
 }
 
 func (s *Sync) receiver() {
 	defer s.wg.Done()
-	rc := receiver{s: s, peers: make(map[string]*peer), grace: s.opts.Heartbeat / 4, retry: 2 * s.opts.Heartbeat}
+	rc := receiver{s: s, peers: make(map[string]*peer), grace: s.opts.Heartbeat / 4, retry: 2 * s.opts.Heartbeat,
+		started: time.Now()}
 	tick := time.NewTicker(rc.grace)
 	defer tick.Stop()
 	for {
@@ -264,7 +266,13 @@ func (rc *receiver) heartbeat(h heartbeat, now time.Time) {
 	switch {
 	case !known:
 		p.epoch = h.epoch // nothing of it is held here, nothing to replace
-		if h.seq > 0 {
+		switch {
+		case h.seq == 0:
+		case now.Sub(rc.started) < rc.retry:
+			// Its answer to the start-up request is on its way: wait for
+			// it (holding its events) as for a request of ours.
+			p.pending, p.requested = true, rc.started
+		default:
 			rc.requestSync(h.node, p, now)
 		}
 	case p.pending:
