@@ -15,9 +15,11 @@ import (
 
 	"github.com/jsgen-dev/jsgen/internal/diag"
 	"github.com/jsgen-dev/jsgen/internal/gen"
+	"github.com/jsgen-dev/jsgen/internal/gen/tsgen"
 	"github.com/jsgen-dev/jsgen/internal/load"
 	"github.com/jsgen-dev/jsgen/internal/scaffold"
 	"github.com/jsgen-dev/jsgen/internal/writer"
+	"github.com/jsgen-dev/jsgen/schema/asyncapi"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 	"github.com/jsgen-dev/jsgen/schema/jsonschema"
 )
@@ -404,6 +406,11 @@ func runSchema(ctx context.Context, e *env, args []string) int {
 	}
 	files, err := clientFiles(prog)
 	if err != nil {
+		var de *diag.Error
+		if errors.As(err, &de) {
+			fmt.Fprint(e.stderr, de.List.String())
+			return ExitBadInput
+		}
 		fmt.Fprintf(e.stderr, "jsgen: internal error: %v\n", err)
 		return ExitInternal
 	}
@@ -422,7 +429,8 @@ func runSchema(ctx context.Context, e *env, args []string) int {
 }
 
 // clientFiles are the artefacts for clients and other tools: a JSON Schema
-// per model, message and union.
+// per model, message and union and, for apps with controllers, the typed
+// TypeScript client (client.ts) and the AsyncAPI 3.0 document.
 func clientFiles(p *ir.Program) ([]writer.File, error) {
 	schemas, err := jsonschema.Messages(p)
 	if err != nil {
@@ -432,5 +440,16 @@ func clientFiles(p *ir.Program) ([]writer.File, error) {
 	for _, f := range schemas {
 		files = append(files, writer.File{Path: f.Path, Data: f.Data})
 	}
-	return files, nil
+	if len(p.Controllers) == 0 {
+		return files, nil
+	}
+	ts, err := tsgen.Generate(p)
+	if err != nil {
+		return nil, err
+	}
+	api, err := asyncapi.Generate(p)
+	if err != nil {
+		return nil, err
+	}
+	return append(files, writer.File{Path: ts.Path, Data: ts.Data}, writer.File{Path: api.Path, Data: api.Data}), nil
 }

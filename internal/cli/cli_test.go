@@ -163,3 +163,21 @@ func TestSchemaVerb(t *testing.T) {
 		t.Errorf("schema without -o: exit %d", code)
 	}
 }
+
+func TestSchemaVerbWritesClientArtefacts(t *testing.T) {
+	out := t.TempDir()
+	app := filepath.Join(repoRoot(t), "examples", "chat", "chatapi")
+	if code, _, stderr := run(out, "schema", "-o", out, app); code != ExitOK {
+		t.Fatalf("schema: exit %d\n%s", code, stderr)
+	}
+	for name, want := range map[string]string{
+		"client.ts":             "export function connectChatRoom(",
+		"asyncapi.yaml":         "asyncapi: \"3.0.0\"",
+		"RoomEvent.schema.json": `"oneOf"`,
+	} {
+		data, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil || !strings.Contains(string(data), want) {
+			t.Errorf("%s: %v; want it to contain %q", name, err, want)
+		}
+	}
+}
