@@ -34,7 +34,7 @@ type config struct {
 
 	B5Rounds int
 	B5Buses  []string // of single, nats, redis
-	B5Rate   float64 // deliveries/s of the latency phase
+	B5Rate   float64  // deliveries/s of the latency phase
 
 	PprofDir string // save a CPU profile of each jsgen B1 window here
 }

@@ -28,12 +28,12 @@ func TestAppendPublish(t *testing.T) {
 
 func TestContentTS(t *testing.T) {
 	for msg, want := range map[string]int64{
-		`{"type":"message","username":"u1","content":"17","timestamp":3}`:          17,
+		`{"type":"message","username":"u1","content":"17","timestamp":3}`:             17,
 		`{"push":{"channel":"r001","pub":{"data":{"type":"message","content":"9"}}}}`: 9,
-		`{"type":"join","username":"u1","timestamp":3}`:                             -1,
-		`{"content":"12x"}`:                                                         -1,
-		`{"content":""}`:                                                            -1,
-		`{"content":"12`:                                                            -1,
+		`{"type":"join","username":"u1","timestamp":3}`:                               -1,
+		`{"content":"12x"}`: -1,
+		`{"content":""}`:    -1,
+		`{"content":"12`:    -1,
 	} {
 		ts, ok := contentTS([]byte(msg))
 		if (want < 0) == ok || (ok && ts != want) {
