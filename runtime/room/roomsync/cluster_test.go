@@ -451,3 +451,21 @@ func TestContextAndClose(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A context cancelled while Start runs stops the Sync cleanly (the race
+// detector checks the hand-over between Start and the AfterFunc's Close).
+func TestCancelDuringStart(t *testing.T) {
+	b := newMembus(t)
+	members, _ := room.NewMembers[Room, User](room.MembersOptions{NodeID: "A"})
+	for range 20 {
+		ctx, cancel := context.WithCancel(context.Background())
+		go cancel()
+		s, err := Start(ctx, b, "p", members, fast)
+		if err != nil {
+			continue // cancelled before Start checked it
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -358,6 +358,14 @@ func (rc *receiver) sync(p *peer, snap room.Snapshot, now time.Time) {
 			p.buffer = append(p.buffer, held[i:]...)
 			return
 		}
+		if e.Epoch != snap.Epoch {
+			// From another incarnation of the node than the snapshot:
+			// applying it would make the replica switch epochs back and
+			// forth. A newer epoch shows in the next heartbeat, which
+			// triggers a sync again.
+			rc.s.n.heldLost.Add(1)
+			continue
+		}
 		rc.apply(snap.Node, p, e, now)
 	}
 }

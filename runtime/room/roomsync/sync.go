@@ -139,7 +139,8 @@ type Sync struct {
 	peers      atomic.Pointer[[]string]
 
 	removeOnEvent func()
-	unregister    func() bool
+	mu            sync.Mutex  // guards unregister
+	unregister    func() bool // releases the context.AfterFunc registration
 	subs          []bus.Subscription
 	closeOnce     sync.Once
 	closeErr      error
@@ -194,7 +195,9 @@ func Start(ctx context.Context, b bus.Bus, prefix string, r Replica, opts Option
 	go s.publisher(snap.Seq)
 	go s.receiver()
 	s.request("") // learn every node's state
+	s.mu.Lock()   // the AfterFunc may run Close at once, before the assignment
 	s.unregister = context.AfterFunc(ctx, func() { _ = s.Close() })
+	s.mu.Unlock()
 	return s, nil
 }
 
@@ -222,13 +225,17 @@ func (s *Sync) subscribe(ctx context.Context) error {
 // goodbye is published: other nodes drop this node's entries once it has
 // been silent for DeadAfter. The replica keeps its entries (remote ones
 // are no longer updated). Close is idempotent and returns the first call's
-// unsubscribe errors, joined. It must not be called from a bus handler.
+// unsubscribe errors, joined. It must not be called from a bus handler,
+// nor from a callback of the replica (OnChange and the like run on the
+// goroutine that Close waits for).
 func (s *Sync) Close() error {
 	s.closeOnce.Do(func() {
 		s.removeOnEvent()
+		s.mu.Lock()
 		if s.unregister != nil {
 			s.unregister()
 		}
+		s.mu.Unlock()
 		s.stop()
 		close(s.done)
 		var errs []error
