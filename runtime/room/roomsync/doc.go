@@ -66,9 +66,9 @@
 //     last message, so within D + H of its death (8 s with the defaults).
 //     Close publishes no goodbye: a stopped node leaves the same way.
 //   - A new node learns the current state within one RTT of Start (every
-//     node answers the initial request). Should that exchange be lost, the
-//     first heartbeat of each node with entries triggers a request: within
-//     H + RTT.
+//     node answers the initial request). Should an answer be lost, the
+//     node's heartbeats keep it known as awaited, and it is asked directly
+//     2H after Start: within 2H + H/4 + RTT.
 //   - An event lost in the middle of a stream is repaired within one RTT
 //     of the next event of its node (the gap is seen at once); a lost
 //     tail is repaired within H + H/2 + RTT (next heartbeat, grace).
