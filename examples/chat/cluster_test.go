@@ -88,5 +88,15 @@ func testCluster(t *testing.T, nodes []*node) {
 func TestClusterOnMemoryBus(t *testing.T) {
 	b := membus.New()
 	t.Cleanup(func() { b.Close() }) // after the nodes' own clean-ups
-	testCluster(t, clusterOf(t, b, 3))
+	nodes := clusterOf(t, b, 3)
+	testCluster(t, nodes)
+	// Interest routing: the middle node never had a member in any room, so
+	// its room bridge received nothing from the bus; the others did.
+	roomLink := func(n *node) uint64 { return n.app.cluster.links[0].Stats().Received }
+	if got := roomLink(nodes[1]); got != 0 {
+		t.Errorf("a node without members received %d room messages from the bus", got)
+	}
+	if roomLink(nodes[0]) == 0 || roomLink(nodes[2]) == 0 {
+		t.Errorf("nodes with members received no room messages: %d, %d", roomLink(nodes[0]), roomLink(nodes[2]))
+	}
 }

@@ -321,10 +321,15 @@ func MustUserRef(t *testing.T, id string) jsgenrt.Ref[chatapi.User] {
 // observed, not slept on.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	waitForWithin(t, 5*time.Second, cond)
+}
+
+func waitForWithin(t *testing.T, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not reached within 5s")
+			t.Fatalf("condition not reached within %v", d)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -28,8 +28,9 @@ func buildChat(t *testing.T) string {
 var servingURL = regexp.MustCompile(`url=(http://\S+)`)
 
 // startProcess runs the chat binary with args and returns its base URL once
-// it serves. The process gets SIGTERM at clean-up and must exit 0.
-func startProcess(t *testing.T, bin string, args ...string) string {
+// it serves. The process gets SIGTERM at clean-up and must exit 0, unless
+// the test killed it with the returned function (SIGKILL, no goodbye).
+func startProcess(t *testing.T, bin string, args ...string) (url string, kill func()) {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
 	stderr, err := cmd.StderrPipe()
@@ -52,7 +53,13 @@ func startProcess(t *testing.T, bin string, args ...string) string {
 		}
 		io.Copy(io.Discard, stderr)
 	}()
+	killed := false
+	kill = func() { killed = true; cmd.Process.Kill() }
 	t.Cleanup(func() {
+		if killed {
+			cmd.Wait()
+			return
+		}
 		cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
@@ -69,10 +76,10 @@ func startProcess(t *testing.T, bin string, args ...string) string {
 	})
 	select {
 	case u := <-urls:
-		return u
+		return u, kill
 	case <-time.After(30 * time.Second):
 		t.Fatalf("chat %v did not start serving", args)
-		return ""
+		return "", nil
 	}
 }
 
@@ -83,9 +90,26 @@ func remoteNode(t *testing.T, url string) *node {
 
 func testProcesses(t *testing.T, busURL string) {
 	bin := buildChat(t)
-	a := remoteNode(t, startProcess(t, bin, "-bus", busURL))
-	b := remoteNode(t, startProcess(t, bin, "-bus", busURL))
+	urlA, _ := startProcess(t, bin, "-bus", busURL)
+	urlB, killB := startProcess(t, bin, "-bus", busURL)
+	a, b := remoteNode(t, urlA), remoteNode(t, urlB)
 	testCluster(t, []*node{a, b})
+
+	// A node killed without a goodbye: its members disappear from the other
+	// node's list within the replication's dead-node bound (D + H = 8 s by
+	// default; the wait allows for a loaded machine).
+	erin := b.dial("/chat/room/crash?username=erin")
+	erin.expect("join")
+	members := func() int {
+		var m []map[string]any
+		a.getJSON("/chat/room/crash/members", &m)
+		return len(m)
+	}
+	waitForWithin(t, 5*time.Second, func() bool { return members() == 1 })
+	killB()
+	start := time.Now()
+	waitForWithin(t, 20*time.Second, func() bool { return members() == 0 })
+	t.Logf("members of the killed node were dropped after %v", time.Since(start).Round(100*time.Millisecond))
 }
 
 func TestProcessesOnNATS(t *testing.T) {
