@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/jsgen-dev/jsgen/runtime/bus"
+	"github.com/jsgen-dev/jsgen/runtime/bus/bustest"
 	"github.com/jsgen-dev/jsgen/runtime/bus/membus"
 )
 
@@ -99,4 +100,16 @@ func TestClusterOnMemoryBus(t *testing.T) {
 	if roomLink(nodes[0]) == 0 || roomLink(nodes[2]) == 0 {
 		t.Errorf("nodes with members received no room messages: %d, %d", roomLink(nodes[0]), roomLink(nodes[2]))
 	}
+}
+
+// Three nodes in one process, each with its own listener and its own bus
+// connection to a real server.
+func TestClusterThreeNodesOnNATS(t *testing.T) {
+	url := bustest.StartNATS(t).URL()
+	testCluster(t, []*node{startNode(t, appConfig{Bus: url}), startNode(t, appConfig{Bus: url}), startNode(t, appConfig{Bus: url})})
+}
+
+func TestClusterThreeNodesOnRedis(t *testing.T) {
+	url := bustest.StartRedis(t).URL()
+	testCluster(t, []*node{startNode(t, appConfig{Bus: url}), startNode(t, appConfig{Bus: url}), startNode(t, appConfig{Bus: url})})
 }
