@@ -11,6 +11,7 @@ import (
 	"github.com/jsgen-dev/jsgen/runtime/bus/natsbus"
 	"github.com/jsgen-dev/jsgen/runtime/bus/redisbus"
 	"github.com/jsgen-dev/jsgen/runtime/channel"
+	"github.com/jsgen-dev/jsgen/runtime/room"
 	"github.com/jsgen-dev/jsgen/runtime/room/roomsync"
 )
 
@@ -23,7 +24,8 @@ type cluster struct {
 	owned  bool // the node dialled the bus and closes it
 	cancel context.CancelFunc
 	links  []*channel.Link
-	syncs  []*roomsync.Sync
+	syncs  []*roomsync.Sync // members first, then presence
+	stop   func()           // stops announcing dead nodes' leaves
 }
 
 // dialBus connects to the bus named by url.
@@ -67,10 +69,32 @@ func joinCluster(ctx context.Context, a *app, b bus.Bus, owned bool, node string
 		}
 		c.syncs = append(c.syncs, s)
 	}
+	c.stop = a.members.OnChange(func(ch room.MemberChange[chatapi.Room, chatapi.User]) {
+		if ch.Kind == room.MemberLeft && (ch.Reason == room.ReasonNodeDown || ch.Reason == room.ReasonNodeRestart) && c.announcesForDeadNodes(node) {
+			a.rooms.Publish(ch.Room, chatapi.LeaveEvent{Username: ch.User, Timestamp: ch.At.UTC()})
+		}
+	})
 	return c, nil
 }
 
+// announcesForDeadNodes reports whether this node is the one that publishes
+// the leave frames of a dead node's members: the live node with the
+// smallest ID, so that each leave is announced once. (Nodes that disagree
+// about who is alive for a moment may announce a leave twice; at-most-once
+// delivery applies to these frames like to any other.)
+func (c *cluster) announcesForDeadNodes(self string) bool {
+	for _, p := range c.syncs[0].Peers() {
+		if p < self {
+			return false
+		}
+	}
+	return true
+}
+
 func (c *cluster) close() error {
+	if c.stop != nil {
+		c.stop()
+	}
 	var errs []error
 	for _, s := range c.syncs {
 		errs = append(errs, s.Close())

@@ -98,6 +98,8 @@ func testProcesses(t *testing.T, busURL string) {
 	// A node killed without a goodbye: its members disappear from the other
 	// node's list within the replication's dead-node bound (D + H = 8 s by
 	// default; the wait allows for a loaded machine).
+	frank := a.dial("/chat/room/crash?username=frank")
+	frank.expect("join")
 	erin := b.dial("/chat/room/crash?username=erin")
 	erin.expect("join")
 	members := func() int {
@@ -105,11 +107,16 @@ func testProcesses(t *testing.T, busURL string) {
 		a.getJSON("/chat/room/crash/members", &m)
 		return len(m)
 	}
-	waitForWithin(t, 5*time.Second, func() bool { return members() == 1 })
+	waitForWithin(t, 5*time.Second, func() bool { return members() == 2 })
 	killB()
 	start := time.Now()
-	waitForWithin(t, 20*time.Second, func() bool { return members() == 0 })
+	waitForWithin(t, 20*time.Second, func() bool { return members() == 1 })
 	t.Logf("members of the killed node were dropped after %v", time.Since(start).Round(100*time.Millisecond))
+	// The surviving node announces the dead node's leaves.
+	frank.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if m := frank.expect("leave"); m["username"] != "erin" {
+		t.Fatalf("leave for the killed node's member: %v", m)
+	}
 }
 
 func TestProcessesOnNATS(t *testing.T) {
