@@ -28,6 +28,7 @@ type config struct {
 	B2Rate float64 // deliveries/s
 
 	B3Conns, B3RoomSize int
+	B3Peers             []string // B3 runs these of Peers (nil: all)
 
 	B4Members []int
 	B4Time    time.Duration
@@ -35,6 +36,8 @@ type config struct {
 	B5Rounds int
 	B5Buses  []string // of single, nats, redis
 	B5Rate   float64  // deliveries/s of the latency phase
+	B5Dur    time.Duration
+	B5LatDur time.Duration
 
 	PprofDir string // save a CPU profile of each jsgen B1 window here
 }
@@ -48,8 +51,8 @@ func profile(quick bool) config {
 		Rounds:     3,
 		Topo:       topology{rooms: 100, members: 50, nodes: 1},
 		Warm:       500 * time.Millisecond,
-		B1Dur:      3 * time.Second,
-		B2Dur:      2 * time.Second,
+		B1Dur:      2500 * time.Millisecond,
+		B2Dur:      1500 * time.Millisecond,
 		B2Rate:     20000,
 		B3Conns:    10000,
 		B3RoomSize: 10,
@@ -57,15 +60,18 @@ func profile(quick bool) config {
 		B4Time:     time.Second,
 		B5Rounds:   2,
 		B5Rate:     10000,
+		B5Dur:      2 * time.Second,
+		B5LatDur:   1500 * time.Millisecond,
 	}
 	c.Window = 20 * int64(c.Topo.size())
 	if quick {
 		c.Profile = "quick"
 		c.Rounds = 1
 		c.Warm = 300 * time.Millisecond
-		c.B1Dur = 1500 * time.Millisecond
 		c.B2Dur = time.Second
+		c.B1Dur = time.Second
 		c.B3Conns = 2000
+		c.B3Peers = []string{"jsgen", "melody-filter"}
 		c.B4Time = 200 * time.Millisecond
 		c.Cases["B5"] = false
 	}
@@ -120,6 +126,8 @@ type roundResult struct {
 	B2Pub     int64
 	B2Reach   float64
 	ErrFrames int64
+	Ended     int64         // connections the server closed during the round
+	EndErr    string        // the first reason
 	Setup     time.Duration // server start + connecting every member
 }
 
@@ -145,7 +153,7 @@ func (h *harness) runB12(ctx context.Context, peer string, round int) (roundResu
 		if peer == "jsgen" && h.cfg.PprofDir != "" {
 			go h.saveProfile(ctx, p, h.cfg.Warm, h.cfg.B1Dur, fmt.Sprintf("jsgen-b1-r%d.pprof", round))
 		}
-		if rr.B1, err = f.closedLoop(ctx, pubs, h.cfg.Warm, h.cfg.B1Dur, h.cfg.Window, probe{cpu: p.cpu}); err != nil {
+		if rr.B1, err = f.closedLoop(ctx, pubs, h.cfg.Warm, h.cfg.B1Dur, h.cfg.Window, probe{server: p.sample}); err != nil {
 			return rr, fmt.Errorf("%s B1: %w", peer, err)
 		}
 	}
@@ -162,6 +170,11 @@ func (h *harness) runB12(ctx context.Context, peer string, round int) (roundResu
 		}
 	}
 	rr.ErrFrames = f.errFrames.Load()
+	if rr.Ended = f.ended.Load(); rr.Ended > 0 {
+		if err := f.lastErr.get(); err != nil {
+			rr.EndErr = err.Error()
+		}
+	}
 	if !p.alive() {
 		return rr, fmt.Errorf("%s exited during the round; log %s", peer, p.logPath)
 	}
@@ -182,6 +195,17 @@ func (h *harness) saveProfile(ctx context.Context, p *proc, after, dur time.Dura
 	path := filepath.Join(h.cfg.PprofDir, name)
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		fmt.Fprintf(h.out, "  (pprof of %s not saved: %v)\n", p.name, err)
+	}
+}
+
+// saveDebug saves one debug endpoint's response in PprofDir.
+func (h *harness) saveDebug(ctx context.Context, p *proc, path, name string) {
+	b, err := httpGet(ctx, "http://"+p.debug+path)
+	if err == nil {
+		err = os.WriteFile(filepath.Join(h.cfg.PprofDir, name), b, 0o644)
+	}
+	if err != nil {
+		fmt.Fprintf(h.out, "  (%s of %s not saved: %v)\n", path, p.name, err)
 	}
 }
 
@@ -222,6 +246,10 @@ func (h *harness) runB3(ctx context.Context, peer string) (idleResult, error) {
 	defer h.ps.stop(p)
 	sleepCtx(ctx, time.Second) // idle
 	s1, err := p.gc(ctx)
+	if err == nil && peer == "jsgen" && h.cfg.PprofDir != "" {
+		h.saveDebug(ctx, p, "/debug/pprof/goroutine?debug=1", "jsgen-b3-goroutines.txt")
+		h.saveDebug(ctx, p, "/debug/pprof/heap", "jsgen-b3-heap.pprof")
+	}
 	if err != nil {
 		return r, err
 	}
@@ -308,23 +336,24 @@ func (h *harness) runB5(ctx context.Context, bus string) (b5Result, error) {
 		defer h.ps.stop(p)
 	}
 	sleepCtx(ctx, 300*time.Millisecond) // let bus subscriptions settle
-	cpu := func() (time.Duration, error) {
-		var sum time.Duration
+	sum := func() (sample, error) {
+		var total sample
 		for _, p := range servers {
-			c, err := p.cpu()
+			s, err := p.sample()
 			if err != nil {
-				return 0, err
+				return total, err
 			}
-			sum += c
+			total.CPU += s.CPU
+			total.Writes += s.Writes
 		}
-		return sum, nil
+		return total, nil
 	}
 	var busCPU0 time.Duration
 	if busProc != nil {
 		busCPU0, _ = busProc.cpu()
 	}
 	pubs := f.publishers(true)
-	if r.B1, err = f.closedLoop(ctx, pubs, h.cfg.Warm, h.cfg.B1Dur, h.cfg.Window, probe{cpu: cpu, busN: busCount}); err != nil {
+	if r.B1, err = f.closedLoop(ctx, pubs, h.cfg.Warm, h.cfg.B5Dur, h.cfg.Window, probe{server: sum, busN: busCount}); err != nil {
 		return r, fmt.Errorf("B5 %s: %w", busName(bus), err)
 	}
 	if busProc != nil {
@@ -332,7 +361,7 @@ func (h *harness) runB5(ctx context.Context, bus string) (b5Result, error) {
 		r.BusCPU = c - busCPU0
 	}
 	sleepCtx(ctx, 200*time.Millisecond)
-	if _, err := f.openLoop(ctx, pubs, h.cfg.B5Rate/float64(topo.members), h.cfg.B2Dur); err != nil {
+	if _, err := f.openLoop(ctx, pubs, h.cfg.B5Rate/float64(topo.members), h.cfg.B5LatDur); err != nil {
 		return r, fmt.Errorf("B5 %s latency: %w", busName(bus), err)
 	}
 	r.Local, r.Remote = f.hist[0].summary(), f.hist[1].summary()
@@ -393,6 +422,9 @@ func (h *harness) run(ctx context.Context) (*results, error) {
 	}
 	if h.cfg.Cases["B3"] {
 		for _, peer := range h.cfg.Peers {
+			if h.cfg.B3Peers != nil && !slices.Contains(h.cfg.B3Peers, peer) {
+				continue
+			}
 			r, err := h.runB3(ctx, peer)
 			if err != nil {
 				return res, err
@@ -432,8 +464,8 @@ func (h *harness) run(ctx context.Context) (*results, error) {
 					return res, err
 				}
 				res.B5[busName(bus)] = append(res.B5[busName(bus)], r)
-				fmt.Fprintf(h.out, "B5 round %d %-6s %9.0f deliv/s %9.0f deliv/CPU-s reach %.4f  local p50 %s p99 %s  remote p50 %s p99 %s",
-					round, busName(bus), r.B1.rate(), r.B1.perCPU(), r.B1.reach(),
+				fmt.Fprintf(h.out, "B5 round %d %-6s %9.0f deliv/s %9.0f deliv/CPU-s reach %.4f (%.3f writes/delivery)  local p50 %s p99 %s  remote p50 %s p99 %s",
+					round, busName(bus), r.B1.rate(), r.B1.perCPU(), r.B1.reach(), r.B1.writesPerDelivery(),
 					fmtDur(r.Local.P50), fmtDur(r.Local.P99), fmtDur(r.Remote.P50), fmtDur(r.Remote.P99))
 				if r.B1.Stalled != "" {
 					fmt.Fprintf(h.out, " | %s", r.B1.Stalled)
@@ -446,8 +478,8 @@ func (h *harness) run(ctx context.Context) (*results, error) {
 }
 
 func (h *harness) printRound(round int, peer string, rr roundResult) {
-	fmt.Fprintf(h.out, "round %d %-13s B1 %9.0f deliv/s %9.0f deliv/CPU-s reach %.4f (cpu %.2fs) | B2 p50 %s p99 %s p99.9 %s reach %.4f",
-		round, peer, rr.B1.rate(), rr.B1.perCPU(), rr.B1.reach(), rr.B1.ServerCPU.Seconds(),
+	fmt.Fprintf(h.out, "round %d %-13s B1 %9.0f deliv/s %9.0f deliv/CPU-s reach %.4f (cpu %.2fs, %.3f writes/delivery) | B2 p50 %s p99 %s p99.9 %s reach %.4f",
+		round, peer, rr.B1.rate(), rr.B1.perCPU(), rr.B1.reach(), rr.B1.ServerCPU.Seconds(), rr.B1.writesPerDelivery(),
 		fmtDur(rr.B2.P50), fmtDur(rr.B2.P99), fmtDur(rr.B2.P999), rr.B2Reach)
 	if rr.ErrFrames > 0 {
 		fmt.Fprintf(h.out, " | %d error frames", rr.ErrFrames)
@@ -455,6 +487,9 @@ func (h *harness) printRound(round int, peer string, rr roundResult) {
 	fmt.Fprintf(h.out, " | setup %v", rr.Setup.Round(10*time.Millisecond))
 	if rr.B1.Stalled != "" {
 		fmt.Fprintf(h.out, " | B1 %s", rr.B1.Stalled)
+	}
+	if rr.Ended > 0 {
+		fmt.Fprintf(h.out, " | %d connections closed by the server (%s)", rr.Ended, rr.EndErr)
 	}
 	fmt.Fprintln(h.out)
 }

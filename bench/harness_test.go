@@ -16,9 +16,10 @@ func TestHarnessEndToEnd(t *testing.T) {
 	cfg.Topo = topology{rooms: 4, members: 5, nodes: 1}
 	cfg.Window = 20 * int64(cfg.Topo.size())
 	cfg.Warm, cfg.B1Dur, cfg.B2Dur, cfg.B2Rate = 100*time.Millisecond, 300*time.Millisecond, 300*time.Millisecond, 1000
-	cfg.B3Conns, cfg.B3RoomSize = 100, 10
+	cfg.B3Conns, cfg.B3RoomSize, cfg.B3Peers = 100, 10, nil
 	cfg.B4Members, cfg.B4Time = []int{1, 10}, 100*time.Millisecond
 	cfg.B5Rounds, cfg.B5Rate, cfg.B5Buses = 1, 1000, []string{"single", "nats"}
+	cfg.B5Dur, cfg.B5LatDur = 300*time.Millisecond, 300*time.Millisecond
 	cfg.Cases["B5"] = true
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()

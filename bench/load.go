@@ -48,12 +48,13 @@ type fleet struct {
 	topo    topology
 	members []*member
 
-	delivered atomic.Int64
-	target    atomic.Int64
-	notify    chan struct{}
-	ready     atomic.Int64
-	errFrames atomic.Int64 // frames that are neither deliveries nor protocol chatter we expect
-	ended     atomic.Int64 // readers that ended before close
+	delivered  atomic.Int64
+	target     atomic.Int64
+	notify     chan struct{}
+	ready      atomic.Int64
+	errFrames  atomic.Int64 // frames that are neither deliveries nor protocol chatter we expect
+	ended      atomic.Int64 // readers that ended before close
+	failedPubs atomic.Int64 // publishes that could not be written
 
 	recordSince atomic.Int64 // record latencies of publishes stamped at or after this (0: off)
 	hist        [2]histogram // by the recipient's node
@@ -221,6 +222,14 @@ func (f *fleet) waitDelivered(ctx context.Context, n int64, stall time.Duration)
 	return true
 }
 
+// lostPublisher records a publish that failed because the server closed
+// the publisher's connection, and reports whether publishing may go on
+// (false once more than 1% of the members are gone).
+func (f *fleet) lostPublisher(err error) bool {
+	f.lastErr.set(err)
+	return f.failedPubs.Add(1) <= int64(len(f.members)/100)
+}
+
 // publish sends one publish stamped with the current time from m.
 func (f *fleet) publish(m *member) error {
 	ts := time.Now().UnixNano()
@@ -247,6 +256,7 @@ type closedResult struct {
 	Delivered int64         // in the measured window
 	Elapsed   time.Duration // the measured window
 	ServerCPU time.Duration // summed over the measured servers, in the window
+	Writes    int64         // the servers' write syscalls in the window
 	Published int64         // whole run, warm-up included
 	Expected  int64         // Published × members per room
 	Received  int64         // deliveries of the whole run, after draining
@@ -262,6 +272,16 @@ func (r closedResult) perCPU() float64 {
 	}
 	return float64(r.Delivered) / r.ServerCPU.Seconds()
 }
+
+// writesPerDelivery is the servers' write syscalls per delivery: 1 when
+// every frame costs a syscall, less when writes are batched.
+func (r closedResult) writesPerDelivery() float64 {
+	if r.Delivered == 0 {
+		return 0
+	}
+	return float64(r.Writes) / float64(r.Delivered)
+}
+
 func (r closedResult) reach() float64 {
 	if r.Expected == 0 {
 		return 0
@@ -271,8 +291,8 @@ func (r closedResult) reach() float64 {
 
 // probe reads counters at the edges of the measured window.
 type probe struct {
-	cpu  func() (time.Duration, error)
-	busN func() (int64, error) // nil: unknown
+	server func() (sample, error)
+	busN   func() (int64, error) // nil: unknown
 }
 
 // maxMemberRate bounds how often one member publishes (per second): below
@@ -319,6 +339,9 @@ func (f *fleet) closedLoop(ctx context.Context, pubs []*member, warm, dur time.D
 				return
 			}
 			if err := f.publish(pubs[i%len(pubs)]); err != nil {
+				if f.lostPublisher(err) {
+					continue
+				}
 				pubErr = fmt.Errorf("publish: %w", err)
 				return
 			}
@@ -328,13 +351,13 @@ func (f *fleet) closedLoop(ctx context.Context, pubs []*member, warm, dur time.D
 	type edge struct {
 		t      time.Time
 		d, pub int64
-		cpu    time.Duration
+		srv    sample
 		bus    int64
 	}
 	read := func() (edge, error) {
 		e := edge{t: time.Now(), d: f.delivered.Load(), pub: published.Load()}
 		var err error
-		if e.cpu, err = pr.cpu(); err != nil {
+		if e.srv, err = pr.server(); err != nil {
 			return e, err
 		}
 		if pr.busN != nil {
@@ -363,7 +386,8 @@ func (f *fleet) closedLoop(ctx context.Context, pubs []*member, warm, dur time.D
 	}
 	close(stop)
 	<-done
-	r.Delivered, r.Elapsed, r.ServerCPU = e1.d-e0.d, e1.t.Sub(e0.t), e1.cpu-e0.cpu
+	r.Delivered, r.Elapsed = e1.d-e0.d, e1.t.Sub(e0.t)
+	r.ServerCPU, r.Writes = e1.srv.CPU-e0.srv.CPU, e1.srv.Writes-e0.srv.Writes
 	r.BusMsgs, r.BusPubs = e1.bus-e0.bus, e1.pub-e0.pub
 	r.Published = published.Load()
 	r.Expected = r.Published * per
@@ -399,6 +423,9 @@ func (f *fleet) openLoop(ctx context.Context, pubs []*member, rate float64, dur 
 			return published, ctx.Err()
 		}
 		if err := f.publish(pubs[int(k)%len(pubs)]); err != nil {
+			if f.lostPublisher(err) {
+				continue
+			}
 			return published, fmt.Errorf("publish: %w", err)
 		}
 		published++

@@ -187,6 +187,38 @@ func procCPU(pid int) (time.Duration, error) {
 	return time.Duration(ut+st) * time.Second / clockTicks, nil
 }
 
+// sample is a reading of a server's counters.
+type sample struct {
+	CPU    time.Duration // user + system CPU time
+	Writes int64         // write-family system calls (syscw in /proc/PID/io)
+}
+
+// sample reads the child's CPU time and write syscall count.
+func (p *proc) sample() (sample, error) {
+	var s sample
+	var err error
+	if s.CPU, err = p.cpu(); err != nil {
+		return s, err
+	}
+	s.Writes, err = procWrites(p.cmd.Process.Pid)
+	return s, err
+}
+
+// procWrites returns the write system calls pid made (write, writev, …:
+// what a WebSocket server uses to send frames), from /proc/PID/io.
+func procWrites(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return 0, fmt.Errorf("io of %d: %w", pid, err)
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "syscw:"); ok {
+			return strconv.ParseInt(strings.TrimSpace(rest), 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("io of %d: no syscw", pid)
+}
+
 // rss returns the child's resident set size in bytes (VmRSS).
 func (p *proc) rss() (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))

@@ -15,14 +15,16 @@ import (
 // peerSummary is one peer's medians over its rounds.
 type peerSummary struct {
 	Rate, PerCPU, Reach float64
+	Writes              float64 // B1 write syscalls per delivery
 	P50, P99, P999      time.Duration
 	Idle                *idleResult
 }
 
 func summarize(res *results, peer string) peerSummary {
 	var s peerSummary
-	var rate, per, reach, p50, p99, p999 []float64
+	var rate, per, reach, writes, p50, p99, p999 []float64
 	for _, r := range res.Rounds[peer] {
+		writes = append(writes, r.B1.writesPerDelivery())
 		rate = append(rate, r.B1.rate())
 		per = append(per, r.B1.perCPU())
 		reach = append(reach, r.B1.reach())
@@ -30,7 +32,7 @@ func summarize(res *results, peer string) peerSummary {
 		p99 = append(p99, float64(r.B2.P99))
 		p999 = append(p999, float64(r.B2.P999))
 	}
-	s.Rate, s.PerCPU, s.Reach = median(rate), median(per), median(reach)
+	s.Rate, s.PerCPU, s.Reach, s.Writes = median(rate), median(per), median(reach), median(writes)
 	s.P50, s.P99, s.P999 = time.Duration(median(p50)), time.Duration(median(p99)), time.Duration(median(p999))
 	if r, ok := res.Idle[peer]; ok {
 		s.Idle = &r
@@ -84,15 +86,15 @@ func report(w io.Writer, cfg config, res *results) bool {
 	fmt.Fprintf(w, "B1: %d rooms × %d members, closed loop (≤ %d deliveries in flight), %v measured after %v warm-up. "+
 		"B2: same connections, open loop at %.0f deliveries/s for %v. B3: %d idle connections in rooms of %d.\n\n",
 		cfg.Topo.rooms, cfg.Topo.members, cfg.Window, cfg.B1Dur, cfg.Warm, cfg.B2Rate, cfg.B2Dur, cfg.B3Conns, cfg.B3RoomSize)
-	fmt.Fprintln(w, "| peer | B1 deliveries/s | B1 deliveries/server-CPU-s | B1 reach | B2 p50 | B2 p99 | B2 p99.9 | B3 RSS/conn | B3 goroutines/conn |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| peer | B1 deliveries/s | B1 deliveries/server-CPU-s | B1 reach | B1 writes/delivery | B2 p50 | B2 p99 | B2 p99.9 | B3 RSS/conn | B3 goroutines/conn |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, p := range cfg.Peers {
 		s := sums[p]
 		kb, gor := "-", "-"
 		if s.Idle != nil {
 			kb, gor = fmt.Sprintf("%.1f KB", s.Idle.RSSPerConn/1024), fmt.Sprintf("%.2f", s.Idle.GoroutinesPerConn)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %.4f | %s | %s | %s | %s | %s |\n", p, fmtRate(s.Rate), fmtRate(s.PerCPU), s.Reach,
+		fmt.Fprintf(w, "| %s | %s | %s | %.4f | %.3f | %s | %s | %s | %s | %s |\n", p, fmtRate(s.Rate), fmtRate(s.PerCPU), s.Reach, s.Writes,
 			fmtDur(s.P50), fmtDur(s.P99), fmtDur(s.P999), kb, gor)
 	}
 	js, hasJsgen := sums["jsgen"]
@@ -145,8 +147,8 @@ func report(w io.Writer, cfg config, res *results) bool {
 	if len(res.B5) > 0 {
 		fmt.Fprintf(w, "\nB5 (jsgen chat, %d rooms × %d members; with a bus, half of every room's members on each of 2 nodes; the half on node 0 publishes, also single-node; median of %d round(s); latency at %.0f deliveries/s):\n",
 			cfg.Topo.rooms, cfg.Topo.members, cfg.B5Rounds, cfg.B5Rate)
-		fmt.Fprintln(w, "| setup | deliveries/s | vs single | deliveries/server-CPU-s | reach | bus CPU | bus msgs/publish | local p50 | local p99 | remote p50 | remote p99 |")
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		fmt.Fprintln(w, "| setup | deliveries/s | vs single | deliveries/server-CPU-s | reach | writes/delivery | bus CPU | bus msgs/publish | local p50 | local p99 | remote p50 | remote p99 |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 		single := median(b5Field(res.B5["single"], func(r b5Result) float64 { return r.B1.rate() }))
 		for _, name := range []string{"single", "nats", "redis"} {
 			rs := res.B5[name]
@@ -158,9 +160,10 @@ func report(w io.Writer, cfg config, res *results) bool {
 			if name == "nats" {
 				busMsgs = fmt.Sprintf("%.2f", median(b5Field(rs, func(r b5Result) float64 { return ratio(float64(r.B1.BusMsgs), float64(r.B1.BusPubs)) })))
 			}
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %.4f | %.2fs | %s | %s | %s | %s | %s |\n", name, fmtRate(rate), fmtRatio(ratio(rate, single)),
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %.4f | %.3f | %.2fs | %s | %s | %s | %s | %s |\n", name, fmtRate(rate), fmtRatio(ratio(rate, single)),
 				fmtRate(median(b5Field(rs, func(r b5Result) float64 { return r.B1.perCPU() }))),
 				median(b5Field(rs, func(r b5Result) float64 { return r.B1.reach() })),
+				median(b5Field(rs, func(r b5Result) float64 { return r.B1.writesPerDelivery() })),
 				median(b5Field(rs, func(r b5Result) float64 { return r.BusCPU.Seconds() })), busMsgs,
 				fmtDurF(median(b5Field(rs, func(r b5Result) float64 { return float64(r.Local.P50) }))),
 				fmtDurF(median(b5Field(rs, func(r b5Result) float64 { return float64(r.Local.P99) }))),

@@ -347,6 +347,9 @@ func (c *wsConn) run(onMessage func(msg []byte)) error {
 			}
 		case opClose:
 			_ = c.writeFrame(opClose, func(b []byte) []byte { return append(b, p...) })
+			if len(p) >= 2 {
+				return fmt.Errorf("%w: code %d %q", errServerClose, binary.BigEndian.Uint16(p), p[2:])
+			}
 			return errServerClose
 		}
 	}
