@@ -125,6 +125,9 @@ type roundResult struct {
 	B2        latencies
 	B2Pub     int64
 	B2Reach   float64
+	// B2 for jsgen also at half of the round's B1 rate (0 when not run).
+	HalfRate  float64
+	Half      latencies
 	ErrFrames int64
 	Ended     int64         // connections the server closed during the round
 	EndErr    string        // the first reason
@@ -167,6 +170,14 @@ func (h *harness) runB12(ctx context.Context, peer string, round int) (roundResu
 		rr.B2 = f.hist[0].summary()
 		if exp := rr.B2Pub * int64(h.cfg.Topo.members); exp > 0 {
 			rr.B2Reach = float64(f.delivered.Load()-before) / float64(exp)
+		}
+		if peer == "jsgen" && rr.B1.Delivered > 0 {
+			rr.HalfRate = rr.B1.rate() / 2
+			sleepCtx(ctx, 200*time.Millisecond)
+			if _, err = f.openLoop(ctx, pubs, rr.HalfRate/float64(h.cfg.Topo.members), h.cfg.B2Dur); err != nil {
+				return rr, fmt.Errorf("%s B2 at half its maximum: %w", peer, err)
+			}
+			rr.Half = f.hist[0].summary()
 		}
 	}
 	rr.ErrFrames = f.errFrames.Load()
@@ -481,6 +492,9 @@ func (h *harness) printRound(round int, peer string, rr roundResult) {
 	fmt.Fprintf(h.out, "round %d %-13s B1 %9.0f deliv/s %9.0f deliv/CPU-s reach %.4f (cpu %.2fs, %.3f writes/delivery) | B2 p50 %s p99 %s p99.9 %s reach %.4f",
 		round, peer, rr.B1.rate(), rr.B1.perCPU(), rr.B1.reach(), rr.B1.ServerCPU.Seconds(), rr.B1.writesPerDelivery(),
 		fmtDur(rr.B2.P50), fmtDur(rr.B2.P99), fmtDur(rr.B2.P999), rr.B2Reach)
+	if rr.HalfRate > 0 {
+		fmt.Fprintf(h.out, " | at %.0f deliv/s p50 %s p99 %s", rr.HalfRate, fmtDur(rr.Half.P50), fmtDur(rr.Half.P99))
+	}
 	if rr.ErrFrames > 0 {
 		fmt.Fprintf(h.out, " | %d error frames", rr.ErrFrames)
 	}

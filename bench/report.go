@@ -64,6 +64,9 @@ func (g gate) status() (text string, withinSlack bool) {
 	if g.Value <= g.Target {
 		return "PASS", true
 	}
+	if g.Value > 2*g.Target {
+		return fmt.Sprintf("FAIL (%.1f× the target)", g.Value/g.Target), false
+	}
 	return fmt.Sprintf("FAIL (%.0f%% over)", 100*(g.Value/g.Target-1)), g.Value <= 1.2*g.Target
 }
 
@@ -211,6 +214,15 @@ func collectGates(cfg config, res *results, sums map[string]peerSummary) []gate 
 		}
 		if !math.IsInf(best, 1) {
 			gs = append(gs, gate{Name: "B2 jsgen p99 / best peer p99", Value: float64(js.P99) / best, Target: 1, Unit: "×"})
+		}
+		var half []float64
+		for _, r := range res.Rounds["jsgen"] {
+			if r.HalfRate > 0 {
+				half = append(half, float64(r.Half.P99))
+			}
+		}
+		if len(half) > 0 {
+			gs = append(gs, gate{Name: "B2 jsgen p99 at half its B1 rate", Value: median(half) / 1e6, Target: 20, Unit: "ms"})
 		}
 	}
 	if jr, ok := res.Idle["jsgen"]; ok {
