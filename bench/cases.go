@@ -121,10 +121,10 @@ func (h *harness) startServer(ctx context.Context, peer, bus string) (*proc, err
 
 // roundResult is one peer's B1 and B2 measurements in one round.
 type roundResult struct {
-	B1        closedResult
-	B2        latencies
-	B2Pub     int64
-	B2Reach   float64
+	B1      closedResult
+	B2      latencies
+	B2Pub   int64
+	B2Reach float64
 	// B2 for jsgen also at half of the round's B1 rate (0 when not run).
 	HalfRate  float64
 	Half      latencies
