@@ -7,6 +7,7 @@ require (
 	github.com/jsgen-dev/jsgen v0.0.0
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/olahol/melody v1.3.0
+	go.uber.org/goleak v1.3.0
 )
 
 require (
@@ -34,7 +35,6 @@ require (
 	github.com/redis/go-redis/v9 v9.23.0 // indirect
 	github.com/redis/rueidis v1.0.79 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
-	go.uber.org/goleak v1.3.0 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect

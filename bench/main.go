@@ -93,6 +93,9 @@ func mainErr(args []string, stdout io.Writer) (int, error) {
 	if err != nil {
 		return 2, err
 	}
+	// The whole run is bounded too (the full profile takes about 3 min).
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Minute)
+	defer cancel()
 	_, ok, err := runHarness(ctx, cfg, o.logs, stdout, "go run . "+strings.Join(args, " "))
 	switch {
 	case err != nil:
