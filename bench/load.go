@@ -260,8 +260,7 @@ type closedResult struct {
 	Published int64         // whole run, warm-up included
 	Expected  int64         // Published × members per room
 	Received  int64         // deliveries of the whole run, after draining
-	BusMsgs   int64         // bus messages in the window (when known)
-	BusPubs   int64         // publishes in the window
+	BusMsgs   int64         // bus messages over the whole run, drained (when known)
 	Stalled   string        // why publishing stopped early ("" if it did not)
 }
 
@@ -292,7 +291,7 @@ func (r closedResult) reach() float64 {
 // probe reads counters at the edges of the measured window.
 type probe struct {
 	server func() (sample, error)
-	busN   func() (int64, error) // nil: unknown
+	busN   func() (int64, error) // messages the bus received so far (nil: unknown)
 }
 
 // maxMemberRate bounds how often one member publishes (per second): below
@@ -310,6 +309,13 @@ func (f *fleet) closedLoop(ctx context.Context, pubs []*member, warm, dur time.D
 	var r closedResult
 	per := int64(f.topo.members)
 	base := f.delivered.Load()
+	var bus0 int64
+	if pr.busN != nil {
+		var err error
+		if bus0, err = pr.busN(); err != nil {
+			return r, err
+		}
+	}
 	stop := make(chan struct{})
 	var published atomic.Int64
 	var pubErr error
@@ -352,16 +358,12 @@ func (f *fleet) closedLoop(ctx context.Context, pubs []*member, warm, dur time.D
 		t      time.Time
 		d, pub int64
 		srv    sample
-		bus    int64
 	}
 	read := func() (edge, error) {
 		e := edge{t: time.Now(), d: f.delivered.Load(), pub: published.Load()}
 		var err error
 		if e.srv, err = pr.server(); err != nil {
 			return e, err
-		}
-		if pr.busN != nil {
-			e.bus, err = pr.busN()
 		}
 		return e, err
 	}
@@ -388,11 +390,17 @@ func (f *fleet) closedLoop(ctx context.Context, pubs []*member, warm, dur time.D
 	<-done
 	r.Delivered, r.Elapsed = e1.d-e0.d, e1.t.Sub(e0.t)
 	r.ServerCPU, r.Writes = e1.srv.CPU-e0.srv.CPU, e1.srv.Writes-e0.srv.Writes
-	r.BusMsgs, r.BusPubs = e1.bus-e0.bus, e1.pub-e0.pub
 	r.Published = published.Load()
 	r.Expected = r.Published * per
 	f.waitDelivered(ctx, base+r.Expected, time.Second)
 	r.Received = f.delivered.Load() - base
+	if pr.busN != nil {
+		bus1, err := pr.busN()
+		if err != nil {
+			return r, err
+		}
+		r.BusMsgs = bus1 - bus0
+	}
 	if pubErr != nil {
 		if r.Delivered == 0 {
 			return r, pubErr

@@ -161,7 +161,7 @@ func report(w io.Writer, cfg config, res *results) bool {
 			rate := median(b5Field(rs, func(r b5Result) float64 { return r.B1.rate() }))
 			busMsgs := "-"
 			if name == "nats" {
-				busMsgs = fmt.Sprintf("%.2f", median(b5Field(rs, func(r b5Result) float64 { return ratio(float64(r.B1.BusMsgs), float64(r.B1.BusPubs)) })))
+				busMsgs = fmt.Sprintf("%.2f", median(b5Field(rs, func(r b5Result) float64 { return ratio(float64(r.B1.BusMsgs), float64(r.B1.Published)) })))
 			}
 			fmt.Fprintf(w, "| %s | %s | %s | %s | %.4f | %.3f | %.2fs | %s | %s | %s | %s | %s |\n", name, fmtRate(rate), fmtRatio(ratio(rate, single)),
 				fmtRate(median(b5Field(rs, func(r b5Result) float64 { return r.B1.perCPU() }))),
