@@ -125,6 +125,7 @@ type roundResult struct {
 	B2      latencies
 	B2Pub   int64
 	B2Reach float64
+	B2Lag   time.Duration // the load generator's largest publish delay
 	// B2 for jsgen also at half of the round's B1 rate (0 when not run).
 	HalfRate  float64
 	Half      latencies
@@ -164,7 +165,7 @@ func (h *harness) runB12(ctx context.Context, peer string, round int) (roundResu
 		sleepCtx(ctx, 200*time.Millisecond)
 		before := f.delivered.Load()
 		rate := h.cfg.B2Rate / float64(h.cfg.Topo.members)
-		if rr.B2Pub, err = f.openLoop(ctx, pubs, rate, h.cfg.B2Dur); err != nil {
+		if rr.B2Pub, rr.B2Lag, err = f.openLoop(ctx, pubs, rate, h.cfg.B2Dur); err != nil {
 			return rr, fmt.Errorf("%s B2: %w", peer, err)
 		}
 		rr.B2 = f.hist[0].summary()
@@ -174,7 +175,7 @@ func (h *harness) runB12(ctx context.Context, peer string, round int) (roundResu
 		if peer == "jsgen" && rr.B1.Delivered > 0 {
 			rr.HalfRate = rr.B1.rate() / 2
 			sleepCtx(ctx, 200*time.Millisecond)
-			if _, err = f.openLoop(ctx, pubs, rr.HalfRate/float64(h.cfg.Topo.members), h.cfg.B2Dur); err != nil {
+			if _, _, err = f.openLoop(ctx, pubs, rr.HalfRate/float64(h.cfg.Topo.members), h.cfg.B2Dur); err != nil {
 				return rr, fmt.Errorf("%s B2 at half its maximum: %w", peer, err)
 			}
 			rr.Half = f.hist[0].summary()
@@ -281,6 +282,7 @@ func (h *harness) runB3(ctx context.Context, peer string) (idleResult, error) {
 type b5Result struct {
 	B1            closedResult
 	Local, Remote latencies
+	Lag           time.Duration // the load generator's largest publish delay
 	BusCPU        time.Duration
 }
 
@@ -372,7 +374,7 @@ func (h *harness) runB5(ctx context.Context, bus string) (b5Result, error) {
 		r.BusCPU = c - busCPU0
 	}
 	sleepCtx(ctx, 200*time.Millisecond)
-	if _, err := f.openLoop(ctx, pubs, h.cfg.B5Rate/float64(topo.members), h.cfg.B5LatDur); err != nil {
+	if _, r.Lag, err = f.openLoop(ctx, pubs, h.cfg.B5Rate/float64(topo.members), h.cfg.B5LatDur); err != nil {
 		return r, fmt.Errorf("B5 %s latency: %w", busName(bus), err)
 	}
 	r.Local, r.Remote = f.hist[0].summary(), f.hist[1].summary()
@@ -478,6 +480,9 @@ func (h *harness) run(ctx context.Context) (*results, error) {
 				fmt.Fprintf(h.out, "B5 round %d %-6s %9.0f deliv/s %9.0f deliv/CPU-s reach %.4f (%.3f writes/delivery)  local p50 %s p99 %s  remote p50 %s p99 %s",
 					round, busName(bus), r.B1.rate(), r.B1.perCPU(), r.B1.reach(), r.B1.writesPerDelivery(),
 					fmtDur(r.Local.P50), fmtDur(r.Local.P99), fmtDur(r.Remote.P50), fmtDur(r.Remote.P99))
+				if r.Lag > 10*time.Millisecond {
+					fmt.Fprintf(h.out, " (harness lagged %s)", fmtDur(r.Lag))
+				}
 				if r.B1.Stalled != "" {
 					fmt.Fprintf(h.out, " | %s", r.B1.Stalled)
 				}
@@ -492,6 +497,9 @@ func (h *harness) printRound(round int, peer string, rr roundResult) {
 	fmt.Fprintf(h.out, "round %d %-13s B1 %9.0f deliv/s %9.0f deliv/CPU-s reach %.4f (cpu %.2fs, %.3f writes/delivery) | B2 p50 %s p99 %s p99.9 %s reach %.4f",
 		round, peer, rr.B1.rate(), rr.B1.perCPU(), rr.B1.reach(), rr.B1.ServerCPU.Seconds(), rr.B1.writesPerDelivery(),
 		fmtDur(rr.B2.P50), fmtDur(rr.B2.P99), fmtDur(rr.B2.P999), rr.B2Reach)
+	if rr.B2Lag > 10*time.Millisecond {
+		fmt.Fprintf(h.out, " (harness lagged %s)", fmtDur(rr.B2Lag))
+	}
 	if rr.HalfRate > 0 {
 		fmt.Fprintf(h.out, " | at %.0f deliv/s p50 %s p99 %s", rr.HalfRate, fmtDur(rr.Half.P50), fmtDur(rr.Half.P99))
 	}

@@ -414,7 +414,12 @@ func (f *fleet) closedLoop(ctx context.Context, pubs []*member, warm, dur time.D
 // dur, recording the latency of every delivery of those publishes, then
 // drains (bounded). The publisher never waits for deliveries, so a slow
 // server cannot slow the offered load down.
-func (f *fleet) openLoop(ctx context.Context, pubs []*member, rate float64, dur time.Duration) (published int64, err error) {
+//
+// lag is the largest delay between a publish's scheduled time and its send:
+// the load generator's own stalls (a loaded host descheduling it), which
+// also delay its reading, so latencies of a run with a large lag are
+// polluted by the harness, not only the server.
+func (f *fleet) openLoop(ctx context.Context, pubs []*member, rate float64, dur time.Duration) (published int64, lag time.Duration, err error) {
 	f.hist[0].reset()
 	f.hist[1].reset()
 	start := time.Now()
@@ -428,18 +433,19 @@ func (f *fleet) openLoop(ctx context.Context, pubs []*member, rate float64, dur 
 			break
 		}
 		if d := time.Until(at); d > 0 && !sleepCtx(ctx, d) {
-			return published, ctx.Err()
+			return published, lag, ctx.Err()
 		}
+		lag = max(lag, time.Since(at))
 		if err := f.publish(pubs[int(k)%len(pubs)]); err != nil {
 			if f.lostPublisher(err) {
 				continue
 			}
-			return published, fmt.Errorf("publish: %w", err)
+			return published, lag, fmt.Errorf("publish: %w", err)
 		}
 		published++
 	}
 	f.waitDelivered(ctx, base+published*int64(f.topo.members), time.Second)
-	return published, nil
+	return published, lag, nil
 }
 
 // close ends every connection and waits for the readers.
