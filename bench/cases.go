@@ -287,40 +287,15 @@ type b5Result struct {
 }
 
 // runB5 runs the chat example as one node (bus "") or two nodes joined by
-// bus ("nats" or "redis"): members of every room are split over the nodes,
-// the first half of every room's members (node 0's) publish; B1's closed loop, then a fixed-rate phase
-// whose latencies are split by the recipient's node.
+// bus ("nats" or "redis"). Members of every room are split over the nodes
+// and the first half of every room's members (node 0's) publish: B1's
+// closed loop, then a fixed-rate phase whose latencies are split by the
+// recipient's node.
 func (h *harness) runB5(ctx context.Context, bus string) (b5Result, error) {
 	var r b5Result
-	var busProc *proc
-	var busURL string
-	var busCount func() (int64, error)
-	switch bus {
-	case "nats":
-		addr, err := freeAddr()
-		if err != nil {
-			return r, err
-		}
-		mon, err := freeAddr()
-		if err != nil {
-			return r, err
-		}
-		if busProc, err = h.ps.start(ctx, "nats", h.self, []string{"-serve", "nats", "-addr", addr, "-monitor", mon}, nil, addr, mon); err != nil {
-			return r, err
-		}
-		busURL = "nats://" + addr
-		busCount = func() (int64, error) { return natsInMsgs(ctx, mon) }
-	case "redis":
-		addr, err := freeAddr()
-		if err != nil {
-			return r, err
-		}
-		_, port, _ := splitHostPort(addr)
-		args := []string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"}
-		if busProc, err = h.ps.start(ctx, "redis", "redis-server", args, nil, addr, ""); err != nil {
-			return r, err
-		}
-		busURL = "redis://" + addr
+	busProc, busURL, busCount, err := h.startBus(ctx, bus)
+	if err != nil {
+		return r, err
 	}
 	defer h.ps.stop(busProc)
 	nodes := 1
@@ -346,27 +321,15 @@ func (h *harness) runB5(ctx context.Context, bus string) (b5Result, error) {
 	}
 	defer f.close()
 	for _, p := range servers {
-		defer h.ps.stop(p)
+		defer h.ps.stop(p) // the servers go first, then the clients
 	}
 	sleepCtx(ctx, 300*time.Millisecond) // let bus subscriptions settle
-	sum := func() (sample, error) {
-		var total sample
-		for _, p := range servers {
-			s, err := p.sample()
-			if err != nil {
-				return total, err
-			}
-			total.CPU += s.CPU
-			total.Writes += s.Writes
-		}
-		return total, nil
-	}
 	var busCPU0 time.Duration
 	if busProc != nil {
 		busCPU0, _ = busProc.cpu()
 	}
 	pubs := f.publishers(true)
-	if r.B1, err = f.closedLoop(ctx, pubs, h.cfg.Warm, h.cfg.B5Dur, h.cfg.Window, probe{server: sum, busN: busCount}); err != nil {
+	if r.B1, err = f.closedLoop(ctx, pubs, h.cfg.Warm, h.cfg.B5Dur, h.cfg.Window, probe{server: sumSamples(servers), busN: busCount}); err != nil {
 		return r, fmt.Errorf("B5 %s: %w", busName(bus), err)
 	}
 	if busProc != nil {
@@ -379,6 +342,54 @@ func (h *harness) runB5(ctx context.Context, bus string) (b5Result, error) {
 	}
 	r.Local, r.Remote = f.hist[0].summary(), f.hist[1].summary()
 	return r, nil
+}
+
+// startBus starts the bus server of a B5 setup ("" for none) and returns
+// it, the chat example's -bus URL, and a counter of the messages it
+// received (nil when it cannot be read).
+func (h *harness) startBus(ctx context.Context, bus string) (p *proc, url string, count func() (int64, error), err error) {
+	if bus == "" {
+		return nil, "", nil, nil
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	switch bus {
+	case "nats":
+		mon, err := freeAddr()
+		if err != nil {
+			return nil, "", nil, err
+		}
+		if p, err = h.ps.start(ctx, "nats", h.self, []string{"-serve", "nats", "-addr", addr, "-monitor", mon}, nil, addr, mon); err != nil {
+			return nil, "", nil, err
+		}
+		return p, "nats://" + addr, func() (int64, error) { return natsInMsgs(ctx, mon) }, nil
+	case "redis":
+		_, port, _ := splitHostPort(addr)
+		args := []string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"}
+		if p, err = h.ps.start(ctx, "redis", "redis-server", args, nil, addr, ""); err != nil {
+			return nil, "", nil, err
+		}
+		return p, "redis://" + addr, nil, nil
+	}
+	return nil, "", nil, fmt.Errorf("unknown bus %q", bus)
+}
+
+// sumSamples reads the servers' counters and adds them up.
+func sumSamples(servers []*proc) func() (sample, error) {
+	return func() (sample, error) {
+		var total sample
+		for _, p := range servers {
+			s, err := p.sample()
+			if err != nil {
+				return total, err
+			}
+			total.CPU += s.CPU
+			total.Writes += s.Writes
+		}
+		return total, nil
+	}
 }
 
 func busName(bus string) string {
@@ -421,76 +432,110 @@ type results struct {
 // run executes the configured cases, interleaving peers round by round.
 func (h *harness) run(ctx context.Context) (*results, error) {
 	res := &results{Rounds: map[string][]roundResult{}, Idle: map[string]idleResult{}, B5: map[string][]b5Result{}}
-	if h.cfg.Cases["B1"] || h.cfg.Cases["B2"] {
-		for round := 1; round <= h.cfg.Rounds; round++ {
-			for _, peer := range h.cfg.Peers {
-				rr, err := h.runB12(ctx, peer, round)
-				if err != nil {
-					return res, err
-				}
-				res.Rounds[peer] = append(res.Rounds[peer], rr)
-				h.printRound(round, peer, rr)
-			}
-		}
+	steps := []struct {
+		on  bool
+		run func(context.Context, *results) error
+	}{
+		{h.cfg.Cases["B1"] || h.cfg.Cases["B2"], h.runRounds},
+		{h.cfg.Cases["B3"], h.runIdle},
+		{h.cfg.Cases["B4"], h.runB4},
+		{h.cfg.Cases["B5"], h.runB5Rounds},
 	}
-	if h.cfg.Cases["B3"] {
-		for _, peer := range h.cfg.Peers {
-			if h.cfg.B3Peers != nil && !slices.Contains(h.cfg.B3Peers, peer) {
-				continue
-			}
-			r, err := h.runB3(ctx, peer)
-			if err != nil {
-				return res, err
-			}
-			res.Idle[peer] = r
-			fmt.Fprintf(h.out, "B3 %-13s %d idle conns: RSS %+.1f KB/conn (heap %.1f, stacks %.1f), %.2f goroutines/conn\n",
-				peer, r.Conns, r.RSSPerConn/1024, r.HeapPerConn/1024, r.StackPerConn/1024, r.GoroutinesPerConn)
+	for _, s := range steps {
+		if !s.on {
+			continue
 		}
-	}
-	if h.cfg.Cases["B4"] {
-		allocs, err := runAllocs(ctx, h.cfg.B4Members, h.cfg.B4Time)
-		if err != nil {
-			return res, fmt.Errorf("B4: %w", err)
-		}
-		res.Allocs = allocs
-		for _, a := range allocs {
-			fmt.Fprintf(h.out, "B4 members=%-5d %10.0f ns/op %8.0f B/op %6.1f allocs/op\n", a.Members, a.NsPerOp, a.BytesPerOp, a.AllocsPerOp)
-		}
-	}
-	if h.cfg.Cases["B5"] {
-		var buses []string
-		for _, b := range h.cfg.B5Buses {
-			switch {
-			case b == "single":
-				buses = append(buses, "")
-			case b == "redis" && !redisAvailable():
-				res.Notes = append(res.Notes, "B5-redis skipped: redis-server is not on PATH")
-				fmt.Fprintln(h.out, "B5-redis skipped: redis-server is not on PATH")
-			default:
-				buses = append(buses, b)
-			}
-		}
-		for round := 1; round <= h.cfg.B5Rounds; round++ {
-			for _, bus := range buses {
-				r, err := h.runB5(ctx, bus)
-				if err != nil {
-					return res, err
-				}
-				res.B5[busName(bus)] = append(res.B5[busName(bus)], r)
-				fmt.Fprintf(h.out, "B5 round %d %-6s %9.0f deliv/s %9.0f deliv/CPU-s reach %.4f (%.3f writes/delivery)  local p50 %s p99 %s  remote p50 %s p99 %s",
-					round, busName(bus), r.B1.rate(), r.B1.perCPU(), r.B1.reach(), r.B1.writesPerDelivery(),
-					fmtDur(r.Local.P50), fmtDur(r.Local.P99), fmtDur(r.Remote.P50), fmtDur(r.Remote.P99))
-				if r.Lag > 10*time.Millisecond {
-					fmt.Fprintf(h.out, " (harness lagged %s)", fmtDur(r.Lag))
-				}
-				if r.B1.Stalled != "" {
-					fmt.Fprintf(h.out, " | %s", r.B1.Stalled)
-				}
-				fmt.Fprintln(h.out)
-			}
+		if err := s.run(ctx, res); err != nil {
+			return res, err
 		}
 	}
 	return res, nil
+}
+
+// runRounds runs B1 and B2 for every peer, round after round.
+func (h *harness) runRounds(ctx context.Context, res *results) error {
+	for round := 1; round <= h.cfg.Rounds; round++ {
+		for _, peer := range h.cfg.Peers {
+			rr, err := h.runB12(ctx, peer, round)
+			if err != nil {
+				return err
+			}
+			res.Rounds[peer] = append(res.Rounds[peer], rr)
+			h.printRound(round, peer, rr)
+		}
+	}
+	return nil
+}
+
+// runIdle runs B3 for every B3 peer.
+func (h *harness) runIdle(ctx context.Context, res *results) error {
+	for _, peer := range h.cfg.Peers {
+		if h.cfg.B3Peers != nil && !slices.Contains(h.cfg.B3Peers, peer) {
+			continue
+		}
+		r, err := h.runB3(ctx, peer)
+		if err != nil {
+			return err
+		}
+		res.Idle[peer] = r
+		fmt.Fprintf(h.out, "B3 %-13s %d idle conns: RSS %+.1f KB/conn (heap %.1f, stacks %.1f), %.2f goroutines/conn\n",
+			peer, r.Conns, r.RSSPerConn/1024, r.HeapPerConn/1024, r.StackPerConn/1024, r.GoroutinesPerConn)
+	}
+	return nil
+}
+
+// runB4 measures allocations per publish in this process.
+func (h *harness) runB4(ctx context.Context, res *results) error {
+	allocs, err := runAllocs(ctx, h.cfg.B4Members, h.cfg.B4Time)
+	if err != nil {
+		return fmt.Errorf("B4: %w", err)
+	}
+	res.Allocs = allocs
+	for _, a := range allocs {
+		fmt.Fprintf(h.out, "B4 members=%-5d %10.0f ns/op %8.0f B/op %6.1f allocs/op\n", a.Members, a.NsPerOp, a.BytesPerOp, a.AllocsPerOp)
+	}
+	return nil
+}
+
+// runB5Rounds runs the B5 setups, round after round; Redis is skipped with
+// a note when redis-server is not installed.
+func (h *harness) runB5Rounds(ctx context.Context, res *results) error {
+	var buses []string
+	for _, b := range h.cfg.B5Buses {
+		switch {
+		case b == "single":
+			buses = append(buses, "")
+		case b == "redis" && !redisAvailable():
+			res.Notes = append(res.Notes, "B5-redis skipped: redis-server is not on PATH")
+			fmt.Fprintln(h.out, "B5-redis skipped: redis-server is not on PATH")
+		default:
+			buses = append(buses, b)
+		}
+	}
+	for round := 1; round <= h.cfg.B5Rounds; round++ {
+		for _, bus := range buses {
+			r, err := h.runB5(ctx, bus)
+			if err != nil {
+				return err
+			}
+			res.B5[busName(bus)] = append(res.B5[busName(bus)], r)
+			h.printB5Round(round, bus, r)
+		}
+	}
+	return nil
+}
+
+func (h *harness) printB5Round(round int, bus string, r b5Result) {
+	fmt.Fprintf(h.out, "B5 round %d %-6s %9.0f deliv/s %9.0f deliv/CPU-s reach %.4f (%.3f writes/delivery)  local p50 %s p99 %s  remote p50 %s p99 %s",
+		round, busName(bus), r.B1.rate(), r.B1.perCPU(), r.B1.reach(), r.B1.writesPerDelivery(),
+		fmtDur(r.Local.P50), fmtDur(r.Local.P99), fmtDur(r.Remote.P50), fmtDur(r.Remote.P99))
+	if r.Lag > 10*time.Millisecond {
+		fmt.Fprintf(h.out, " (harness lagged %s)", fmtDur(r.Lag))
+	}
+	if r.B1.Stalled != "" {
+		fmt.Fprintf(h.out, " | %s", r.B1.Stalled)
+	}
+	fmt.Fprintln(h.out)
 }
 
 func (h *harness) printRound(round int, peer string, rr roundResult) {

@@ -19,6 +19,7 @@ type member struct {
 	ready  bool
 	needle []byte
 	cmdID  atomic.Int64 // Centrifuge command IDs
+	dead   atomic.Bool  // its connection failed to publish
 }
 
 // topology says how a fleet's members are laid out: member i is in room
@@ -222,11 +223,12 @@ func (f *fleet) waitDelivered(ctx context.Context, n int64, stall time.Duration)
 	return true
 }
 
-// lostPublisher records a publish that failed because the server closed
-// the publisher's connection, and reports whether publishing may go on
-// (false once more than 1% of the members are gone).
-func (f *fleet) lostPublisher(err error) bool {
+// lostPublisher records that m could not publish (the server closed its
+// connection): m publishes no more, and publishing may go on until more
+// than 1% of the members are gone (false).
+func (f *fleet) lostPublisher(m *member, err error) bool {
 	f.lastErr.set(err)
+	m.dead.Store(true)
 	return f.failedPubs.Add(1) <= int64(len(f.members)/100)
 }
 
@@ -316,44 +318,14 @@ func (f *fleet) closedLoop(ctx context.Context, pubs []*member, warm, dur time.D
 			return r, err
 		}
 	}
+	pub := &closedPublisher{f: f, pubs: pubs, per: per, window: window, base: base}
 	stop := make(chan struct{})
-	var published atomic.Int64
-	var pubErr error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		start := time.Now()
-		perSec := float64(len(pubs) * maxMemberRate)
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			case <-ctx.Done():
-				return
-			default:
-			}
-			if over := i - len(pubs); over > 0 {
-				if d := time.Duration(float64(over)/perSec*float64(time.Second)) - time.Since(start); d > 0 {
-					time.Sleep(min(d, 50*time.Millisecond))
-					i--
-					continue
-				}
-			}
-			need := base + published.Load()*per - window
-			if need > base && !f.waitDelivered(ctx, need, 2*time.Second) {
-				pubErr = fmt.Errorf("stalled: %d of %d deliveries after %d publishes", f.delivered.Load()-base, published.Load()*per, published.Load())
-				return
-			}
-			if err := f.publish(pubs[i%len(pubs)]); err != nil {
-				if f.lostPublisher(err) {
-					continue
-				}
-				pubErr = fmt.Errorf("publish: %w", err)
-				return
-			}
-			published.Add(1)
-		}
+		pub.run(ctx, stop)
 	}()
+	published := &pub.published
 	type edge struct {
 		t      time.Time
 		d, pub int64
@@ -401,13 +373,63 @@ func (f *fleet) closedLoop(ctx context.Context, pubs []*member, warm, dur time.D
 		}
 		r.BusMsgs = bus1 - bus0
 	}
-	if pubErr != nil {
+	if pub.err != nil {
 		if r.Delivered == 0 {
-			return r, pubErr
+			return r, pub.err
 		}
-		r.Stalled = pubErr.Error()
+		r.Stalled = pub.err.Error()
 	}
 	return r, nil
+}
+
+// closedPublisher is a closed loop's publishing goroutine: round-robin over
+// pubs, at most window deliveries in flight, each member under
+// maxMemberRate.
+type closedPublisher struct {
+	f                 *fleet
+	pubs              []*member
+	per, window, base int64
+	published         atomic.Int64
+	err               error // why it stopped early; read after run returns
+}
+
+func (p *closedPublisher) run(ctx context.Context, stop <-chan struct{}) {
+	f := p.f
+	start := time.Now()
+	perSec := float64(len(p.pubs) * maxMemberRate)
+	for i := 0; ; i++ {
+		select {
+		case <-stop:
+			return
+		case <-ctx.Done():
+			return
+		default:
+		}
+		if over := i - len(p.pubs); over > 0 {
+			if d := time.Duration(float64(over)/perSec*float64(time.Second)) - time.Since(start); d > 0 {
+				time.Sleep(min(d, 50*time.Millisecond))
+				i--
+				continue
+			}
+		}
+		n := p.published.Load()
+		if need := p.base + n*p.per - p.window; need > p.base && !f.waitDelivered(ctx, need, 2*time.Second) {
+			p.err = fmt.Errorf("stalled: %d of %d deliveries after %d publishes", f.delivered.Load()-p.base, n*p.per, n)
+			return
+		}
+		m := p.pubs[i%len(p.pubs)]
+		if m.dead.Load() {
+			continue
+		}
+		if err := f.publish(m); err != nil {
+			if f.lostPublisher(m, err) {
+				continue
+			}
+			p.err = fmt.Errorf("publish: %w", err)
+			return
+		}
+		p.published.Add(1)
+	}
 }
 
 // openLoop publishes at a fixed rate (publishes per second) from pubs for
@@ -436,8 +458,12 @@ func (f *fleet) openLoop(ctx context.Context, pubs []*member, rate float64, dur 
 			return published, lag, ctx.Err()
 		}
 		lag = max(lag, time.Since(at))
-		if err := f.publish(pubs[int(k)%len(pubs)]); err != nil {
-			if f.lostPublisher(err) {
+		m := pubs[int(k)%len(pubs)]
+		if m.dead.Load() {
+			continue
+		}
+		if err := f.publish(m); err != nil {
+			if f.lostPublisher(m, err) {
 				continue
 			}
 			return published, lag, fmt.Errorf("publish: %w", err)

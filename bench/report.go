@@ -77,15 +77,29 @@ func ratio(a, b float64) float64 {
 	return a / b
 }
 
-// report prints the header-less result: the table, the ratios, the gates,
-// B4 and B5. It returns false if a gate failed beyond CI's slack.
+// report prints the results: the table, the ratios, the targets, then B3,
+// B4 and B5 in detail. It returns false if a target missed beyond CI's
+// slack.
 func report(w io.Writer, cfg config, res *results) bool {
 	sums := map[string]peerSummary{}
 	for _, p := range cfg.Peers {
 		sums[p] = summarize(res, p)
 	}
-	rounds := fmt.Sprintf("median of %d round(s)", cfg.Rounds)
-	fmt.Fprintf(w, "\n## Results (%s profile; B1/B2 %s, interleaved)\n\n", cfg.Profile, rounds)
+	printTable(w, cfg, sums)
+	printRatios(w, cfg, sums)
+	ok := printGates(w, collectGates(cfg, res, sums))
+	printIdle(w, cfg, res)
+	printAllocs(w, res)
+	printB5(w, cfg, res)
+	for _, n := range res.Notes {
+		fmt.Fprintln(w, "note:", n)
+	}
+	return ok
+}
+
+// printTable prints the one table: every peer's medians.
+func printTable(w io.Writer, cfg config, sums map[string]peerSummary) {
+	fmt.Fprintf(w, "\n## Results (%s profile; B1/B2 median of %d round(s), interleaved)\n\n", cfg.Profile, cfg.Rounds)
 	fmt.Fprintf(w, "B1: %d rooms × %d members, closed loop (≤ %d deliveries in flight), %v measured after %v warm-up. "+
 		"B2: same connections, open loop at %.0f deliveries/s for %v. B3: %d idle connections in rooms of %d.\n\n",
 		cfg.Topo.rooms, cfg.Topo.members, cfg.Window, cfg.B1Dur, cfg.Warm, cfg.B2Rate, cfg.B2Dur, cfg.B3Conns, cfg.B3RoomSize)
@@ -100,84 +114,109 @@ func report(w io.Writer, cfg config, res *results) bool {
 		fmt.Fprintf(w, "| %s | %s | %s | %.4f | %.3f | %s | %s | %s | %s | %s |\n", p, fmtRate(s.Rate), fmtRate(s.PerCPU), s.Reach, s.Writes,
 			fmtDur(s.P50), fmtDur(s.P99), fmtDur(s.P999), kb, gor)
 	}
-	js, hasJsgen := sums["jsgen"]
-	if hasJsgen {
-		fmt.Fprintln(w, "\n| jsgen / peer | deliveries/s | deliveries/CPU-s | B2 p99 (lower is better) | RSS/conn (lower is better) | goroutines/conn |")
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
-		for _, p := range cfg.Peers {
-			if p == "jsgen" {
-				continue
-			}
-			s := sums[p]
-			kb, gor := math.NaN(), math.NaN()
-			if js.Idle != nil && s.Idle != nil {
-				kb, gor = ratio(js.Idle.RSSPerConn, s.Idle.RSSPerConn), ratio(js.Idle.GoroutinesPerConn, s.Idle.GoroutinesPerConn)
-			}
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", p, fmtRatio(ratio(js.Rate, s.Rate)), fmtRatio(ratio(js.PerCPU, s.PerCPU)),
-				fmtRatio(ratio(float64(js.P99), float64(s.P99))), fmtRatio(kb), fmtRatio(gor))
-		}
+}
+
+// printRatios prints jsgen's medians divided by every other peer's.
+func printRatios(w io.Writer, cfg config, sums map[string]peerSummary) {
+	js, ok := sums["jsgen"]
+	if !ok {
+		return
 	}
+	fmt.Fprintln(w, "\n| jsgen / peer | deliveries/s | deliveries/CPU-s | B2 p99 (lower is better) | RSS/conn (lower is better) | goroutines/conn |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
+	for _, p := range cfg.Peers {
+		if p == "jsgen" {
+			continue
+		}
+		s := sums[p]
+		kb, gor := math.NaN(), math.NaN()
+		if js.Idle != nil && s.Idle != nil {
+			kb, gor = ratio(js.Idle.RSSPerConn, s.Idle.RSSPerConn), ratio(js.Idle.GoroutinesPerConn, s.Idle.GoroutinesPerConn)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", p, fmtRatio(ratio(js.Rate, s.Rate)), fmtRatio(ratio(js.PerCPU, s.PerCPU)),
+			fmtRatio(ratio(float64(js.P99), float64(s.P99))), fmtRatio(kb), fmtRatio(gor))
+	}
+}
+
+// printGates prints every target with its status; false if one missed
+// beyond CI's slack.
+func printGates(w io.Writer, gates []gate) bool {
 	ok := true
-	gates := collectGates(cfg, res, sums)
-	if len(gates) > 0 {
-		fmt.Fprintln(w, "\nTargets (issue 9), this run:")
-		for _, g := range gates {
-			st, slack := g.status()
-			if !slack {
-				ok = false
-			}
-			fmt.Fprintf(w, "  %-52s %10s  target %s %s  %s\n", g.Name, fmtGate(g.Value, g.Unit), map[bool]string{true: "≥", false: "≤"}[g.Higher], fmtGate(g.Target, g.Unit), st)
-		}
+	if len(gates) == 0 {
+		return ok
 	}
-	if len(res.Idle) > 0 {
-		fmt.Fprintln(w, "\nB3 detail (per idle connection, after runtime.GC + FreeOSMemory in the server):")
-		fmt.Fprintln(w, "| peer | conns | RSS | Go heap | goroutine stacks | goroutines |")
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
-		for _, p := range cfg.Peers {
-			if r, ok := res.Idle[p]; ok {
-				fmt.Fprintf(w, "| %s | %d | %.1f KB | %.1f KB | %.1f KB | %.2f |\n", p, r.Conns, r.RSSPerConn/1024, r.HeapPerConn/1024, r.StackPerConn/1024, r.GoroutinesPerConn)
-			}
+	fmt.Fprintln(w, "\nTargets (issue 9), this run:")
+	for _, g := range gates {
+		st, slack := g.status()
+		ok = ok && slack
+		cmp := "≤"
+		if g.Higher {
+			cmp = "≥"
 		}
-	}
-	if len(res.Allocs) > 0 {
-		fmt.Fprintln(w, "\nB4 (in process: generated Chat controller + RoomChannels.Publish + ws.Forward; one op = one publish read by every member):")
-		fmt.Fprintln(w, "| members | ns/op | B/op | allocs/op | allocs/delivery |")
-		fmt.Fprintln(w, "|---:|---:|---:|---:|---:|")
-		for _, a := range res.Allocs {
-			fmt.Fprintf(w, "| %d | %.0f | %.0f | %.1f | %.3f |\n", a.Members, a.NsPerOp, a.BytesPerOp, a.AllocsPerOp, a.AllocsPerDl)
-		}
-	}
-	if len(res.B5) > 0 {
-		fmt.Fprintf(w, "\nB5 (jsgen chat, %d rooms × %d members; with a bus, half of every room's members on each of 2 nodes; the half on node 0 publishes, also single-node; median of %d round(s); latency at %.0f deliveries/s):\n",
-			cfg.Topo.rooms, cfg.Topo.members, cfg.B5Rounds, cfg.B5Rate)
-		fmt.Fprintln(w, "| setup | deliveries/s | vs single | deliveries/server-CPU-s | reach | writes/delivery | bus CPU | bus msgs/publish | local p50 | local p99 | remote p50 | remote p99 |")
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-		single := median(b5Field(res.B5["single"], func(r b5Result) float64 { return r.B1.rate() }))
-		for _, name := range []string{"single", "nats", "redis"} {
-			rs := res.B5[name]
-			if len(rs) == 0 {
-				continue
-			}
-			rate := median(b5Field(rs, func(r b5Result) float64 { return r.B1.rate() }))
-			busMsgs := "-"
-			if name == "nats" {
-				busMsgs = fmt.Sprintf("%.2f", median(b5Field(rs, func(r b5Result) float64 { return ratio(float64(r.B1.BusMsgs), float64(r.B1.Published)) })))
-			}
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %.4f | %.3f | %.2fs | %s | %s | %s | %s | %s |\n", name, fmtRate(rate), fmtRatio(ratio(rate, single)),
-				fmtRate(median(b5Field(rs, func(r b5Result) float64 { return r.B1.perCPU() }))),
-				median(b5Field(rs, func(r b5Result) float64 { return r.B1.reach() })),
-				median(b5Field(rs, func(r b5Result) float64 { return r.B1.writesPerDelivery() })),
-				median(b5Field(rs, func(r b5Result) float64 { return r.BusCPU.Seconds() })), busMsgs,
-				fmtDurF(median(b5Field(rs, func(r b5Result) float64 { return float64(r.Local.P50) }))),
-				fmtDurF(median(b5Field(rs, func(r b5Result) float64 { return float64(r.Local.P99) }))),
-				fmtDurF(median(b5Field(rs, func(r b5Result) float64 { return float64(r.Remote.P50) }))),
-				fmtDurF(median(b5Field(rs, func(r b5Result) float64 { return float64(r.Remote.P99) }))))
-		}
-	}
-	for _, n := range res.Notes {
-		fmt.Fprintln(w, "note:", n)
+		fmt.Fprintf(w, "  %-52s %10s  target %s %s  %s\n", g.Name, fmtGate(g.Value, g.Unit), cmp, fmtGate(g.Target, g.Unit), st)
 	}
 	return ok
+}
+
+// printIdle prints B3's breakdown per peer.
+func printIdle(w io.Writer, cfg config, res *results) {
+	if len(res.Idle) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nB3 detail (per idle connection, after runtime.GC + FreeOSMemory in the server):")
+	fmt.Fprintln(w, "| peer | conns | RSS | Go heap | goroutine stacks | goroutines |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
+	for _, p := range cfg.Peers {
+		if r, ok := res.Idle[p]; ok {
+			fmt.Fprintf(w, "| %s | %d | %.1f KB | %.1f KB | %.1f KB | %.2f |\n", p, r.Conns, r.RSSPerConn/1024, r.HeapPerConn/1024, r.StackPerConn/1024, r.GoroutinesPerConn)
+		}
+	}
+}
+
+// printAllocs prints B4.
+func printAllocs(w io.Writer, res *results) {
+	if len(res.Allocs) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nB4 (in process: generated Chat controller + RoomChannels.Publish + ws.Forward; one op = one publish read by every member):")
+	fmt.Fprintln(w, "| members | ns/op | B/op | allocs/op | allocs/delivery |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|")
+	for _, a := range res.Allocs {
+		fmt.Fprintf(w, "| %d | %.0f | %.0f | %.1f | %.3f |\n", a.Members, a.NsPerOp, a.BytesPerOp, a.AllocsPerOp, a.AllocsPerDl)
+	}
+}
+
+// printB5 prints B5's medians per setup.
+func printB5(w io.Writer, cfg config, res *results) {
+	if len(res.B5) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nB5 (jsgen chat, %d rooms × %d members; with a bus, half of every room's members on each of 2 nodes; the half on node 0 publishes, also single-node; median of %d round(s); latency at %.0f deliveries/s):\n",
+		cfg.Topo.rooms, cfg.Topo.members, cfg.B5Rounds, cfg.B5Rate)
+	fmt.Fprintln(w, "| setup | deliveries/s | vs single | deliveries/server-CPU-s | reach | writes/delivery | bus CPU | bus msgs/publish | local p50 | local p99 | remote p50 | remote p99 |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	single := median(b5Field(res.B5["single"], func(r b5Result) float64 { return r.B1.rate() }))
+	for _, name := range []string{"single", "nats", "redis"} {
+		rs := res.B5[name]
+		if len(rs) == 0 {
+			continue
+		}
+		med := func(f func(b5Result) float64) float64 { return median(b5Field(rs, f)) }
+		rate := med(func(r b5Result) float64 { return r.B1.rate() })
+		busMsgs := "-"
+		if name == "nats" {
+			busMsgs = fmt.Sprintf("%.2f", med(func(r b5Result) float64 { return ratio(float64(r.B1.BusMsgs), float64(r.B1.Published)) }))
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %.4f | %.3f | %.2fs | %s | %s | %s | %s | %s |\n", name, fmtRate(rate), fmtRatio(ratio(rate, single)),
+			fmtRate(med(func(r b5Result) float64 { return r.B1.perCPU() })),
+			med(func(r b5Result) float64 { return r.B1.reach() }),
+			med(func(r b5Result) float64 { return r.B1.writesPerDelivery() }),
+			med(func(r b5Result) float64 { return r.BusCPU.Seconds() }), busMsgs,
+			fmtDurF(med(func(r b5Result) float64 { return float64(r.Local.P50) })),
+			fmtDurF(med(func(r b5Result) float64 { return float64(r.Local.P99) })),
+			fmtDurF(med(func(r b5Result) float64 { return float64(r.Remote.P50) })),
+			fmtDurF(med(func(r b5Result) float64 { return float64(r.Remote.P99) })))
+	}
 }
 
 func b5Field(rs []b5Result, f func(b5Result) float64) []float64 {
