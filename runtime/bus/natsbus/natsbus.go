@@ -102,33 +102,17 @@ var (
 	ErrURL = errors.New("natsbus: invalid URL")
 )
 
-// State is the connection state reported to a state handler.
-type State int
+// State is the connection state reported to a state handler: bus.State.
+// natsbus also reports StateClosed when the client gives up reconnecting
+// (see WithMaxReconnects).
+type State = bus.State
 
-// Connection states.
+// Connection states (aliases of bus's).
 const (
-	// StateConnected: connected, every subscription is in place.
-	StateConnected State = iota + 1
-	// StateDisconnected: the connection dropped; the client is
-	// reconnecting. Publishes fail and are counted as lost.
-	StateDisconnected
-	// StateClosed: the bus was closed, or the client gave up reconnecting
-	// (WithMaxReconnects).
-	StateClosed
+	StateConnected    = bus.StateConnected
+	StateDisconnected = bus.StateDisconnected
+	StateClosed       = bus.StateClosed
 )
-
-// String returns the state's name.
-func (s State) String() string {
-	switch s {
-	case StateConnected:
-		return "connected"
-	case StateDisconnected:
-		return "disconnected"
-	case StateClosed:
-		return "closed"
-	}
-	return fmt.Sprintf("State(%d)", int(s))
-}
 
 // Option configures New.
 type Option func(*config)
