@@ -50,23 +50,22 @@ type Conn struct {
 
 	// Set once by attach (before the handler and melody's pumps start),
 	// read-only afterwards.
-	sess *melody.Session
-	wsc  *websocket.Conn
+	wsc *websocket.Conn
+	out *sockConn
 
 	limiter tokenBucket // only touched by melody's read goroutine
 
 	mu       sync.Mutex
 	phase    phase
 	attached bool
-	queue    frameQueue // frames not yet handed to melody
-	inflight int        // frames handed to melody and not yet reported written
-	queued   int        // bytes in queue + in flight
+	broken   bool       // a socket write failed: nothing more is written
+	writing  bool       // a writer (sendNow or writeLoop) owns the write side
+	queue    frameQueue // frames not yet written
+	queued   int        // payload bytes queued or being written by writeLoop
 	drained  chan struct{}
 	req      closeReq // the close in progress (phase ≥ phaseClosing)
 
-	pending  atomic.Int32 // inflight + queue.len(), read lock-free by batchConn
 	closing  atomic.Bool  // phase != phaseOpen, read lock-free by the reader
-	overflow atomic.Bool  // melody reported ErrMessageBufferFull (a bug: must not happen)
 	sentCode atomic.Int32 // close code sent by us or by gorilla
 	peerCode atomic.Int32 // close code the client sent
 	readDone chan struct{}
@@ -127,10 +126,12 @@ func (c *Conn) QueuedBytes() int {
 	return c.queued
 }
 
-// SendBytes queues one pre-encoded text frame. It never blocks on the
-// network. The frame is shared, not copied: the caller must not modify b
-// afterwards (the same slice may go to many connections). Frames are
-// written in the order SendBytes accepted them.
+// SendBytes sends one pre-encoded text frame. It never blocks on the
+// network: the frame is written at once if the socket takes it and
+// nothing is queued before it (Linux, plain TCP), else queued for the
+// connection's writer goroutine. The frame is shared, not copied: the
+// caller must not modify b afterwards (the same slice may go to many
+// connections). Frames are written in the order SendBytes accepted them.
 //
 // It returns ErrClosed once the connection is closing, and ErrSlowClient
 // when b would push the queued bytes past MaxQueueBytes: the connection is
@@ -139,7 +140,7 @@ func (c *Conn) QueuedBytes() int {
 // nothing is queued.
 func (c *Conn) SendBytes(b []byte) error {
 	c.mu.Lock()
-	if c.phase != phaseOpen {
+	if c.phase != phaseOpen || c.broken {
 		c.mu.Unlock()
 		return ErrClosed
 	}
@@ -151,58 +152,175 @@ func (c *Conn) SendBytes(b []byte) error {
 		c.srv.opts.Metrics.Dropped(c.route, ErrCodeSlowClient, 1)
 		return ErrSlowClient
 	}
-	c.queued += len(b)
-	if c.attached && c.inflight < sendWindow && c.queue.len() == 0 {
-		c.handOver(b)
-	} else {
-		c.queue.push(b)
+	if c.attached && !c.writing && c.out.raw != nil && c.srv.opts.WriteBatchBytes >= 0 {
+		c.writing = true
+		c.mu.Unlock()
+		return c.sendNow(b)
 	}
-	c.pending.Store(int32(c.inflight + c.queue.len()))
+	c.queued += len(b)
+	c.queue.push(outFrame{p: b})
+	start := c.attached && !c.writing
+	if start {
+		c.writing = true
+		c.srv.wg.Add(1) // the connection's ServeHTTP is still counted (phase is open)
+	}
 	c.mu.Unlock()
 	c.srv.opts.Metrics.QueueBytes(c.route, len(b))
-	c.checkOverflow()
+	if start {
+		go c.writeLoop(false)
+	}
 	return nil
 }
 
-// handOver gives b to melody's writer. The caller holds mu and has checked
-// inflight < sendWindow, so melody's channel (capacity sendWindow) has room
-// and its drop-when-full path is never taken.
-func (c *Conn) handOver(b []byte) {
-	c.inflight++
-	_ = c.sess.Write(b) // fails only once the session is closed: the connection is gone
+// sendNow writes b from the caller's goroutine with one non-blocking
+// writev. The caller set c.writing, so nothing else writes data frames
+// meanwhile; frames sent meanwhile are queued behind b. Whatever the
+// socket did not take, and those frames, go to a writer goroutine.
+func (c *Conn) sendNow(b []byte) error {
+	if !c.out.mu.TryLock() { // gorilla is writing a control frame
+		return c.queueRest(outFrame{p: b}, false)
+	}
+	n, err := c.out.raw.write(b)
+	if err != nil {
+		c.out.mu.Unlock()
+		c.writeFailed(err, 1)
+		return ErrClosed
+	}
+	if n < headerLen(len(b))+len(b) {
+		return c.queueRest(outFrame{p: b, sent: n}, true)
+	}
+	c.out.mu.Unlock()
+	c.srv.opts.Metrics.FrameOut(c.route, len(b))
+	c.mu.Lock()
+	if c.queue.len() == 0 || !c.startWriter(false) {
+		c.writing = false
+		c.signalDrained()
+	}
+	c.mu.Unlock()
+	return nil
 }
 
-// onSent runs on melody's writer goroutine after a data frame was written:
-// it hands over the next queued frame and settles the byte count.
-func (c *Conn) onSent(b []byte) {
+// queueRest puts f, partly written or not at all, before the frames queued
+// during sendNow and hands the write side to a writer goroutine, with the
+// socket lock (locked) if f is partly on the wire.
+func (c *Conn) queueRest(f outFrame, locked bool) error {
 	c.mu.Lock()
-	if c.phase == phaseDone {
+	if c.phase == phaseDone || c.broken {
+		c.writing = false
 		c.mu.Unlock()
-		return
+		if locked {
+			c.out.mu.Unlock()
+		}
+		c.srv.opts.Metrics.Dropped(c.route, "disconnected", 1)
+		return ErrClosed
 	}
-	c.inflight--
-	c.queued -= len(b)
-	if next, ok := c.queue.pop(); ok {
-		c.handOver(next)
+	c.queued += len(f.p)
+	c.queue.pushFront(f)
+	c.startWriter(locked)
+	c.mu.Unlock()
+	c.srv.opts.Metrics.QueueBytes(c.route, len(f.p))
+	return nil
+}
+
+// startWriter starts writeLoop for a caller holding mu and owning the
+// write side (c.writing). It fails once the connection is gone: the
+// Server's WaitGroup may then be at zero.
+func (c *Conn) startWriter(locked bool) bool {
+	if c.phase == phaseDone {
+		return false
 	}
-	c.pending.Store(int32(c.inflight + c.queue.len()))
-	if c.drained != nil && c.inflight == 0 && c.queue.len() == 0 {
-		close(c.drained)
-		c.drained = nil
+	c.srv.wg.Add(1)
+	go c.writeLoop(locked)
+	return true
+}
+
+// writeLoop writes the queue in batches of up to WriteBatchBytes, each
+// with one vectored write bounded by WriteWait, until the queue is empty.
+// It owns the write side (c.writing) and, if locked, already holds the
+// socket lock because the queue's first frame is partly on the wire.
+func (c *Conn) writeLoop(locked bool) {
+	defer c.srv.wg.Done()
+	b := c.srv.batches.get()
+	defer c.srv.batches.put(b)
+	for {
+		c.mu.Lock()
+		if c.queue.len() == 0 || c.phase == phaseDone || c.broken {
+			c.writing = false
+			c.signalDrained()
+			c.mu.Unlock()
+			if locked {
+				c.out.mu.Unlock()
+			}
+			return
+		}
+		b.take(&c.queue, c.srv.opts.WriteBatchBytes)
+		c.mu.Unlock()
+		if !locked {
+			c.out.mu.Lock()
+		}
+		err := c.out.writeBuffers(&b.bufs, time.Now().Add(c.srv.opts.WriteWait))
+		c.out.mu.Unlock()
+		locked = false
+		c.settle(b)
+		if err != nil {
+			c.writeFailed(err, b.frames)
+		}
+	}
+}
+
+// settle accounts for a written (or failed) batch.
+func (c *Conn) settle(b *writeBatch) {
+	c.mu.Lock()
+	live := c.phase != phaseDone // finish has zeroed the count otherwise
+	if live {
+		c.queued -= b.payload
 	}
 	c.mu.Unlock()
 	m := c.srv.opts.Metrics
-	m.FrameOut(c.route, len(b))
-	m.QueueBytes(c.route, -len(b))
-	c.checkOverflow()
+	if live {
+		m.QueueBytes(c.route, -b.payload)
+	}
+	for _, n := range b.sizes {
+		m.FrameOut(c.route, n)
+	}
 }
 
-// checkOverflow closes the connection if melody ever dropped a frame, so
-// no drop is silent even if the window invariant were broken.
-func (c *Conn) checkOverflow() {
-	if c.overflow.Load() {
-		c.srv.opts.Metrics.Error(c.route, ErrCodeMelodyOverflow)
-		c.closeWith(closeReq{code: CloseInternal, reason: "internal error: frame lost", mode: discardQueue, cause: ErrCodeMelodyOverflow})
+// writeFailed handles a socket write that failed (the peer is gone, or
+// took nothing for WriteWait): frames frames were lost, the queue is
+// dropped (counted) and the socket closed, which ends the read side.
+func (c *Conn) writeFailed(err error, frames int) {
+	c.srv.onWriteError(c, err)
+	c.mu.Lock()
+	c.broken = true
+	if c.phase == phaseOpen {
+		c.phase = phaseClosing
+		c.closing.Store(true)
+		c.req = closeReq{cause: "write_failed"}
+	}
+	n, bytes := c.queue.clear()
+	if c.phase != phaseDone {
+		c.queued -= bytes
+	} else {
+		bytes = 0
+	}
+	c.mu.Unlock()
+	c.cancel()
+	m := c.srv.opts.Metrics
+	if frames+n > 0 {
+		m.Dropped(c.route, "write_failed", frames+n)
+	}
+	if bytes > 0 {
+		m.QueueBytes(c.route, -bytes)
+	}
+	_ = c.wsc.Close()
+}
+
+// signalDrained wakes waitDrained once nothing is queued or being written.
+// The caller holds mu.
+func (c *Conn) signalDrained() {
+	if c.drained != nil && !c.writing && c.queue.len() == 0 {
+		close(c.drained)
+		c.drained = nil
 	}
 }
 
@@ -239,9 +357,8 @@ func (c *Conn) closeWith(req closeReq) {
 	c.req = req
 	var dropped, droppedBytes int
 	if req.mode == discardQueue {
-		dropped, droppedBytes = c.queue.clear()
+		dropped, droppedBytes = c.queue.discard()
 		c.queued -= droppedBytes
-		c.pending.Store(int32(c.inflight))
 	}
 	start := c.attached
 	if start {
@@ -287,7 +404,7 @@ func (c *Conn) runClose(req closeReq) {
 // gone, or d passes.
 func (c *Conn) waitDrained(d time.Duration) {
 	c.mu.Lock()
-	if c.inflight == 0 && c.queue.len() == 0 || c.phase == phaseDone {
+	if !c.writing && c.queue.len() == 0 || c.phase == phaseDone || c.broken {
 		c.mu.Unlock()
 		return
 	}
@@ -303,20 +420,17 @@ func (c *Conn) waitDrained(d time.Duration) {
 	}
 }
 
-// attach binds the upgraded session. It runs on the HTTP goroutine before
-// melody starts its pumps. It reports whether the handler should run (not
-// when a close, e.g. shutdown, arrived during the upgrade).
-func (c *Conn) attach(s *melody.Session, bw *batchConn) bool {
+// attach binds the upgraded session. It runs on the session's goroutine
+// before melody starts its pumps. It reports whether the handler should
+// run (not when a close, e.g. shutdown, arrived during the upgrade).
+func (c *Conn) attach(s *melody.Session, out *sockConn) bool {
 	c.mu.Lock()
-	c.sess = s
 	c.wsc = s.WebsocketConnection()
+	c.out = out
 	c.attached = true
-	for c.inflight < sendWindow { // frames queued before the upgrade finished
-		b, ok := c.queue.pop()
-		if !ok {
-			break
-		}
-		c.handOver(b)
+	if c.queue.len() > 0 { // frames sent before the upgrade finished
+		c.writing = true
+		c.startWriter(false)
 	}
 	closing := c.phase != phaseOpen
 	if closing {
@@ -324,9 +438,6 @@ func (c *Conn) attach(s *melody.Session, bw *batchConn) bool {
 	}
 	req := c.req
 	c.mu.Unlock()
-	if bw != nil {
-		bw.arm(c.morePending)
-	}
 	if closing {
 		go c.runClose(req)
 		return false
@@ -334,9 +445,12 @@ func (c *Conn) attach(s *melody.Session, bw *batchConn) bool {
 	return true
 }
 
-// morePending reports whether frames are queued behind the one being
-// written (which is itself counted until onSent).
-func (c *Conn) morePending() bool { return c.pending.Load() > 1 }
+// isAttached reports whether the upgrade succeeded.
+func (c *Conn) isAttached() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.attached
+}
 
 // finish runs once the read side has ended (melody's disconnect) or the
 // upgrade failed: it marks the connection gone, counts undelivered frames
@@ -350,11 +464,9 @@ func (c *Conn) finish() (dropped int, cause string) {
 		}
 		c.phase = phaseDone
 		c.closing.Store(true)
-		n, _ := c.queue.clear()
-		dropped = n + c.inflight
+		dropped, _ = c.queue.clear()
 		bytes := c.queued
-		c.inflight, c.queued = 0, 0
-		c.pending.Store(0)
+		c.queued = 0
 		if c.drained != nil {
 			close(c.drained)
 			c.drained = nil

@@ -60,18 +60,18 @@
 // frame possible). Nothing is ever dropped while the connection stays
 // open.
 //
-// melody's own per-session channel drops messages silently when full
-// (ErrMessageBufferFull to a no-op handler; Session.Write still returns
-// nil). The runtime never lets that happen: it sets melody's
-// MessageBufferSize to a window of 16 frames, hands melody at most that
-// many at a time and the next one each time melody reports a frame
-// written, keeping the rest in its own queue. Should melody ever report a
-// full buffer anyway, the connection is closed with 1011 and counted.
-//
-// Consecutive queued frames are written with one syscall (each message
-// stays its own WebSocket frame): the connection gorilla hijacks is
-// wrapped so that a frame with more frames queued behind it is held until
-// the last one, a control frame or WriteBatchBytes (see batchConn).
+// Data frames do not go through melody's per-session channel (which
+// drops messages silently when full and writes one frame per syscall).
+// SendBytes writes a frame straight from the sender's goroutine with one
+// non-blocking writev when nothing is queued before it (Linux, plain TCP):
+// no goroutine hand-off and no allocation per recipient. Whatever the
+// socket does not take is queued, and a writer goroutine, started only
+// while there is something to write, drains the queue in batches of up to
+// WriteBatchBytes with one vectored write each, bounded by WriteWait. An
+// idle connection has no writer goroutine and holds no write buffer.
+// melody's own writer only sends pings; gorilla's control frames and the
+// runtime's data frames are serialized on the socket, so a frame is never
+// split by another.
 //
 // # Closing
 //

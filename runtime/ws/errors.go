@@ -25,16 +25,15 @@ const (
 // (Metrics.Error) and that appear in logs; they are never sent as error
 // frames, the close code and reason say it instead.
 const (
-	ErrCodeInvalidUTF8    = "invalid_utf8"    // close 1007
-	ErrCodeMessageTooBig  = "message_too_big" // close 1009 (sent by gorilla)
-	ErrCodeProtocol       = "protocol_error"  // close 1002 (sent by gorilla)
-	ErrCodeTimeout        = "timeout"         // read (pong) or write deadline passed
-	ErrCodeSlowClient     = "slow_client"     // close 1013, outbound queue over MaxQueueBytes
-	ErrCodeInboxFull      = "inbox_full"      // close 1013, handler not consuming messages
-	ErrCodeHandlerError   = "handler_error"   // close 1011
-	ErrCodeHandlerPanic   = "handler_panic"   // close 1011
-	ErrCodeDecoderPanic   = "decoder_panic"   // close 1011
-	ErrCodeMelodyOverflow = "melody_overflow" // close 1011; cannot happen by construction
+	ErrCodeInvalidUTF8   = "invalid_utf8"    // close 1007
+	ErrCodeMessageTooBig = "message_too_big" // close 1009 (sent by gorilla)
+	ErrCodeProtocol      = "protocol_error"  // close 1002 (sent by gorilla)
+	ErrCodeTimeout       = "timeout"         // read (pong) or write deadline passed
+	ErrCodeSlowClient    = "slow_client"     // close 1013, outbound queue over MaxQueueBytes
+	ErrCodeInboxFull     = "inbox_full"      // close 1013, handler not consuming messages
+	ErrCodeHandlerError  = "handler_error"   // close 1011
+	ErrCodeHandlerPanic  = "handler_panic"   // close 1011
+	ErrCodeDecoderPanic  = "decoder_panic"   // close 1011
 )
 
 // WebSocket close codes the runtime sends (RFC 6455 §7.4.1).

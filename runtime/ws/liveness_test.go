@@ -60,7 +60,7 @@ func TestWriteDeadlineCutsStalledClient(t *testing.T) {
 		}})
 	e.dialRcvBuf(t, "lobby", 4<<10) // never reads
 	e.metrics.waitFor(t, "the stalled client cut", func(m *recMetrics) bool {
-		return m.slow == 1 && m.errors[ErrCodeTimeout] == 1 && m.dropped["disconnected"] > 0 && m.queue == 0
+		return m.slow == 1 && m.errors[ErrCodeTimeout] == 1 && m.dropped["write_failed"] > 0 && m.queue == 0
 	})
 }
 

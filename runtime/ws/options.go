@@ -24,16 +24,6 @@ const (
 	DefaultWriteBatchBytes  = 32 << 10
 )
 
-// sendWindow is how many frames the runtime hands to melody's per-session
-// channel at once, and that channel's capacity (melody's
-// Config.MessageBufferSize). melody drops a message silently when its channel
-// is full; the runtime keeps every other frame in its own byte-bounded queue
-// and hands one over each time melody reports a frame written, so the
-// channel can never be full when it is written to. 16 frames keep the writer
-// busy between hand-overs while costing 16×40 B per session instead of
-// melody's default 256 slots (~10 KB).
-const sendWindow = 16
-
 // Options configures a Server. The zero value of every field means its
 // default; New never leaves a field unset.
 type Options struct {
@@ -94,9 +84,10 @@ type Options struct {
 	// for the client's close reply before the TCP connection is closed.
 	// Default 2 s.
 	CloseTimeout time.Duration
-	// WriteBatchBytes caps how many bytes of consecutive queued frames are
-	// gathered into one socket write (each message stays its own WebSocket
-	// frame). Default 32 KiB; negative disables batching.
+	// WriteBatchBytes caps how many bytes of queued frames the writer
+	// gathers into one vectored socket write (each message stays its own
+	// WebSocket frame). Default 32 KiB. Negative: one frame per write,
+	// always from the writer goroutine (no write from the sender's).
 	WriteBatchBytes int
 
 	// MaxConnections caps open connections on the Server; upgrades past it

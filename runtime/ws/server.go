@@ -27,10 +27,11 @@ const connKey = "jsgen.ws.conn"
 // Routes are mounted on it with Handle or Handler. Its methods are safe
 // for concurrent use.
 type Server struct {
-	opts  Options
-	m     *melody.Melody
-	ids   idGen
-	rooms *Hub
+	opts    Options
+	m       *melody.Melody
+	ids     idGen
+	rooms   *Hub
+	batches batchPool
 
 	mu       sync.Mutex
 	conns    map[*Conn]struct{}
@@ -60,20 +61,21 @@ func New(opts ...Option) (*Server, error) {
 // newMelody builds the melody instance with jsgen's settings instead of
 // melody's unsafe defaults: origin checked (melody allows any), read limit
 // 64 KiB (melody: 512 B), compression off, write/pong/ping timings from
-// Options, one message at a time per connection, and a channel of
-// sendWindow slots that the runtime never overfills (see sendWindow).
+// Options, one message at a time per connection. melody's per-session
+// channel gets one slot instead of 256: the runtime writes data frames
+// itself (see Conn.SendBytes), so melody's writer only sends pings.
 func (s *Server) newMelody() *melody.Melody {
 	m := melody.New()
 	m.Config.WriteWait = s.opts.WriteWait
 	m.Config.PongWait = s.opts.PongWait
 	m.Config.PingPeriod = s.opts.PingPeriod
 	m.Config.MaxMessageSize = s.opts.ReadLimit
-	m.Config.MessageBufferSize = sendWindow
+	m.Config.MessageBufferSize = 1
 	m.Config.ConcurrentMessageHandling = false
 	m.Upgrader = &websocket.Upgrader{
 		HandshakeTimeout:  s.opts.HandshakeTimeout,
 		ReadBufferSize:    1024,
-		WriteBufferSize:   4096,
+		WriteBufferSize:   256,
 		WriteBufferPool:   &sync.Pool{},
 		CheckOrigin:       s.checkOrigin,
 		EnableCompression: false,
@@ -85,7 +87,6 @@ func (s *Server) newMelody() *melody.Melody {
 	m.HandleDisconnect(s.onDisconnect)
 	m.HandleMessage(func(ss *melody.Session, b []byte) { connOf(ss).onMessage(false, b) })
 	m.HandleMessageBinary(func(ss *melody.Session, b []byte) { connOf(ss).onMessage(true, b) })
-	m.HandleSentMessage(func(ss *melody.Session, b []byte) { connOf(ss).onSent(b) })
 	m.HandleError(s.onError)
 	return m
 }
@@ -174,39 +175,57 @@ func (s *Server) release(c *Conn) {
 	s.wg.Done()
 }
 
-// serve upgrades and runs c. melody runs the read loop on this goroutine
-// until the connection ends.
+// serve upgrades and runs c. The session (melody's read loop) runs on a
+// goroutine of its own, and serve returns as soon as the upgrade is done,
+// so net/http releases the request's goroutine and buffers: an idle
+// connection keeps only what its session needs.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *Conn, run func(context.Context, *Conn) error) {
 	if status, msg := s.admit(c); status != 0 {
 		s.refuse(w, c.route, status, CodeUnavailable, msg, nil)
 		return
 	}
+	hw := &hijackWriter{ResponseWriter: w}
+	upgraded := make(chan struct{})
+	keys := map[string]any{connKey: c, runKey: run, hijackKey: hw, upgradedKey: upgraded}
+	go s.session(hw, r, c, keys, upgraded)
+	<-upgraded
+}
+
+// session runs melody's side of c until the connection ends. upgraded is
+// closed once w is no longer used: by onConnect after a successful
+// upgrade, or here after a failed one was answered.
+func (s *Server) session(w http.ResponseWriter, r *http.Request, c *Conn, keys map[string]any, upgraded chan struct{}) {
 	defer s.release(c)
-	hw := &hijackWriter{ResponseWriter: w, batch: s.opts.WriteBatchBytes}
-	keys := map[string]any{connKey: c, runKey: run, batchKey: hw}
-	if err := s.m.HandleRequestWithKeys(hw, r, keys); err != nil {
+	err := s.m.HandleRequestWithKeys(w, r, keys)
+	if err != nil {
 		if errors.Is(err, melody.ErrClosed) {
 			s.refuse(w, c.route, http.StatusServiceUnavailable, CodeUnavailable, "server is shutting down", nil)
 		}
 		// Otherwise the upgrader already answered (bad handshake).
 		s.opts.Logger.Debug("ws: upgrade failed", "route", c.route, "err", err)
 	}
+	if !c.isAttached() {
+		close(upgraded)
+	}
 	c.finish()
 }
 
 const (
-	runKey   = "jsgen.ws.run"
-	batchKey = "jsgen.ws.batch"
+	runKey      = "jsgen.ws.run"
+	hijackKey   = "jsgen.ws.hijack"
+	upgradedKey = "jsgen.ws.upgraded"
 )
 
-// onConnect runs on the HTTP goroutine right after the upgrade, before
-// melody starts the connection's pumps: it binds the session and starts
-// the handler.
+// onConnect runs on the session's goroutine right after the upgrade,
+// before melody starts the connection's pumps: it binds the session,
+// lets serve return, and starts the handler.
 func (s *Server) onConnect(ss *melody.Session) {
 	c := connOf(ss)
-	hw := ss.Keys[batchKey].(*hijackWriter)
+	hw := ss.Keys[hijackKey].(*hijackWriter)
 	s.opts.Metrics.ConnOpened(c.route)
-	if !c.attach(ss, hw.conn) {
+	ok := c.attach(ss, hw.conn)
+	close(ss.Keys[upgradedKey].(chan struct{}))
+	if !ok {
 		return
 	}
 	run := ss.Keys[runKey].(func(context.Context, *Conn) error)
@@ -233,8 +252,6 @@ func (s *Server) onError(ss *melody.Session, err error) {
 	var ne net.Error
 	var op *net.OpError
 	switch {
-	case errors.Is(err, melody.ErrMessageBufferFull):
-		c.overflow.Store(true)
 	case errors.Is(err, melody.ErrWriteClosed), errors.Is(err, melody.ErrSessionClosed),
 		errors.Is(err, websocket.ErrCloseSent):
 	case errors.As(err, &ce):
@@ -264,6 +281,18 @@ func (s *Server) onError(ss *melody.Session, err error) {
 	default:
 		s.log(c, slog.LevelDebug, "connection error", slog.Any("err", err))
 	}
+}
+
+// onWriteError classifies a failed data-frame write (see Conn.writeFailed).
+func (s *Server) onWriteError(c *Conn, err error) {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() && !c.closing.Load() {
+		s.opts.Metrics.Error(c.route, ErrCodeTimeout)
+		s.opts.Metrics.SlowClient(c.route)
+		s.log(c, slog.LevelInfo, "client too slow: write deadline passed", slog.Any("err", err))
+		return
+	}
+	s.log(c, slog.LevelDebug, "write failed", slog.Any("err", err))
 }
 
 // log writes one record with the connection's ID and route.

@@ -1,0 +1,224 @@
+package ws
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"iter"
+	"runtime"
+	"testing"
+)
+
+// parseFrames splits a server byte stream into the payloads of its
+// unmasked, final text frames, failing on anything else.
+func parseFrames(stream []byte) ([][]byte, error) {
+	var out [][]byte
+	for len(stream) > 0 {
+		if len(stream) < 2 || stream[0] != 0x81 || stream[1]&0x80 != 0 {
+			return out, fmt.Errorf("bad frame header % x", stream[:min(len(stream), 2)])
+		}
+		n, hl := uint64(stream[1]&0x7f), 2
+		switch n {
+		case 126:
+			if len(stream) < 4 {
+				return out, fmt.Errorf("short 16-bit length")
+			}
+			n, hl = uint64(binary.BigEndian.Uint16(stream[2:])), 4
+		case 127:
+			if len(stream) < 10 {
+				return out, fmt.Errorf("short 64-bit length")
+			}
+			n, hl = binary.BigEndian.Uint64(stream[2:]), 10
+		}
+		if uint64(len(stream)-hl) < n {
+			return out, fmt.Errorf("frame of %d bytes cut at %d", n, len(stream)-hl)
+		}
+		out = append(out, stream[hl:hl+int(n)])
+		stream = stream[hl+int(n):]
+	}
+	return out, nil
+}
+
+// drainBatches empties q through writeBatch.take with the given limit and
+// returns the concatenated bytes of every batch, checking that each batch
+// holds at least one frame and, with several, stays within limit.
+func drainBatches(t testing.TB, q *frameQueue, limit int) []byte {
+	var bp batchPool
+	var stream []byte
+	for q.len() > 0 {
+		b := bp.get()
+		before := q.len()
+		b.take(q, limit)
+		if b.frames == 0 || b.frames != before-q.len() || len(b.sizes) != b.frames {
+			t.Fatalf("batch took %d frames (%d sizes), queue went %d -> %d", b.frames, len(b.sizes), before, q.len())
+		}
+		var n int
+		for _, p := range b.bufs {
+			stream = append(stream, p...)
+			n += len(p)
+		}
+		if b.frames > 1 && (limit < 0 || n > limit) {
+			t.Fatalf("batch of %d frames is %d bytes, limit %d", b.frames, n, limit)
+		}
+		bp.put(b)
+	}
+	return stream
+}
+
+func TestWriteBatchFrames(t *testing.T) {
+	sizes := []int{0, 1, 125, 126, 127, 1024, 1025, 65535, 65536, 70000, 3}
+	for _, limit := range []int{-1, 0, 100, 4096, 32 << 10, 1 << 20} {
+		var q frameQueue
+		var want [][]byte
+		for i, n := range sizes {
+			p := bytes.Repeat([]byte{byte('a' + i)}, n)
+			q.push(outFrame{p: p})
+			want = append(want, p)
+		}
+		got, err := parseFrames(drainBatches(t, &q, limit))
+		if err != nil {
+			t.Fatalf("limit %d: %v", limit, err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("limit %d: %d frames, want %d", limit, len(got), len(want))
+		}
+		for i := range want {
+			if !bytes.Equal(got[i], want[i]) {
+				t.Fatalf("limit %d: frame %d differs", limit, i)
+			}
+		}
+	}
+}
+
+// TestWriteBatchPartialFrame: a frame whose first bytes a non-blocking
+// write already sent continues exactly where it stopped, whether the cut
+// is in its header or its payload.
+func TestWriteBatchPartialFrame(t *testing.T) {
+	for _, n := range []int{5, 300, 2000, 70000} {
+		p := bytes.Repeat([]byte{'x'}, n)
+		full := append(appendFrameHeader(nil, n), p...)
+		for _, sent := range []int{1, 2, 3, headerLen(n), headerLen(n) + 1, len(full) - 1} {
+			if sent >= len(full) {
+				continue
+			}
+			var q frameQueue
+			q.push(outFrame{p: []byte("next")})
+			q.pushFront(outFrame{p: p, sent: sent})
+			stream := append(full[:sent:sent], drainBatches(t, &q, 32<<10)...)
+			got, err := parseFrames(stream)
+			if err != nil || len(got) != 2 || !bytes.Equal(got[0], p) || string(got[1]) != "next" {
+				t.Fatalf("n=%d sent=%d: %d frames, err %v", n, sent, len(got), err)
+			}
+		}
+	}
+}
+
+// TestQueueDiscardKeepsPartialFrame: discarding keeps a frame that is
+// partly on the wire (cutting it would corrupt the stream) and counts the
+// rest.
+func TestQueueDiscardKeepsPartialFrame(t *testing.T) {
+	var q frameQueue
+	q.push(outFrame{p: []byte("abc"), sent: 2})
+	q.push(outFrame{p: []byte("defg")})
+	q.push(outFrame{p: []byte("hi")})
+	frames, n := q.discard()
+	if frames != 2 || n != 6 || q.len() != 1 || string(q.front().p) != "abc" {
+		t.Fatalf("discard: %d frames %d bytes, %d left", frames, n, q.len())
+	}
+	q.pop()
+	q.push(outFrame{p: []byte("x")})
+	if frames, n := q.discard(); frames != 1 || n != 1 || q.len() != 0 {
+		t.Fatalf("discard of unsent frames: %d frames %d bytes, %d left", frames, n, q.len())
+	}
+}
+
+// FuzzWriteBatch builds queues from arbitrary frame sizes, partial
+// offsets and batch limits and checks the bytes written decode to exactly
+// the queued frames.
+func FuzzWriteBatch(f *testing.F) {
+	f.Add([]byte{1, 200, 3, 0, 125, 126}, uint16(0), int16(64))
+	f.Add([]byte{255, 255, 255}, uint16(3), int16(-1))
+	f.Add([]byte{0}, uint16(1), int16(0))
+	f.Fuzz(func(t *testing.T, spec []byte, sent uint16, limit int16) {
+		if len(spec) > 64 {
+			spec = spec[:64]
+		}
+		var q frameQueue
+		var want [][]byte
+		for i, s := range spec {
+			n := int(s) * int(s) // up to 65025: all three header forms but the 64-bit one
+			if i%7 == 6 {
+				n += 65536 // the 64-bit form
+			}
+			p := bytes.Repeat([]byte{byte(i)}, n)
+			q.push(outFrame{p: p})
+			want = append(want, p)
+		}
+		var prefix []byte
+		if len(want) > 0 {
+			full := append(appendFrameHeader(nil, len(want[0])), want[0]...)
+			cut := int(sent) % len(full)
+			q.front().sent = cut
+			prefix = full[:cut]
+		}
+		got, err := parseFrames(append(prefix, drainBatches(t, &q, int(limit)*64)...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%d frames, want %d", len(got), len(want))
+		}
+		for i := range want {
+			if !bytes.Equal(got[i], want[i]) {
+				t.Fatalf("frame %d differs", i)
+			}
+		}
+	})
+}
+
+// TestSendBytesAllocatesNothing: on Linux a frame sent to a connection
+// with nothing queued is written from the sender's goroutine with no
+// allocation, so a broadcast's allocations do not grow with the room.
+func TestSendBytesAllocatesNothing(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the non-blocking direct write is Linux-only; elsewhere frames go through the writer goroutine")
+	}
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under the race detector")
+	}
+	conns := make(chan *Conn, 1)
+	e := newEnv(t, envConfig{
+		opts: []Option{WithMetrics(nopMetrics{})}, // the test's recorder allocates
+		runOverride: func(ctx context.Context, c *Conn, _ iter.Seq[testMsg]) error {
+			conns <- c
+			<-ctx.Done()
+			return nil
+		}})
+	client := e.dial(t, "lobby", nil)
+	c := <-conns
+	const runs = 500
+	read := make(chan int, 1)
+	go func() {
+		n := 0
+		for n < runs+1 { // AllocsPerRun calls the function once more to warm up
+			if _, _, err := client.ReadMessage(); err != nil {
+				break
+			}
+			n++
+		}
+		read <- n
+	}()
+	frame := []byte(`{"type":"message","content":"hello"}`)
+	allocs := testing.AllocsPerRun(runs, func() {
+		if err := c.SendBytes(frame); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n := <-read; n != runs+1 {
+		t.Fatalf("client read %d frames, want %d", n, runs+1)
+	}
+	if allocs != 0 {
+		t.Fatalf("SendBytes allocated %.2f times per frame, want 0", allocs)
+	}
+}
