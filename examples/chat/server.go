@@ -158,10 +158,10 @@ func announce(c room.MemberChange[chatapi.Room, chatapi.User]) (chatapi.RoomEven
 // Room serves WS /chat/room/{roomId}: the seed's room handler, with members
 // counted per user (several tabs are one member) and exclude-sender by
 // connection.
-func (a *app) Room(ctx context.Context, c *chatapi.ChatRoomConn) error {
+func (a *app) Room(_ context.Context, c *chatapi.ChatRoomConn) error {
 	roomID, user := c.Params.RoomID, c.Query.Username
 	log := a.log.With("conn", c.ID(), "room", roomID.ID(), "user", user.ID())
-	sub := a.rooms.SubscribeWith(roomID, channel.SubscribeOptions{ID: c.ID()})
+	sub := ws.Subscribe(a.rooms, roomID, c.Conn)
 	membership, err := a.members.Join(roomID, user, c.ID())
 	if err != nil {
 		sub.Close()
@@ -170,8 +170,6 @@ func (a *app) Room(ctx context.Context, c *chatapi.ChatRoomConn) error {
 		return nil
 	}
 	log.Info("joined")
-	forwarded := make(chan error, 1)
-	go func() { forwarded <- ws.Forward(ctx, c.Conn, sub) }()
 	for msg := range c.Messages() {
 		if err := a.roomFrame(c, msg); err != nil {
 			log.Warn("send failed", "err", err)
@@ -180,13 +178,22 @@ func (a *app) Room(ctx context.Context, c *chatapi.ChatRoomConn) error {
 	}
 	// The seed's cleanup order: unsubscribe, then leave (which announces it).
 	sub.Close()
-	ferr := <-forwarded
 	membership.Close()
 	log.Info("left")
-	if errors.Is(ferr, channel.ErrChannelsClosed) {
-		return nil // the node is shutting down
+	return relayErr(sub.Err())
+}
+
+// relayErr is what a handler returns for how its subscription ended: nil
+// when the handler closed it, the connection closed or the node is
+// shutting down; the error otherwise (the client was too slow: the
+// connection is already closing with 1013).
+func relayErr(err error) error {
+	switch {
+	case err == nil, errors.Is(err, channel.ErrClosed), errors.Is(err, ws.ErrClosed),
+		errors.Is(err, channel.ErrChannelsClosed):
+		return nil
 	}
-	return ferr
+	return err
 }
 
 // roomFrame handles one client frame of the room socket.
@@ -221,18 +228,16 @@ func (a *app) roomFrame(c *chatapi.ChatRoomConn, msg chatapi.ClientMessage) erro
 func (a *app) DM(ctx context.Context, c *chatapi.ChatDMConn) error {
 	user := c.Query.Username
 	log := a.log.With("conn", c.ID(), "user", user.ID())
-	sub, err := a.dm.Subscribe(user, c.Identity(), c.ID())
-	if err != nil {
+	if err := room.Authorize(user, c.Identity()); err != nil {
 		_ = c.SendErrorEvent(chatapi.ErrorEvent{Code: "forbidden", Message: err.Error()})
 		return nil
 	}
+	sub := ws.Subscribe(a.dm.Channels(), user, c.Conn)
 	defer sub.Close()
 	if err := a.presence.Set(user, c.ID(), room.StatusOnline); err != nil {
 		log.Warn("presence refused", "err", err)
 	}
 	defer a.presence.Remove(user, c.ID())
-	forwarded := make(chan error, 1)
-	go func() { forwarded <- ws.Forward(ctx, c.Conn, sub) }()
 	beat := time.NewTicker(a.presence.TTL() / 3)
 	defer beat.Stop()
 	go func() {
@@ -261,10 +266,7 @@ func (a *app) DM(ctx context.Context, c *chatapi.ChatDMConn) error {
 		}
 	}
 	sub.Close()
-	if err := <-forwarded; err != nil && !errors.Is(err, channel.ErrChannelsClosed) {
-		return err
-	}
-	return nil
+	return relayErr(sub.Err())
 }
 
 // memberJSON is one entry of GET /chat/room/{roomId}/members.

@@ -116,7 +116,7 @@ func TestNewRoomServiceLayout(t *testing.T) {
 		t.Errorf("go.mod = %q (%v)", gomod, err)
 	}
 	server := string(read(t, filepath.Join(root, "server.go")))
-	for _, s := range []string{`"example.com/game-rooms/api"`, "api.GameRoomsHandlers", "api.MountGameRooms(", "*api.GameRoomsRoomConn", "ws.Forward(", "room.NewMembers[", "room.Announce("} {
+	for _, s := range []string{`"example.com/game-rooms/api"`, "api.GameRoomsHandlers", "api.MountGameRooms(", "*api.GameRoomsRoomConn", "ws.Subscribe(", "room.NewMembers[", "room.Announce("} {
 		if !strings.Contains(server, s) {
 			t.Errorf("server.go lacks %s", s)
 		}

@@ -74,13 +74,33 @@ func (ch *Channels[K, M]) Key(ref jsgenrt.Ref[K]) string { return ch.c.prefix + 
 // After Close, Subscribe returns an ended subscription (Err is
 // ErrChannelsClosed).
 func (ch *Channels[K, M]) Subscribe(ref jsgenrt.Ref[K]) *Subscription[M] {
-	return ch.c.subscribe(ref.ID(), "")
+	return ch.c.subscribe(ref.ID(), "", nil)
 }
 
 // SubscribeWith is Subscribe with options (a subscriber ID for
 // exclude-sender).
 func (ch *Channels[K, M]) SubscribeWith(ref jsgenrt.Ref[K], o SubscribeOptions) *Subscription[M] {
-	return ch.c.subscribe(ref.ID(), o.ID)
+	return ch.c.subscribe(ref.ID(), o.ID, nil)
+}
+
+// SubscribeFunc registers a subscriber that is handed every delivery by
+// the publisher itself instead of queueing it: deliver runs on the
+// publishing goroutine (or the Bridge's, for other nodes' messages), once
+// per message, in publish order for each publisher, and possibly
+// concurrently for concurrent publishers. It must not block nor call the
+// subscription's own methods (to end it, return an error); it is how a
+// WebSocket connection gets messages with no goroutine of its own
+// (ws.Subscribe). No queue bound applies: deliver does its own
+// bounding. Once Close returns, deliver is not called again. If deliver
+// returns an error the subscription ends with it (Err returns it as is).
+// Next, Messages and Deliveries yield nothing; they return when the
+// subscription ends. Exclude-sender (o.ID) and hooks work as for
+// Subscribe.
+func (ch *Channels[K, M]) SubscribeFunc(ref jsgenrt.Ref[K], o SubscribeOptions, deliver func(*Delivery[M]) error) *Subscription[M] {
+	if deliver == nil {
+		panic("channel: SubscribeFunc with a nil deliver func")
+	}
+	return ch.c.subscribe(ref.ID(), o.ID, deliver)
 }
 
 // Publish delivers msg to every current local subscriber of ref's key, then
@@ -228,7 +248,7 @@ func (c *core[M]) entries() []*entry[M] {
 	return out
 }
 
-func (c *core[M]) subscribe(key, id string) *Subscription[M] {
+func (c *core[M]) subscribe(key, id string, deliver func(*Delivery[M]) error) *Subscription[M] {
 	for {
 		c.mu.Lock()
 		if c.closed.Load() {
@@ -251,7 +271,7 @@ func (c *core[M]) subscribe(key, id string) *Subscription[M] {
 			e.mu.Unlock()
 			return c.bornClosed(key, id)
 		}
-		s := newSubscription(c, e, key, id)
+		s := newSubscription(c, e, key, id, deliver)
 		old := e.subs.Load().subs
 		e.subs.Store(&subList[M]{subs: append(slices.Clip(old), s)})
 		c.subscribers.Add(1)
@@ -266,7 +286,7 @@ func (c *core[M]) subscribe(key, id string) *Subscription[M] {
 }
 
 func (c *core[M]) bornClosed(key, id string) *Subscription[M] {
-	s := newSubscription(c, nil, key, id)
+	s := newSubscription(c, nil, key, id, nil)
 	s.closed, s.err = true, ErrChannelsClosed
 	return s
 }
@@ -342,6 +362,14 @@ func (c *core[M]) fanout(subs []*Subscription[M], d *Delivery[M]) {
 	var delivered uint64
 	for _, s := range subs {
 		if d.except != "" && d.except == s.id {
+			continue
+		}
+		if s.deliver != nil {
+			if ok, ended := s.push(d); ok {
+				delivered++
+			} else if ended {
+				c.detach(s)
+			}
 			continue
 		}
 		res, lost := s.offer(d, c.overflow)

@@ -51,20 +51,25 @@ type Subscription[M any] struct {
 	closed  bool
 	err     error
 	notify  chan struct{} // capacity 1: a wake-up for a blocked reader
+	deliver func(*Delivery[M]) error // SubscribeFunc's; nil: queued
 
 	dropped atomic.Uint64
 }
 
-func newSubscription[M any](c *core[M], e *entry[M], key, id string) *Subscription[M] {
-	return &Subscription[M]{
-		core:   c,
-		entry:  e,
-		key:    key,
-		id:     id,
-		buf:    make([]*Delivery[M], min(initialRing, c.queueSize)),
-		limit:  c.queueSize,
-		notify: make(chan struct{}, 1),
+func newSubscription[M any](c *core[M], e *entry[M], key, id string, deliver func(*Delivery[M]) error) *Subscription[M] {
+	s := &Subscription[M]{
+		core:    c,
+		entry:   e,
+		key:     key,
+		id:      id,
+		limit:   c.queueSize,
+		notify:  make(chan struct{}, 1),
+		deliver: deliver,
 	}
+	if deliver == nil {
+		s.buf = make([]*Delivery[M], min(initialRing, c.queueSize))
+	}
+	return s
 }
 
 // Key returns the un-prefixed key the subscription is registered on.
@@ -255,6 +260,27 @@ func (s *Subscription[M]) offer(d *Delivery[M], policy Overflow) (offerResult, u
 		s.wake()
 	}
 	return queued, lost
+}
+
+// push hands d to a SubscribeFunc subscriber. It reports whether d was
+// delivered, and whether deliver's error just ended the subscription. The
+// lock makes Close wait for a delivery in progress, so none follows it.
+func (s *Subscription[M]) push(d *Delivery[M]) (ok, ended bool) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return false, false
+	}
+	err := s.deliver(d)
+	if err != nil {
+		s.closed, s.err = true, err
+	}
+	s.mu.Unlock()
+	if err != nil {
+		s.wake()
+		return false, true
+	}
+	return true, false
 }
 
 // grow doubles the ring (up to limit), keeping the queued order.

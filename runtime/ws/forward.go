@@ -5,8 +5,39 @@ import (
 	"errors"
 	"fmt"
 
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 	"github.com/jsgen-dev/jsgen/runtime/channel"
 )
+
+// Subscribe subscribes c to ref's key on ch, with c's ID as the
+// subscriber ID (exclude-sender), and sends every delivery to c from the
+// publisher's goroutine (channel.Channels.SubscribeFunc): each frame is
+// the delivery's shared encoding, and no goroutine or queue is spent on
+// the subscription. It is Forward without the goroutine, and what a
+// handler that only relays a channel to its connection should use:
+//
+//	sub := ws.Subscribe(rooms, roomID, c)
+//	defer sub.Close()
+//
+// The subscription ends when its owner closes it, when the Channels is
+// closed (channel.ErrChannelsClosed), and when c closes or its queue
+// overflows (Err then wraps ErrClosed or ErrSlowClient; c is closing with
+// 1013 in the latter case). Close it before leaving any broadcast room
+// (the seed's cleanup order).
+func Subscribe[K, M any](ch *channel.Channels[K, M], ref jsgenrt.Ref[K], c *Conn) *channel.Subscription[M] {
+	sub := ch.SubscribeFunc(ref, channel.SubscribeOptions{ID: c.ID()}, func(d *channel.Delivery[M]) error {
+		b, err := d.Encode()
+		if err != nil {
+			return fmt.Errorf("ws: subscribe %q for %s: %w", d.Key(), c.ID(), err)
+		}
+		if err := c.SendBytes(b); err != nil {
+			return fmt.Errorf("ws: subscribe %q for %s: %w", d.Key(), c.ID(), err)
+		}
+		return nil
+	})
+	context.AfterFunc(c.Context(), func() { _ = sub.Close() })
+	return sub
+}
 
 // Forward sends every delivery of sub to c, in order, until either side
 // ends — the seed's Promise.race(forward, handle) building block. Each
