@@ -50,7 +50,7 @@ type Subscription[M any] struct {
 	waiters int
 	closed  bool
 	err     error
-	notify  chan struct{} // capacity 1: a wake-up for a blocked reader
+	notify  chan struct{}            // capacity 1: a wake-up for a blocked reader
 	deliver func(*Delivery[M]) error // SubscribeFunc's; nil: queued
 
 	dropped atomic.Uint64
