@@ -222,6 +222,9 @@ const (
 func (s *Server) onConnect(ss *melody.Session) {
 	c := connOf(ss)
 	hw := ss.Keys[hijackKey].(*hijackWriter)
+	// Nothing reads the session's request (the runtime never exposes the
+	// session): let its headers be collected while the connection lives.
+	ss.Request = nil
 	s.opts.Metrics.ConnOpened(c.route)
 	ok := c.attach(ss, hw.conn)
 	close(ss.Keys[upgradedKey].(chan struct{}))

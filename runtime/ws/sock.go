@@ -17,11 +17,14 @@ type hijackWriter struct {
 }
 
 // Hijack hijacks the underlying connection and wraps it in a sockConn.
+// It then drops the ResponseWriter, which nothing may use after a hijack
+// and which holds net/http's per-request buffers (≈ 10 KB) alive.
 func (h *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	nc, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
 	if err != nil {
 		return nc, brw, err
 	}
+	h.ResponseWriter = nil
 	h.conn = &sockConn{Conn: nc, mu: newWriteLock(), raw: newRawWriter(nc)}
 	return h.conn, brw, nil
 }
