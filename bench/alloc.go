@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -19,7 +18,7 @@ import (
 
 // B4: allocations per publish through the runtime's fan-out as the chat
 // example uses it — the generated Chat controller on runtime/ws, a
-// RoomChannels subscription per connection forwarded with ws.Forward, and
+// RoomChannels subscription per connection relayed with ws.Subscribe, and
 // RoomChannels.Publish of a ChatEvent — in this process, with M members on
 // loopback TCP read by the load generator's client (which allocates
 // nothing per frame). One op is one publish and the wait until all M
@@ -41,20 +40,14 @@ type allocFixture struct {
 
 // Room is the chat example's room handler reduced to fan-out: subscribe
 // (with the connection ID, for exclude-sender), tell the client it is in
-// (a join event, the chat's own ready signal), forward until it leaves.
-func (fx *allocFixture) Room(ctx context.Context, c *chatapi.ChatRoomConn) error {
-	sub := fx.rooms.SubscribeWith(c.Params.RoomID, channel.SubscribeOptions{ID: c.ID()})
+// (a join event, the chat's own ready signal), relay until it leaves.
+func (fx *allocFixture) Room(_ context.Context, c *chatapi.ChatRoomConn) error {
+	sub := ws.Subscribe(fx.rooms, c.Params.RoomID, c.Conn)
 	defer sub.Close()
 	if err := c.Send(chatapi.JoinEvent{Username: c.Query.Username, Timestamp: time.Now()}); err != nil {
 		return nil
 	}
-	forwarded := make(chan error, 1)
-	go func() { forwarded <- ws.Forward(ctx, c.Conn, sub) }()
 	for range c.Messages() {
-	}
-	sub.Close()
-	if err := <-forwarded; err != nil && !errors.Is(err, channel.ErrChannelsClosed) {
-		return err
 	}
 	return nil
 }

@@ -9,7 +9,7 @@ import (
 
 // BenchmarkPublishAllocs is B4 under `go test -bench`: one publish to a
 // room of M members through the generated Chat controller, RoomChannels
-// and ws.Forward, read by every member over loopback. allocs/op should not
+// and ws.Subscribe, read by every member over loopback. allocs/op should not
 // grow with M; allocs/delivery is allocs/op ÷ M.
 //
 //	cd bench && go test -run '^$' -bench PublishAllocs -benchmem

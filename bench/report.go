@@ -178,7 +178,7 @@ func printAllocs(w io.Writer, res *results) {
 	if len(res.Allocs) == 0 {
 		return
 	}
-	fmt.Fprintln(w, "\nB4 (in process: generated Chat controller + RoomChannels.Publish + ws.Forward; one op = one publish read by every member):")
+	fmt.Fprintln(w, "\nB4 (in process: generated Chat controller + RoomChannels.Publish + ws.Subscribe; one op = one publish read by every member):")
 	fmt.Fprintln(w, "| members | ns/op | B/op | allocs/op | allocs/delivery |")
 	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|")
 	for _, a := range res.Allocs {
