@@ -82,6 +82,60 @@ func BenchmarkPublishHooked(b *testing.B) {
 	}
 }
 
+// SubscribeFunc subscribers: each deliver runs inside Publish and nothing
+// is queued (compare allocs/op with BenchmarkPublish, where every
+// subscriber has a queue).
+func BenchmarkPublishSubscribeFunc(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
+			ch := newTest(WithEncoder(appendEvent))
+			var delivered int
+			for range n {
+				defer ch.SubscribeFunc(ref("r"), SubscribeOptions{}, func(*Delivery[event]) error {
+					delivered++
+					return nil
+				}).Close()
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				ch.Publish(ref("r"), event{Seq: i})
+			}
+			b.StopTimer()
+			if delivered != n*b.N {
+				b.Fatalf("%d deliveries, want %d", delivered, n*b.N)
+			}
+		})
+	}
+}
+
+// SubscribeFunc subscribers asking for the shared encoding, as
+// ws.Subscribe does (compare with BenchmarkPublishConsumed, the same
+// fan-out through queues and reader goroutines).
+func BenchmarkPublishSubscribeFuncEncoded(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
+			ch := newTest(WithEncoder(appendEvent))
+			var size int
+			for range n {
+				defer ch.SubscribeFunc(ref("r"), SubscribeOptions{}, func(d *Delivery[event]) error {
+					size += len(d.Bytes())
+					return nil
+				}).Close()
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				ch.Publish(ref("r"), event{Seq: i})
+			}
+			b.StopTimer()
+			if size == 0 {
+				b.Fatal("nothing encoded")
+			}
+		})
+	}
+}
+
 // Many publishers on many keys at once: no global lock on the hot path.
 func BenchmarkPublishParallelKeys(b *testing.B) {
 	const keys = 64
