@@ -12,9 +12,9 @@
 // cannot be reached before ctx is done (it does not start in a degraded
 // mode).
 //
-// Each bus uses one connection pool for PUBLISH and one dedicated pub/sub
-// connection that multiplexes every subscription (SUBSCRIBE, never
-// PSUBSCRIBE, so channel names are literal).
+// Each bus uses one connection for PUBLISH, written by one goroutine (see
+// Publishing), and one dedicated pub/sub connection that multiplexes every
+// subscription (SUBSCRIBE, never PSUBSCRIBE, so channel names are literal).
 //
 // # Subjects
 //
@@ -24,6 +24,24 @@
 // "*" or ">" tokens, whitespace or control characters, and more than
 // MaxSubjectLen bytes.
 //
+// # Publishing
+//
+// Publish does not wait for Redis. It copies the message into the bus's
+// publish queue and returns; one writer goroutine per Bus takes everything
+// queued and sends it as pipelined PUBLISH commands (up to 1024 messages or
+// 1 MiB per round trip), so under load one round trip carries many
+// messages, and when the bus is idle a message is sent at once, without
+// waiting for company.
+// Because there is a single writer, messages leave in the order Publish
+// accepted them.
+//
+// The queue is bounded (WithPublishQueue; DefaultPublishQueue messages and
+// DefaultPublishQueueBytes bytes of subjects and payloads, counted from
+// Publish until the message is sent or lost). When it is full, Publish fails
+// at once with an error wrapping ErrQueueFull and the message is counted as
+// lost; it never blocks. Each pipeline round trip is bounded by
+// WithPublishTimeout.
+//
 // # Delivery
 //
 // A subject is subscribed on Redis while, and only while, it has local
@@ -32,19 +50,25 @@
 // bounded queue (WithQueueSize) and goroutine, so a slow handler delays
 // only itself, and a full queue drops the message for that subscription,
 // counted in Stats.Dropped and logged (1st, 2nd, 4th… drop). Messages are
-// at most once (PUBLISH is never retried) and in publish order per
-// publisher. Subscribe returns once Redis has processed the SUBSCRIBE (a
-// PING round trip on the pub/sub connection), so a message published
-// afterwards by any node reaches it.
+// at most once (PUBLISH is never retried) and, per subscription, in the
+// order one Bus published them. Subscribe returns once Redis has processed
+// the SUBSCRIBE (a PING round trip on the pub/sub connection), so a message
+// published afterwards by any node reaches it.
 //
 // # Faults
 //
 //   - Publish never blocks for an outage: while the pub/sub connection is
 //     known to be down it fails at once with an error wrapping
-//     ErrDisconnected; otherwise it is bounded by WithPublishTimeout. A
-//     failed publish is counted as lost (Stats.Dropped, ConnStats.PublishLost)
-//     and logged (1st, 2nd, 4th… loss of each outage, and a total when the
-//     connection is back).
+//     ErrDisconnected. A refused publish is counted as lost (Stats.Dropped,
+//     ConnStats.PublishLost) and logged (1st, 2nd, 4th… loss of each outage,
+//     and a total when the connection is back).
+//   - A message already accepted is lost, counted and logged the same way,
+//     if its pipeline fails (it may or may not have reached Redis; it is not
+//     retried) or if the connection is known to be down when its turn comes
+//     (the writer then discards the queue instead of sending it late). Until
+//     the bus notices a silent connection loss (see below), Publish keeps
+//     accepting messages and each pipeline waits up to the publish timeout,
+//     so the queue can fill and Publish fail with ErrQueueFull.
 //   - A dropped connection is noticed at once when the socket fails, and a
 //     silent one (no traffic, no error) within HealthInterval + PingTimeout
 //     (WithHealthCheck; 3s + 2s by default): the reader pings an idle
@@ -66,8 +90,9 @@
 //     noticed the silent loss after about 200ms.
 //
 // Connected reports the state; WithStateHandler observes its changes.
-// Close unsubscribes everything, closes both connections and returns after
-// every goroutine the bus started has ended.
+// Close flushes the publish queue (for at most the publish timeout; what it
+// cannot send is counted as lost), unsubscribes everything, closes both
+// connections and returns after every goroutine the bus started has ended.
 package redisbus
 
 import (
@@ -94,9 +119,14 @@ const (
 	DefaultReconnectWait  = time.Second
 	DefaultHealthInterval = 3 * time.Second // idle time before the reader pings
 	DefaultPingTimeout    = 2 * time.Second // a ping reply later than this means a dead connection
-	DefaultPublishTimeout = 2 * time.Second
+	DefaultPublishTimeout = 2 * time.Second // bound on one pipeline round trip, and on Close's flush
 	DefaultConfirmWait    = 2 * time.Second // bound on a Subscribe's confirmation round trip
 	DefaultConnectWait    = 5 * time.Second // connect timeout when ctx has no deadline
+	// DefaultPublishQueue bounds the messages accepted by Publish and not
+	// yet sent or lost.
+	DefaultPublishQueue = 64 * 1024
+	// DefaultPublishQueueBytes bounds their subjects and payloads, in bytes.
+	DefaultPublishQueueBytes = 64 << 20
 	// MaxSubjectLen bounds subjects in bytes.
 	MaxSubjectLen = fanout.MaxSubjectLen
 )
@@ -109,6 +139,9 @@ var (
 	// ErrDisconnected is wrapped by Publish errors while the connection
 	// is down; the message is counted as lost.
 	ErrDisconnected = errors.New("redisbus: disconnected")
+	// ErrQueueFull is wrapped by Publish errors when the publish queue is
+	// at its bound (WithPublishQueue); the message is counted as lost.
+	ErrQueueFull = errors.New("redisbus: publish queue full")
 	// ErrURL is wrapped by New for an unusable URL.
 	ErrURL = errors.New("redisbus: invalid URL")
 )
@@ -135,8 +168,11 @@ type config struct {
 	publishTimeout time.Duration
 	confirmWait    time.Duration
 	queueSize      int
+	outMsgs        int // publish queue bounds
+	outBytes       int
 	tls            *tls.Config
 	onState        func(State, error)
+	sendHook       func() // tests: called by the writer before each pipeline
 }
 
 // WithLogger sets the logger for drops, losses, state changes and handler
@@ -178,8 +214,11 @@ func WithHealthCheck(interval, timeout time.Duration) Option {
 	}
 }
 
-// WithPublishTimeout bounds each Publish (default DefaultPublishTimeout)
-// when the caller's context allows longer. d <= 0 keeps the default.
+// WithPublishTimeout bounds each pipelined round trip of the bus's writer
+// (default DefaultPublishTimeout): the messages of a pipeline that takes
+// longer are counted as lost. It also bounds how long Close spends
+// flushing the publish queue. Publish itself never waits. d <= 0 keeps the
+// default.
 func WithPublishTimeout(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {
@@ -203,6 +242,22 @@ func WithConfirmWait(d time.Duration) Option {
 // drops (default DefaultQueueSize); n < 1 is treated as 1.
 func WithQueueSize(n int) Option { return func(c *config) { c.queueSize = max(n, 1) } }
 
+// WithPublishQueue bounds the publish queue: Publish refuses a message with
+// ErrQueueFull when more than messages messages, or more than bytes bytes of
+// subjects and payloads, would be accepted and not yet sent or lost
+// (defaults DefaultPublishQueue, DefaultPublishQueueBytes). An empty queue
+// accepts one message of any size. Values <= 0 keep the defaults.
+func WithPublishQueue(messages, bytes int) Option {
+	return func(c *config) {
+		if messages > 0 {
+			c.outMsgs = messages
+		}
+		if bytes > 0 {
+			c.outBytes = bytes
+		}
+	}
+}
+
 // WithTLSConfig makes the connections use TLS with cfg (for a private CA or
 // a client certificate), whatever the URL's scheme. Without a ServerName
 // the URL's host is verified.
@@ -224,6 +279,10 @@ type Bus struct {
 	ps     *redis.PubSub // every subscription
 	table  *fanout.Table
 	loss   *fanout.Loss
+	out    *outbox // publish queue, drained by writeLoop
+
+	sendCtx     context.Context // parent of every pipeline; cancelled when Close stops flushing
+	cancelSends context.CancelCauseFunc
 
 	remoteMu sync.Mutex // serialises SUBSCRIBE/UNSUBSCRIBE with the table
 	topics   map[string]*topic
@@ -234,12 +293,14 @@ type Bus struct {
 
 	stop       chan struct{} // closed by Close
 	readerDone chan struct{}
+	writerDone chan struct{}
 	closeOnce  sync.Once
 
 	closed atomic.Bool
 	up     atomic.Bool
 
 	published      atomic.Uint64
+	pipelines      atomic.Uint64
 	disconnects    atomic.Uint64
 	reconnects     atomic.Uint64
 	downSinceNanos atomic.Int64
@@ -266,6 +327,8 @@ func New(ctx context.Context, rawURL string, opts ...Option) (*Bus, error) {
 		publishTimeout: DefaultPublishTimeout,
 		confirmWait:    DefaultConfirmWait,
 		queueSize:      DefaultQueueSize,
+		outMsgs:        DefaultPublishQueue,
+		outBytes:       DefaultPublishQueueBytes,
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -275,24 +338,31 @@ func New(ctx context.Context, rawURL string, opts ...Option) (*Bus, error) {
 		return nil, err
 	}
 	log := cfg.logger.With("component", "redisbus")
+	sendCtx, cancelSends := context.WithCancelCause(context.Background())
 	b := &Bus{
-		cfg:        cfg,
-		log:        log,
-		addr:       opt.Addr,
-		client:     redis.NewClient(opt),
-		table:      fanout.New("redisbus", cfg.queueSize, log),
-		loss:       fanout.NewLoss("redisbus", log),
-		topics:     make(map[string]*topic),
-		waiters:    make(map[string]chan struct{}),
-		stop:       make(chan struct{}),
-		readerDone: make(chan struct{}),
+		cfg:         cfg,
+		log:         log,
+		addr:        opt.Addr,
+		client:      redis.NewClient(opt),
+		table:       fanout.New("redisbus", cfg.queueSize, log),
+		loss:        fanout.NewLoss("redisbus", log),
+		out:         newOutbox(cfg.outMsgs, cfg.outBytes),
+		sendCtx:     sendCtx,
+		cancelSends: cancelSends,
+		topics:      make(map[string]*topic),
+		waiters:     make(map[string]chan struct{}),
+		stop:        make(chan struct{}),
+		readerDone:  make(chan struct{}),
+		writerDone:  make(chan struct{}),
 	}
 	if err := b.connect(ctx); err != nil {
+		cancelSends(err)
 		_ = b.client.Close()
 		return nil, fmt.Errorf("redisbus: connect to %s: %w", b.addr, err)
 	}
 	b.up.Store(true)
 	go b.run()
+	go b.writeLoop()
 	log.Debug("redisbus: connected", "addr", b.addr)
 	return b, nil
 }
@@ -495,46 +565,21 @@ func (b *Bus) releaseWaiters() {
 	}
 }
 
+// drainPublishes closes the publish queue and waits for the writer to send
+// or count as lost everything in it; after the publish timeout it makes
+// the writer give up.
+func (b *Bus) drainPublishes() {
+	b.out.close()
+	giveUp := time.AfterFunc(b.cfg.publishTimeout, func() { b.cancelSends(errUnsentAtClose) })
+	<-b.writerDone
+	giveUp.Stop()
+	b.cancelSends(bus.ErrClosed)
+}
+
 func (b *Bus) notify(s State, err error) {
 	if b.cfg.onState != nil {
 		b.cfg.onState(s, err)
 	}
-}
-
-// Publish sends data to subject on every node. It returns once Redis has
-// accepted the message. While the connection is down it fails at once
-// with an error wrapping ErrDisconnected and counts the message as lost.
-func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("redisbus: publish %s: %w", subject, err)
-	}
-	if err := fanout.CheckSubject(subject); err != nil {
-		return fmt.Errorf("redisbus: publish: %w", err)
-	}
-	if b.closed.Load() {
-		return bus.ErrClosed
-	}
-	if !b.up.Load() {
-		return b.publishFailed(subject, ErrDisconnected)
-	}
-	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > b.cfg.publishTimeout {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, b.cfg.publishTimeout)
-		defer cancel()
-	}
-	if err := b.client.Publish(ctx, subject, data).Err(); err != nil {
-		return b.publishFailed(subject, err)
-	}
-	b.published.Add(1)
-	return nil
-}
-
-func (b *Bus) publishFailed(subject string, err error) error {
-	if b.closed.Load() {
-		return bus.ErrClosed
-	}
-	b.loss.Add(subject, err)
-	return fmt.Errorf("redisbus: publish %s: %w", subject, err)
 }
 
 // Subscribe registers handler for messages published on subject by any
@@ -670,9 +715,9 @@ func (s *subscription) Unsubscribe() error {
 	return nil
 }
 
-// Stats returns a snapshot of the bus's counters. Dropped includes
-// messages dropped on full subscription queues and publishes lost to
-// transport failures.
+// Stats returns a snapshot of the bus's counters. Published counts messages
+// accepted into the publish queue. Dropped includes messages dropped on
+// full subscription queues and lost publishes (ConnStats.PublishLost).
 func (b *Bus) Stats() bus.Stats {
 	delivered, dropped, failed := b.table.Counts()
 	return bus.Stats{
@@ -687,8 +732,15 @@ func (b *Bus) Stats() bus.Stats {
 type ConnStats struct {
 	Disconnects uint64 // connection losses noticed
 	Reconnects  uint64 // recoveries (subscriptions restored)
-	PublishLost uint64 // publishes that failed on the transport (also in Stats.Dropped)
-	Subjects    int    // subjects currently subscribed on Redis
+	// PublishLost counts publishes lost (also in Stats.Dropped): refused by
+	// Publish (disconnected, queue full), or accepted and then not sent or
+	// not acknowledged by Redis.
+	PublishLost uint64
+	// Pipelines counts pipelined round trips the writer made; each carried
+	// one or more publishes.
+	Pipelines    uint64
+	PublishQueue int // publishes accepted and not yet sent or lost
+	Subjects     int // subjects currently subscribed on Redis
 }
 
 // ConnStats returns the connection counters.
@@ -697,10 +749,12 @@ func (b *Bus) ConnStats() ConnStats {
 	n := len(b.topics)
 	b.remoteMu.Unlock()
 	return ConnStats{
-		Disconnects: b.disconnects.Load(),
-		Reconnects:  b.reconnects.Load(),
-		PublishLost: b.loss.Total(),
-		Subjects:    n,
+		Disconnects:  b.disconnects.Load(),
+		Reconnects:   b.reconnects.Load(),
+		PublishLost:  b.loss.Total(),
+		Pipelines:    b.pipelines.Load(),
+		PublishQueue: b.out.queued(),
+		Subjects:     n,
 	}
 }
 
@@ -708,16 +762,19 @@ func (b *Bus) ConnStats() ConnStats {
 // subscription in place.
 func (b *Bus) Connected() bool { return b.up.Load() }
 
-// Close unsubscribes every handler, waits for running handlers to return,
-// closes both connections and waits for the bus's goroutines. Later
-// Publish and Subscribe calls fail with bus.ErrClosed. It is idempotent and
-// must not be called from a handler.
+// Close sends what the publish queue holds (for at most the publish
+// timeout, and only while connected; the rest is counted as lost),
+// unsubscribes every handler, waits for running handlers to return, closes
+// both connections and waits for the bus's goroutines. Later Publish and
+// Subscribe calls fail with bus.ErrClosed. It is idempotent and must not be
+// called from a handler.
 func (b *Bus) Close() error {
 	b.closeOnce.Do(func() {
 		b.remoteMu.Lock()
 		b.closed.Store(true)
 		b.topics = nil
 		b.remoteMu.Unlock()
+		b.drainPublishes()
 		close(b.stop)
 		_ = b.ps.Close() // ends the reader's blocking read
 		<-b.readerDone
