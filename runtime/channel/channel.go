@@ -87,12 +87,17 @@ func (ch *Channels[K, M]) SubscribeWith(ref jsgenrt.Ref[K], o SubscribeOptions) 
 // the publisher itself instead of queueing it: deliver runs on the
 // publishing goroutine (or the Bridge's, for other nodes' messages), once
 // per message, in publish order for each publisher, and possibly
-// concurrently for concurrent publishers. It must not block nor call the
-// subscription's own methods (to end it, return an error); it is how a
-// WebSocket connection gets messages with no goroutine of its own
-// (ws.Subscribe). No queue bound applies: deliver does its own
-// bounding. Once Close returns, deliver is not called again. If deliver
-// returns an error the subscription ends with it (Err returns it as is).
+// concurrently for concurrent publishers. It is how a WebSocket
+// connection gets messages with no goroutine of its own (ws.Subscribe).
+//
+// deliver runs holding its subscription's lock, so it must not block, and
+// must not call back into this Channels: not the subscription's own
+// methods (to end it, return an error), not Publish or DeliverRemote on a
+// key it is subscribed to, not Close. No queue bound applies: deliver does
+// its own bounding. Once Close returns, deliver is not called again. If
+// deliver returns an error the subscription ends with it (Err returns it
+// as is); if it panics, the subscription ends with an error wrapping
+// ErrDeliverPanicked and the publisher goes on.
 // Next, Messages and Deliveries yield nothing; they return when the
 // subscription ends. Exclude-sender (o.ID) and hooks work as for
 // Subscribe.

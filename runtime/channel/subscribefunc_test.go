@@ -991,17 +991,10 @@ func TestSubscribeFuncNilDeliverPanics(t *testing.T) {
 	}
 }
 
-// A panicking deliver must not wedge the key: whether or not the panic
-// reaches the publisher, the subscription's lock must be released, so
-// that later publishes on the key return and Close returns.
-//
-// Known bug, skipped until fixed: Subscription.push (subscription.go)
-// holds s.mu across s.deliver(d) and unlocks without a defer, so a panic
-// in deliver leaves s.mu locked forever: every later Publish or
-// DeliverRemote reaching the subscription blocks in push's s.mu.Lock, and
-// Close, Err, Active and Channels.Close hang.
+// A panicking deliver must not wedge the key: the panic stays inside the
+// channel, the publisher goes on, the subscription ends with
+// ErrDeliverPanicked, and later publishes and Close return.
 func TestSubscribeFuncDeliverPanicDoesNotWedgeKey(t *testing.T) {
-	t.Skip("known bug: a panic in deliver leaves Subscription.mu locked (subscription.go, push)")
 	ch := newTest()
 	defer ch.Close()
 	first := true
@@ -1012,10 +1005,15 @@ func TestSubscribeFuncDeliverPanicDoesNotWedgeKey(t *testing.T) {
 		}
 		return nil
 	})
-	func() {
-		defer func() { _ = recover() }()
-		ch.Publish(ref("r"), event{Seq: 0})
-	}()
+	other := ch.Subscribe(ref("r"))
+	defer other.Close()
+	ch.Publish(ref("r"), event{Seq: 0}) // must not panic
+	if err := sub.Err(); !errors.Is(err, ErrDeliverPanicked) {
+		t.Fatalf("Err after a panicking deliver: %v, want ErrDeliverPanicked", err)
+	}
+	if other.Len() != 1 {
+		t.Fatalf("the other subscriber has %d messages, want 1", other.Len())
+	}
 	published := make(chan struct{})
 	go func() {
 		ch.Publish(ref("r"), event{Seq: 1})

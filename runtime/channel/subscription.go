@@ -3,6 +3,7 @@ package channel
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,9 @@ var (
 	ErrOverflow = errors.New("channel: subscription closed: queue overflow (subscriber too slow)")
 	// ErrChannelsClosed: the Channels it belonged to was closed.
 	ErrChannelsClosed = errors.New("channel: channels closed")
+	// ErrDeliverPanicked: a SubscribeFunc deliver func panicked; the panic
+	// is contained (the publisher goes on) and ends that subscription.
+	ErrDeliverPanicked = errors.New("channel: deliver func panicked")
 )
 
 // initialRing is the queue capacity a subscription starts with; it grows by
@@ -98,7 +102,8 @@ func (s *Subscription[M]) Active() bool {
 }
 
 // Err returns nil while the subscription is active and afterwards why it
-// ended: ErrClosed, ErrOverflow or ErrChannelsClosed.
+// ended: ErrClosed, ErrOverflow, ErrChannelsClosed, or the error a
+// SubscribeFunc deliver func returned (ErrDeliverPanicked if it panicked).
 func (s *Subscription[M]) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -271,7 +276,7 @@ func (s *Subscription[M]) push(d *Delivery[M]) (ok, ended bool) {
 		s.mu.Unlock()
 		return false, false
 	}
-	err := s.deliver(d)
+	err := s.callDeliver(d)
 	if err != nil {
 		s.closed, s.err = true, err
 	}
@@ -281,6 +286,17 @@ func (s *Subscription[M]) push(d *Delivery[M]) (ok, ended bool) {
 		return false, true
 	}
 	return true, false
+}
+
+// callDeliver runs deliver, turning a panic into an error that ends the
+// subscription: the publisher goes on and the lock is released.
+func (s *Subscription[M]) callDeliver(d *Delivery[M]) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: subscriber %q on %q: %v", ErrDeliverPanicked, s.id, s.key, r)
+		}
+	}()
+	return s.deliver(d)
 }
 
 // grow doubles the ring (up to limit), keeping the queued order.
