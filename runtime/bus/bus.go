@@ -50,9 +50,12 @@ type Subscription interface {
 type Bus interface {
 	// Publish sends data to every subscription on subject, across every node
 	// sharing the bus. It returns once the message is handed to the
-	// transport, not when handlers have run. It fails with ErrClosed after
-	// Close, with the context's error if ctx is done, or with a transport
-	// error.
+	// transport, which may be a client-side queue flushed in the
+	// background (NATS, Redis): not when the server has it, nor when
+	// handlers have run. A message accepted and then lost (the connection
+	// fails before it is sent) is counted in Stats.Dropped. Publish fails
+	// with ErrClosed after Close, with the context's error if ctx is done,
+	// or with a transport error (including a full client-side queue).
 	Publish(ctx context.Context, subject string, data []byte) error
 	// Subscribe registers handler for messages published on subject from
 	// now on. When it returns without error the subscription is active: a
