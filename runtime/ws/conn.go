@@ -50,8 +50,9 @@ type Conn struct {
 
 	// Set once by attach (before the handler and melody's pumps start),
 	// read-only afterwards.
-	wsc *websocket.Conn
-	out *sockConn
+	wsc   *websocket.Conn
+	out   *sockConn
+	shard int // index of the Server's flusher that writes for it
 
 	limiter tokenBucket // only touched by melody's read goroutine
 
@@ -59,7 +60,7 @@ type Conn struct {
 	phase    phase
 	attached bool
 	broken   bool       // a socket write failed: nothing more is written
-	writing  bool       // a writer (sendNow or writeLoop) owns the write side
+	writing  bool       // a writer (the flusher or writeLoop) owns the write side
 	queue    frameQueue // frames not yet written
 	queued   int        // payload bytes queued or being written by writeLoop
 	drained  chan struct{}
@@ -90,6 +91,7 @@ func newConn(s *Server, route, remote string, identity, state any, in deliverer,
 		in:       in,
 		readDone: make(chan struct{}),
 	}
+	c.shard = int(s.shards.Add(1) % uint32(len(s.flushers)))
 	c.limiter.init(s.opts.MessageRate, s.opts.MessageBurst)
 	return c
 }
@@ -126,11 +128,12 @@ func (c *Conn) QueuedBytes() int {
 	return c.queued
 }
 
-// SendBytes sends one pre-encoded text frame. It never blocks on the
-// network: the frame is written at once if the socket takes it and
-// nothing is queued before it (Linux, plain TCP), else queued for the
-// connection's writer goroutine. The frame is shared, not copied: the
-// caller must not modify b afterwards (the same slice may go to many
+// SendBytes queues one pre-encoded text frame. It never blocks on the
+// network: the connection's flusher writes the frame, together with any
+// others queued for the connection by then, with one non-blocking writev
+// (Linux, plain TCP); what the socket does not take goes to a writer
+// goroutine that waits for the client. The frame is shared, not copied:
+// the caller must not modify b afterwards (the same slice may go to many
 // connections). Frames are written in the order SendBytes accepted them.
 //
 // It returns ErrClosed once the connection is closing, and ErrSlowClient
@@ -152,74 +155,93 @@ func (c *Conn) SendBytes(b []byte) error {
 		c.srv.opts.Metrics.Dropped(c.route, ErrCodeSlowClient, 1)
 		return ErrSlowClient
 	}
-	if c.attached && !c.writing && c.out.raw != nil && c.srv.opts.WriteBatchBytes >= 0 {
-		c.writing = true
-		c.mu.Unlock()
-		return c.sendNow(b)
-	}
 	c.queued += len(b)
 	c.queue.push(outFrame{p: b})
 	start := c.attached && !c.writing
 	if start {
-		c.writing = true
-		c.srv.wg.Add(1) // the connection's ServeHTTP is still counted (phase is open)
+		c.startWrite()
 	}
 	c.mu.Unlock()
 	c.srv.opts.Metrics.QueueBytes(c.route, len(b))
-	if start {
-		go c.writeLoop(false)
-	}
 	return nil
 }
 
-// sendNow writes b from the caller's goroutine with one non-blocking
-// writev. The caller set c.writing, so nothing else writes data frames
-// meanwhile; frames sent meanwhile are queued behind b. Whatever the
-// socket did not take, and those frames, go to a writer goroutine.
-func (c *Conn) sendNow(b []byte) error {
-	if !c.out.mu.TryLock() { // gorilla is writing a control frame
-		return c.queueRest(outFrame{p: b}, false)
+// startWrite gives the write side to the connection's flusher, or to a
+// writer goroutine where non-blocking writes are not available. The
+// caller holds mu, the queue is not empty, nothing owns the write side,
+// and the connection is not gone (so the Server's WaitGroup is above
+// zero).
+func (c *Conn) startWrite() {
+	c.writing = true
+	if c.out.raw == nil || c.srv.opts.WriteBatchBytes < 0 {
+		c.startWriter(false)
+		return
 	}
-	n, err := c.out.raw.write(b)
-	if err != nil {
-		c.out.mu.Unlock()
-		c.writeFailed(err, 1)
-		return ErrClosed
-	}
-	if n < headerLen(len(b))+len(b) {
-		return c.queueRest(outFrame{p: b, sent: n}, true)
-	}
-	c.out.mu.Unlock()
-	c.srv.opts.Metrics.FrameOut(c.route, len(b))
+	c.srv.flushers[c.shard].add(c)
+}
+
+// flush runs on the connection's flusher, which owns the write side: it
+// writes what is queued with one non-blocking writev. The rest of a
+// partial write goes to a writer goroutine, which keeps the socket lock so
+// no other frame cuts into the one it is finishing.
+func (c *Conn) flush(b *writeBatch) {
 	c.mu.Lock()
-	if c.queue.len() == 0 || !c.startWriter(false) {
+	if c.queue.len() == 0 || c.phase == phaseDone || c.broken {
 		c.writing = false
 		c.signalDrained()
+		c.mu.Unlock()
+		return
 	}
+	b.take(&c.queue, c.srv.opts.WriteBatchBytes)
 	c.mu.Unlock()
-	return nil
+	if !c.out.mu.TryLock() { // gorilla is writing a control frame: wait elsewhere
+		c.requeue(b, 0, false)
+		return
+	}
+	n, err := c.out.raw.writev(b.bufs)
+	switch {
+	case err != nil:
+		c.out.mu.Unlock()
+		c.settle(b, b.frames(), b.payload, false)
+		c.writeFailed(err, b.frames())
+	case n < b.wire:
+		c.requeue(b, n, true)
+	default:
+		c.out.mu.Unlock()
+		c.settle(b, b.frames(), b.payload, true)
+		c.mu.Lock()
+		if c.queue.len() > 0 && c.phase != phaseDone && !c.broken {
+			c.srv.flushers[c.shard].add(c) // more came meanwhile; still ours
+		} else {
+			c.writing = false
+			c.signalDrained()
+		}
+		c.mu.Unlock()
+	}
 }
 
-// queueRest puts f, partly written or not at all, before the frames queued
-// during sendNow and hands the write side to a writer goroutine, with the
-// socket lock (locked) if f is partly on the wire.
-func (c *Conn) queueRest(f outFrame, locked bool) error {
+// requeue puts back, in front of the queue, the frames of b that the
+// socket did not take (n bytes of b were written), accounts for the
+// others, and starts a writer goroutine for the rest; locked says the
+// caller holds the socket lock, which passes to the writer.
+func (c *Conn) requeue(b *writeBatch, n int, locked bool) {
+	done, payload, rest := b.split(n)
+	c.settle(b, done, payload, true)
 	c.mu.Lock()
-	if c.phase == phaseDone || c.broken {
+	for i := len(rest) - 1; i >= 0; i-- {
+		c.queue.pushFront(rest[i])
+	}
+	if c.phase == phaseDone {
+		c.queue.clear() // finish has counted the connection's frames
 		c.writing = false
 		c.mu.Unlock()
 		if locked {
 			c.out.mu.Unlock()
 		}
-		c.srv.opts.Metrics.Dropped(c.route, "disconnected", 1)
-		return ErrClosed
+		return
 	}
-	c.queued += len(f.p)
-	c.queue.pushFront(f)
 	c.startWriter(locked)
 	c.mu.Unlock()
-	c.srv.opts.Metrics.QueueBytes(c.route, len(f.p))
-	return nil
 }
 
 // startWriter starts writeLoop for a caller holding mu and owning the
@@ -261,27 +283,32 @@ func (c *Conn) writeLoop(locked bool) {
 		err := c.out.writeBuffers(&b.bufs, time.Now().Add(c.srv.opts.WriteWait))
 		c.out.mu.Unlock()
 		locked = false
-		c.settle(b)
+		c.settle(b, b.frames(), b.payload, err == nil)
 		if err != nil {
-			c.writeFailed(err, b.frames)
+			c.writeFailed(err, b.frames())
 		}
 	}
 }
 
-// settle accounts for a written (or failed) batch.
-func (c *Conn) settle(b *writeBatch) {
+// settle takes the first frames frames of b, payload bytes in all, off
+// the queued count, and counts them as written unless the write failed
+// (writeFailed counts them as dropped).
+func (c *Conn) settle(b *writeBatch, frames, payload int, written bool) {
 	c.mu.Lock()
 	live := c.phase != phaseDone // finish has zeroed the count otherwise
 	if live {
-		c.queued -= b.payload
+		c.queued -= payload
 	}
 	c.mu.Unlock()
 	m := c.srv.opts.Metrics
-	if live {
-		m.QueueBytes(c.route, -b.payload)
+	if live && payload > 0 {
+		m.QueueBytes(c.route, -payload)
 	}
-	for _, n := range b.sizes {
-		m.FrameOut(c.route, n)
+	if !written {
+		return
+	}
+	for _, f := range b.taken[:frames] {
+		m.FrameOut(c.route, len(f.p))
 	}
 }
 
@@ -429,8 +456,7 @@ func (c *Conn) attach(s *melody.Session, out *sockConn) bool {
 	c.out = out
 	c.attached = true
 	if c.queue.len() > 0 { // frames sent before the upgrade finished
-		c.writing = true
-		c.startWriter(false)
+		c.startWrite()
 	}
 	closing := c.phase != phaseOpen
 	if closing {

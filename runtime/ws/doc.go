@@ -62,16 +62,23 @@
 //
 // Data frames do not go through melody's per-session channel (which
 // drops messages silently when full and writes one frame per syscall).
-// SendBytes writes a frame straight from the sender's goroutine with one
-// non-blocking writev when nothing is queued before it (Linux, plain TCP):
-// no goroutine hand-off and no allocation per recipient. Whatever the
-// socket does not take is queued, and a writer goroutine, started only
-// while there is something to write, drains the queue in batches of up to
-// WriteBatchBytes with one vectored write each, bounded by WriteWait. An
-// idle connection has no writer goroutine and holds no write buffer.
-// melody's own writer only sends pings; gorilla's control frames and the
-// runtime's data frames are serialized on the socket, so a frame is never
-// split by another.
+// SendBytes only queues the frame (no allocation: frames are shared) and
+// lists the connection with one of the Server's flushers, one per CPU.
+// A flusher goroutine, running only while its list is not empty, takes
+// each listed connection in turn and writes everything queued for it with
+// one non-blocking writev (Linux, plain TCP): publishers never touch
+// sockets, one wake-up serves a whole broadcast, and under load frames
+// accumulate while the flusher works through its list, so one syscall
+// carries several of them. When idle, a frame is written as soon as the
+// flusher runs: there is no timer and no added delay. Whatever a socket
+// does not take goes to a writer goroutine for that connection, which
+// waits (bounded by WriteWait) and writes the rest in batches of up to
+// WriteBatchBytes. An idle connection has no writer goroutine and holds
+// no write buffer. Without non-blocking writes (TLS, other systems), or
+// with WriteBatchBytes < 0, every connection with frames to send gets the
+// writer goroutine. melody's own writer only sends pings; gorilla's
+// control frames and the runtime's data frames are serialized on the
+// socket, so a frame is never split by another.
 //
 // # Closing
 //

@@ -84,10 +84,10 @@ type Options struct {
 	// for the client's close reply before the TCP connection is closed.
 	// Default 2 s.
 	CloseTimeout time.Duration
-	// WriteBatchBytes caps how many bytes of queued frames the writer
-	// gathers into one vectored socket write (each message stays its own
-	// WebSocket frame). Default 32 KiB. Negative: one frame per write,
-	// always from the writer goroutine (no write from the sender's).
+	// WriteBatchBytes caps how many bytes of queued frames one vectored
+	// socket write carries (each message stays its own WebSocket frame).
+	// Default 32 KiB. Negative: one frame per write, by a writer goroutine
+	// per connection instead of the Server's flushers.
 	WriteBatchBytes int
 
 	// MaxConnections caps open connections on the Server; upgrades past it

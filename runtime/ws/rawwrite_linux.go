@@ -8,21 +8,19 @@ import (
 	"unsafe"
 )
 
-// rawWriter writes a frame with one writev(2) that never waits: whatever
-// the socket buffer takes goes out, and the caller queues the rest for the
-// connection's writer goroutine. It lets a broadcast write straight from
-// the publisher's goroutine (no goroutine hand-off, no allocation) while
-// a slow client still cannot block it.
+// rawWriter writes with one writev(2) that never waits: whatever the
+// socket buffer takes goes out, and the caller hands the rest to the
+// connection's writer goroutine. It lets a flusher write for many
+// connections in turn without a slow client holding it up, with no
+// allocation per write.
 //
 // Its fields are used only by the holder of the sockConn's mu.
 type rawWriter struct {
-	rc  syscall.RawConn
-	fn  func(fd uintptr) bool // w.do, bound once so a write allocates nothing
-	hdr [maxHeader]byte
-	iov [2]syscall.Iovec
-	cnt int
-	n   int
-	err error
+	rc   syscall.RawConn
+	fn   func(fd uintptr) bool // w.do, bound once so a write allocates nothing
+	iovs []syscall.Iovec
+	n    int
+	err  error
 }
 
 // newRawWriter returns a rawWriter for nc, or nil if nc does not expose
@@ -41,21 +39,21 @@ func newRawWriter(nc net.Conn) *rawWriter {
 	return w
 }
 
-// write writes the text frame of payload p without blocking and returns
-// how many bytes of it (header first) the socket took, possibly 0.
-func (w *rawWriter) write(p []byte) (int, error) {
-	h := appendFrameHeader(w.hdr[:0], len(p))
-	w.iov[0] = syscall.Iovec{Base: &h[0]}
-	w.iov[0].SetLen(len(h))
-	w.cnt = 1
-	if len(p) > 0 {
-		w.iov[1] = syscall.Iovec{Base: &p[0]}
-		w.iov[1].SetLen(len(p))
-		w.cnt = 2
+// writev writes bufs (at most maxIovecs, none empty) without blocking and
+// returns how many bytes the socket took, possibly 0.
+func (w *rawWriter) writev(bufs net.Buffers) (int, error) {
+	for _, b := range bufs {
+		v := syscall.Iovec{Base: &b[0]}
+		v.SetLen(len(b))
+		w.iovs = append(w.iovs, v)
 	}
 	err := w.rc.Write(w.fn)
 	n, werr := w.n, w.err
-	w.iov, w.n, w.err = [2]syscall.Iovec{}, 0, nil // hold no payload
+	clear(w.iovs) // hold no payload
+	w.iovs, w.n, w.err = w.iovs[:0], 0, nil
+	if cap(w.iovs) > 16 {
+		w.iovs = nil // an idle connection keeps a small array at most
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -66,7 +64,7 @@ func (w *rawWriter) write(p []byte) (int, error) {
 // true whatever happened, so RawConn.Write never waits for writability.
 func (w *rawWriter) do(fd uintptr) bool {
 	for {
-		r, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&w.iov[0])), uintptr(w.cnt))
+		r, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&w.iovs[0])), uintptr(len(w.iovs)))
 		switch e {
 		case 0:
 			w.n = int(r)

@@ -10,4 +10,4 @@ type rawWriter struct{}
 
 func newRawWriter(net.Conn) *rawWriter { return nil }
 
-func (*rawWriter) write([]byte) (int, error) { panic("ws: rawWriter is Linux-only") }
+func (*rawWriter) writev(net.Buffers) (int, error) { panic("ws: rawWriter is Linux-only") }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gorilla/websocket"
 	"github.com/olahol/melody"
@@ -27,11 +28,13 @@ const connKey = "jsgen.ws.conn"
 // Routes are mounted on it with Handle or Handler. Its methods are safe
 // for concurrent use.
 type Server struct {
-	opts    Options
-	m       *melody.Melody
-	ids     idGen
-	rooms   *Hub
-	batches batchPool
+	opts     Options
+	m        *melody.Melody
+	ids      idGen
+	rooms    *Hub
+	batches  batchPool
+	flushers []*flusher
+	shards   atomic.Uint32 // hands out flusher indexes to connections
 
 	mu       sync.Mutex
 	conns    map[*Conn]struct{}
@@ -55,6 +58,7 @@ func New(opts ...Option) (*Server, error) {
 	s := &Server{opts: o, conns: make(map[*Conn]struct{}), rooms: NewHub(), done: make(chan struct{})}
 	s.ids.node = o.NodeID
 	s.m = s.newMelody()
+	s.flushers = newFlushers(s)
 	return s, nil
 }
 

@@ -34,7 +34,7 @@ func (h *hijackWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 // sockConn is a WebSocket's TCP (or TLS) connection. gorilla writes the
 // handshake and control frames (ping, pong, close) through Write; the
-// runtime writes data frames itself (Conn.writeLoop, Conn.sendNow). mu
+// runtime writes data frames itself (Conn.flush, Conn.writeLoop). mu
 // serializes the two, so frames never interleave, and each side writes
 // with its own deadline: gorilla's SetWriteDeadline is recorded and
 // applied inside Write, under mu. Every deadline is cleared again before
@@ -188,6 +188,9 @@ func headerLen(n int) int {
 // instead of giving it an iovec of its own.
 const copyLimit = 1024
 
+// maxIovecs bounds the buffers of one batch (Linux's IOV_MAX is 1024).
+const maxIovecs = 512
+
 // writeBatch gathers queued frames into one vectored write. Small frames
 // are copied, with their headers, into one contiguous buffer; larger
 // payloads are referenced, not copied. Batches are pooled per Server, so
@@ -197,36 +200,57 @@ type writeBatch struct {
 	bufs    net.Buffers // what the write consumes
 	store   net.Buffers // bufs' backing array, kept for reuse
 	seg     int         // start of the scratch segment not yet in bufs
-	frames  int         // frames in the batch
+	taken   []outFrame  // the frames, as they were in the queue
 	payload int         // their payload bytes (what QueuedBytes counts)
-	sizes   []int       // each frame's payload size, for Metrics.FrameOut
+	wire    int         // bytes to write
 }
+
+// frames returns how many frames the batch holds.
+func (b *writeBatch) frames() int { return len(b.taken) }
+
+// wireLen is how many bytes of f are still to be written.
+func wireLen(f outFrame) int { return headerLen(len(f.p)) + len(f.p) - f.sent }
 
 // take moves frames from q into the batch: at least one, then more while
 // the batch stays within limit bytes (limit < 0: one frame per write).
 func (b *writeBatch) take(q *frameQueue, limit int) {
-	b.scratch, b.seg, b.frames, b.payload, b.sizes = b.scratch[:0], 0, 0, 0, b.sizes[:0]
+	b.scratch, b.seg, b.taken, b.payload, b.wire = b.scratch[:0], 0, b.taken[:0], 0, 0
 	b.bufs = b.store[:0]
-	size := 0
 	for q.len() > 0 {
 		f := q.front()
-		n := headerLen(len(f.p)) + len(f.p) - f.sent
-		if b.frames > 0 && (limit < 0 || size+n > limit) {
+		n := wireLen(*f)
+		if len(b.taken) > 0 && (limit < 0 || b.wire+n > limit || len(b.bufs) >= maxIovecs-2) {
 			break
 		}
 		b.add(*f)
-		size += n
+		b.wire += n
 		q.pop()
 	}
 	b.cut()
 	b.store = b.bufs[:0]
 }
 
+// split divides the batch after n of its bytes were written: it returns
+// how many frames, with how many payload bytes, were written whole, and
+// the rest, the first of them with its sent count advanced.
+func (b *writeBatch) split(n int) (done, payload int, rest []outFrame) {
+	for i, f := range b.taken {
+		w := wireLen(f)
+		if n < w {
+			rest = b.taken[i:]
+			rest[0].sent += n
+			return i, payload, rest
+		}
+		n -= w
+		payload += len(f.p)
+	}
+	return len(b.taken), payload, nil
+}
+
 // add appends the unsent part of f.
 func (b *writeBatch) add(f outFrame) {
-	b.frames++
+	b.taken = append(b.taken, f)
 	b.payload += len(f.p)
-	b.sizes = append(b.sizes, len(f.p))
 	hl := headerLen(len(f.p))
 	if f.sent < hl {
 		var h [maxHeader]byte
@@ -255,6 +279,7 @@ func (b *writeBatch) cut() {
 // reset drops the batch's references to payloads before pooling.
 func (b *writeBatch) reset() {
 	clear(b.store[:cap(b.store)])
+	clear(b.taken[:cap(b.taken)])
 	b.bufs = nil
 	if cap(b.scratch) > 64<<10 {
 		b.scratch = nil

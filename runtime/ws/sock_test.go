@@ -2,10 +2,8 @@ package ws
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"fmt"
-	"iter"
 	"runtime"
 	"testing"
 )
@@ -50,16 +48,19 @@ func drainBatches(t testing.TB, q *frameQueue, limit int) []byte {
 		b := bp.get()
 		before := q.len()
 		b.take(q, limit)
-		if b.frames == 0 || b.frames != before-q.len() || len(b.sizes) != b.frames {
-			t.Fatalf("batch took %d frames (%d sizes), queue went %d -> %d", b.frames, len(b.sizes), before, q.len())
+		if b.frames() == 0 || b.frames() != before-q.len() {
+			t.Fatalf("batch took %d frames, queue went %d -> %d", b.frames(), before, q.len())
 		}
 		var n int
 		for _, p := range b.bufs {
 			stream = append(stream, p...)
 			n += len(p)
 		}
-		if b.frames > 1 && (limit < 0 || n > limit) {
-			t.Fatalf("batch of %d frames is %d bytes, limit %d", b.frames, n, limit)
+		if n != b.wire {
+			t.Fatalf("batch has %d bytes, says %d", n, b.wire)
+		}
+		if b.frames() > 1 && (limit < 0 || n > limit) {
+			t.Fatalf("batch of %d frames is %d bytes, limit %d", b.frames(), n, limit)
 		}
 		bp.put(b)
 	}
@@ -177,48 +178,86 @@ func FuzzWriteBatch(f *testing.F) {
 	})
 }
 
-// TestSendBytesAllocatesNothing: on Linux a frame sent to a connection
-// with nothing queued is written from the sender's goroutine with no
-// allocation, so a broadcast's allocations do not grow with the room.
-func TestSendBytesAllocatesNothing(t *testing.T) {
+// TestWriteBatchSplit: after a partial write the batch reports the frames
+// written whole and returns the rest, the first one advanced by what of
+// it went out, so writing the rest completes the stream exactly.
+func TestWriteBatchSplit(t *testing.T) {
+	payloads := [][]byte{[]byte("a"), bytes.Repeat([]byte{'b'}, 300), bytes.Repeat([]byte{'c'}, 2000), []byte("d")}
+	var full []byte
+	for _, p := range payloads {
+		full = append(full, appendFrameHeader(nil, len(p))...)
+		full = append(full, p...)
+	}
+	for n := 0; n < len(full); n++ {
+		var q frameQueue
+		for _, p := range payloads {
+			q.push(outFrame{p: p})
+		}
+		var bp batchPool
+		b := bp.get()
+		b.take(&q, 1<<20)
+		done, payload, rest := b.split(n)
+		want := 0
+		for _, p := range payloads[:done] {
+			want += len(p)
+		}
+		if payload != want || done+len(rest) != len(payloads) {
+			t.Fatalf("n=%d: %d done (%d bytes), %d rest", n, done, payload, len(rest))
+		}
+		for i := len(rest) - 1; i >= 0; i-- {
+			q.pushFront(rest[i])
+		}
+		stream := append(full[:n:n], drainBatches(t, &q, 1<<20)...)
+		if !bytes.Equal(stream, full) {
+			t.Fatalf("n=%d: resumed stream differs", n)
+		}
+	}
+}
+
+// TestBroadcastAllocationsDoNotGrow: on Linux a broadcast allocates the
+// same for 1 member as for 64: frames are shared, queued without
+// allocating, and written by the Server's flushers (whose start, once per
+// flusher and broadcast at most, is the only allocation).
+func TestBroadcastAllocationsDoNotGrow(t *testing.T) {
 	if runtime.GOOS != "linux" {
-		t.Skip("the non-blocking direct write is Linux-only; elsewhere frames go through the writer goroutine")
+		t.Skip("non-blocking flushes are Linux-only; elsewhere frames go through a writer goroutine per connection")
 	}
 	if raceEnabled {
 		t.Skip("allocation counts are not meaningful under the race detector")
 	}
-	conns := make(chan *Conn, 1)
-	e := newEnv(t, envConfig{
-		opts: []Option{WithMetrics(nopMetrics{})}, // the test's recorder allocates
-		runOverride: func(ctx context.Context, c *Conn, _ iter.Seq[testMsg]) error {
-			conns <- c
-			<-ctx.Done()
-			return nil
-		}})
-	client := e.dial(t, "lobby", nil)
-	c := <-conns
-	const runs = 500
-	read := make(chan int, 1)
-	go func() {
-		n := 0
-		for n < runs+1 { // AllocsPerRun calls the function once more to warm up
-			if _, _, err := client.ReadMessage(); err != nil {
-				break
-			}
-			n++
-		}
-		read <- n
-	}()
+	e := newEnv(t, envConfig{opts: []Option{WithMetrics(nopMetrics{})}}) // the test's recorder allocates
 	frame := []byte(`{"type":"message","content":"hello"}`)
-	allocs := testing.AllocsPerRun(runs, func() {
-		if err := c.SendBytes(frame); err != nil {
-			t.Fatal(err)
+	measure := func(room string, members int) float64 {
+		conns := e.dialMany(t, room, members)
+		e.waitRoom(t, room, members)
+		const runs = 200
+		read := make(chan error, members)
+		for _, c := range conns {
+			go func() {
+				for range runs + 1 { // AllocsPerRun runs once more to warm up
+					if _, _, err := c.ReadMessage(); err != nil {
+						read <- err
+						return
+					}
+				}
+				read <- nil
+			}()
 		}
-	})
-	if n := <-read; n != runs+1 {
-		t.Fatalf("client read %d frames, want %d", n, runs+1)
+		allocs := testing.AllocsPerRun(runs, func() {
+			if n := e.srv.Rooms().Broadcast(room, frame, ""); n != members {
+				t.Errorf("broadcast reached %d of %d", n, members)
+			}
+		})
+		for range conns {
+			if err := <-read; err != nil {
+				t.Fatalf("member read: %v", err)
+			}
+		}
+		return allocs
 	}
-	if allocs != 0 {
-		t.Fatalf("SendBytes allocated %.2f times per frame, want 0", allocs)
+	one, many := measure("one", 1), measure("many", 64)
+	t.Logf("allocations per broadcast: %.2f to 1 member, %.2f to 64 (%d flushers)", one, many, len(e.srv.flushers))
+	if limit := float64(2 * len(e.srv.flushers)); many > limit {
+		t.Fatalf("a broadcast to 64 members allocated %.2f times, want at most %.0f (two per flusher start)", many, limit)
 	}
 }
