@@ -26,6 +26,9 @@ type config struct {
 	B1Dur  time.Duration
 	B2Dur  time.Duration
 	B2Rate float64 // deliveries/s
+	// B2Curve: more fixed rates (deliveries/s) at which jsgen's latency is
+	// measured in every round, after B2.
+	B2Curve []float64
 
 	B3Conns, B3RoomSize int
 	B3Peers             []string // B3 runs these of Peers (nil: all)
@@ -129,10 +132,17 @@ type roundResult struct {
 	// B2 for jsgen also at half of the round's B1 rate (0 when not run).
 	HalfRate  float64
 	Half      latencies
+	Curve     []ratePoint // jsgen at B2Curve's rates
 	ErrFrames int64
 	Ended     int64         // connections the server closed during the round
 	EndErr    string        // the first reason
 	Setup     time.Duration // server start + connecting every member
+}
+
+// ratePoint is the latency measured at one fixed rate.
+type ratePoint struct {
+	Rate float64
+	Lat  latencies
 }
 
 // runB12 starts peer, connects the B1 topology, runs the closed loop (B1)
@@ -179,6 +189,13 @@ func (h *harness) runB12(ctx context.Context, peer string, round int) (roundResu
 				return rr, fmt.Errorf("%s B2 at half its maximum: %w", peer, err)
 			}
 			rr.Half = f.hist[0].summary()
+			for _, r := range h.cfg.B2Curve {
+				sleepCtx(ctx, 200*time.Millisecond)
+				if _, _, err = f.openLoop(ctx, pubs, r/float64(h.cfg.Topo.members), h.cfg.B2Dur); err != nil {
+					return rr, fmt.Errorf("%s B2 at %.0f deliveries/s: %w", peer, r, err)
+				}
+				rr.Curve = append(rr.Curve, ratePoint{Rate: r, Lat: f.hist[0].summary()})
+			}
 		}
 	}
 	rr.ErrFrames = f.errFrames.Load()
@@ -547,6 +564,9 @@ func (h *harness) printRound(round int, peer string, rr roundResult) {
 	}
 	if rr.HalfRate > 0 {
 		fmt.Fprintf(h.out, " | at %.0f deliv/s p50 %s p99 %s", rr.HalfRate, fmtDur(rr.Half.P50), fmtDur(rr.Half.P99))
+	}
+	for _, pt := range rr.Curve {
+		fmt.Fprintf(h.out, " | at %.0f deliv/s p50 %s p99 %s", pt.Rate, fmtDur(pt.Lat.P50), fmtDur(pt.Lat.P99))
 	}
 	if rr.ErrFrames > 0 {
 		fmt.Fprintf(h.out, " | %d error frames", rr.ErrFrames)

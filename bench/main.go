@@ -21,6 +21,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -46,6 +47,7 @@ type options struct {
 	gate     bool
 	logs     string
 	pprofDir string
+	b2Curve  string
 	buses    string
 }
 
@@ -62,6 +64,7 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.gate, "gate", false, "exit 1 when a target misses by more than 20%")
 	fs.StringVar(&o.logs, "logs", "", "keep the servers' logs in this directory (default: a temporary one, removed)")
 	fs.StringVar(&o.buses, "b5", "single,nats,redis", "B5 setups to run, of single, nats, redis")
+	fs.StringVar(&o.b2Curve, "b2-curve", "", "comma-separated extra rates (deliveries/s) at which B2 also measures jsgen's latency, e.g. 50000,100000")
 	fs.StringVar(&o.pprofDir, "pprof", "", "save a CPU profile of the jsgen server's B1 window of every round in this directory")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -110,6 +113,16 @@ func mainErr(args []string, stdout io.Writer) (int, error) {
 func configure(o options) (config, error) {
 	cfg := profile(o.quick)
 	cfg.PprofDir = o.pprofDir
+	for r := range strings.SplitSeq(o.b2Curve, ",") {
+		if r = strings.TrimSpace(r); r == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(r, 64)
+		if err != nil || v <= 0 {
+			return cfg, fmt.Errorf("-b2-curve: %q is not a positive rate", r)
+		}
+		cfg.B2Curve = append(cfg.B2Curve, v)
+	}
 	if o.rounds > 0 {
 		cfg.Rounds = o.rounds
 		cfg.B5Rounds = o.rounds
