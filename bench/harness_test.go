@@ -21,6 +21,7 @@ func TestHarnessEndToEnd(t *testing.T) {
 	cfg.B5Rounds, cfg.B5Rate, cfg.B5Buses = 1, 1000, []string{"single", "nats"}
 	cfg.B5Dur, cfg.B5LatDur = 300*time.Millisecond, 300*time.Millisecond
 	cfg.Cases["B5"] = true
+	cfg.B2Curve = []float64{2000}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	var out bytes.Buffer
@@ -45,6 +46,9 @@ func TestHarnessEndToEnd(t *testing.T) {
 		if r.B2Pub == 0 || r.B2.Count != uint64(r.B2Pub*members) || r.B2.P50 <= 0 || r.B2.P99 < r.B2.P50 {
 			t.Errorf("%s B2: %d publishes, latencies %+v", peer, r.B2Pub, r.B2)
 		}
+		if peer == "jsgen" && (len(r.Curve) != 1 || r.Curve[0].Rate != 2000 || r.Curve[0].Lat.Count == 0) {
+			t.Errorf("jsgen B2 curve: %+v", r.Curve)
+		}
 		idle, ok := res.Idle[peer]
 		if !ok || idle.Conns != cfg.B3Conns || idle.GoroutinesPerConn < 1 || idle.RSSAfter <= 0 {
 			t.Errorf("%s B3: %+v", peer, idle)
@@ -65,6 +69,18 @@ func TestHarnessEndToEnd(t *testing.T) {
 	for _, want := range []string{"| jsgen |", "| centrifuge |", "jsgen / peer", "Targets (issue 9)", "load average at start", "B4 (in process", "B5 (jsgen chat"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q", want)
+		}
+	}
+}
+
+func TestConfigureB2Curve(t *testing.T) {
+	cfg, err := configure(options{b2Curve: " 50000, 100000", buses: "single"})
+	if err != nil || len(cfg.B2Curve) != 2 || cfg.B2Curve[0] != 50000 || cfg.B2Curve[1] != 100000 {
+		t.Fatalf("configure: %v, %v", cfg.B2Curve, err)
+	}
+	for _, bad := range []string{"fast", "0", "-5"} {
+		if _, err := configure(options{b2Curve: bad, buses: "single"}); err == nil || !strings.Contains(err.Error(), "-b2-curve") {
+			t.Errorf("-b2-curve %q: err %v, want a -b2-curve error", bad, err)
 		}
 	}
 }
