@@ -175,7 +175,8 @@ type testEnv struct {
 
 type envConfig struct {
 	opts        []Option
-	sndBuf      int // server socket send buffer (0: default)
+	sndBuf      int  // server socket send buffer (0: default)
+	tls         bool // serve over TLS (wss://), where frames go through writer goroutines
 	runOverride func(ctx context.Context, c *Conn, msgs iter.Seq[testMsg]) error
 }
 
@@ -226,7 +227,11 @@ func newEnv(t testing.TB, cfg envConfig) *testEnv {
 	if cfg.sndBuf > 0 {
 		hs.Listener = &bufListener{Listener: hs.Listener, sndBuf: cfg.sndBuf}
 	}
-	hs.Start()
+	if cfg.tls {
+		hs.StartTLS()
+	} else {
+		hs.Start()
+	}
 	e.http = hs
 	e.url = "ws" + strings.TrimPrefix(hs.URL, "http") + "/room/"
 	t.Cleanup(func() {
@@ -343,7 +348,11 @@ func (e *testEnv) dial(t testing.TB, room string, hdr http.Header) *websocket.Co
 }
 
 func (e *testEnv) dialer() *websocket.Dialer {
-	return &websocket.Dialer{HandshakeTimeout: testTimeout}
+	d := &websocket.Dialer{HandshakeTimeout: testTimeout}
+	if e.http.TLS != nil {
+		d.TLSClientConfig = e.http.Client().Transport.(*http.Transport).TLSClientConfig
+	}
+	return d
 }
 
 // dialRcvBuf dials with a small client receive buffer.
