@@ -279,6 +279,9 @@ func TestBroadcastOrderEveryWritePath(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			// The broadcaster outruns the readers: let everything queue
+			// rather than cut a member as slow.
+			tc.cfg.opts = append(tc.cfg.opts, WithMaxQueueBytes(64<<20))
 			e := newEnv(t, tc.cfg)
 			const members, frames = 8, 300
 			conns := e.dialMany(t, "r", members)
