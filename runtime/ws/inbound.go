@@ -141,9 +141,18 @@ func (c *Conn) deliverSafely(data []byte) {
 // or a panic (logged with the connection ID, counted). An error returned
 // after the connection had already started closing is its consequence,
 // not a failure, and is only logged at debug level.
+//
+// Its frame and callHandler's stay under the handler for the connection's
+// lifetime, so they are kept small (see Server.session).
 func (c *Conn) runHandler(run func(ctx context.Context, c *Conn) error) {
-	defer c.srv.wg.Done()
-	err := c.callHandler(run)
+	c.handlerReturned(c.callHandler(run))
+	c.srv.wg.Done()
+}
+
+// handlerReturned closes the connection as the handler's result says.
+//
+//go:noinline
+func (c *Conn) handlerReturned(err error) {
 	switch {
 	case err == nil:
 		c.closeWith(closeReq{code: CloseNormal, mode: flushQueue, cause: "closed"})

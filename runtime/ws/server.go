@@ -198,20 +198,37 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *Conn, run func
 // session runs melody's side of c until the connection ends. upgraded is
 // closed once w is no longer used: by onConnect after a successful
 // upgrade, or here after a failed one was answered.
+//
+// Its frame stays under melody's read loop for the connection's lifetime,
+// so it is kept small: the Go runtime halves an idle goroutine's stack
+// only while less than a quarter of it is in use.
 func (s *Server) session(w http.ResponseWriter, r *http.Request, c *Conn, keys map[string]any, upgraded chan struct{}) {
-	defer s.release(c)
-	err := s.m.HandleRequestWithKeys(w, r, keys)
-	if err != nil {
-		if errors.Is(err, melody.ErrClosed) {
-			s.refuse(w, c.route, http.StatusServiceUnavailable, CodeUnavailable, "server is shutting down", nil)
-		}
-		// Otherwise the upgrader already answered (bad handshake).
-		s.opts.Logger.Debug("ws: upgrade failed", "route", c.route, "err", err)
+	if err := s.m.HandleRequestWithKeys(w, r, keys); err != nil {
+		s.upgradeFailed(w, c, err)
 	}
+	s.sessionEnded(c, upgraded)
+}
+
+// upgradeFailed answers a request melody did not upgrade.
+//
+//go:noinline
+func (s *Server) upgradeFailed(w http.ResponseWriter, c *Conn, err error) {
+	if errors.Is(err, melody.ErrClosed) {
+		s.refuse(w, c.route, http.StatusServiceUnavailable, CodeUnavailable, "server is shutting down", nil)
+	}
+	// Otherwise the upgrader already answered (bad handshake).
+	s.opts.Logger.Debug("ws: upgrade failed", "route", c.route, "err", err)
+}
+
+// sessionEnded lets serve return if the upgrade failed, and ends c.
+//
+//go:noinline
+func (s *Server) sessionEnded(c *Conn, upgraded chan struct{}) {
 	if !c.isAttached() {
 		close(upgraded)
 	}
 	c.finish()
+	s.release(c)
 }
 
 const (
