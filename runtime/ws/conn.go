@@ -232,12 +232,14 @@ func (c *Conn) requeue(b *writeBatch, n int, locked bool) {
 		c.queue.pushFront(rest[i])
 	}
 	if c.phase == phaseDone {
-		c.queue.clear() // finish has counted the connection's frames
+		// finish counted what was queued then; rest was being written.
+		c.queue.clear()
 		c.writing = false
 		c.mu.Unlock()
 		if locked {
 			c.out.mu.Unlock()
 		}
+		c.srv.opts.Metrics.Dropped(c.route, "disconnected", len(rest))
 		return
 	}
 	c.startWriter(locked)
