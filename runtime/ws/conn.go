@@ -60,6 +60,7 @@ type Conn struct {
 	phase    phase
 	attached bool
 	broken   bool       // a socket write failed: nothing more is written
+	final    bool       // the close frame is on its way: no data frame may follow it
 	writing  bool       // a writer (the flusher or writeLoop) owns the write side
 	queue    frameQueue // frames not yet written
 	queued   int        // payload bytes queued or being written by writeLoop
@@ -186,7 +187,7 @@ func (c *Conn) startWrite() {
 // no other frame cuts into the one it is finishing.
 func (c *Conn) flush(b *writeBatch) {
 	c.mu.Lock()
-	if c.queue.len() == 0 || c.phase == phaseDone || c.broken {
+	if c.queue.len() == 0 || c.phase == phaseDone || c.broken || c.final {
 		c.writing = false
 		c.signalDrained()
 		c.mu.Unlock()
@@ -196,6 +197,10 @@ func (c *Conn) flush(b *writeBatch) {
 	c.mu.Unlock()
 	if !c.out.mu.TryLock() { // gorilla is writing a control frame: wait elsewhere
 		c.requeue(b, 0, false)
+		return
+	}
+	if c.stopped(b) {
+		c.out.mu.Unlock()
 		return
 	}
 	n, err := c.out.raw.writev(b.bufs)
@@ -281,6 +286,10 @@ func (c *Conn) writeLoop(locked bool) {
 		c.mu.Unlock()
 		if !locked {
 			c.out.mu.Lock()
+			if c.stopped(b) {
+				c.out.mu.Unlock()
+				return
+			}
 		}
 		err := c.out.writeBuffers(&b.bufs, time.Now().Add(c.srv.opts.WriteWait))
 		c.out.mu.Unlock()
@@ -415,6 +424,7 @@ func (c *Conn) runClose(req closeReq) {
 	if req.mode == flushQueue {
 		c.waitDrained(o.FlushTimeout)
 	}
+	c.finalize(req.cause)
 	c.sentCode.CompareAndSwap(0, int32(req.code))
 	payload := websocket.FormatCloseMessage(req.code, req.reason)
 	if err := c.wsc.WriteControl(websocket.CloseMessage, payload, time.Now().Add(o.CloseTimeout)); err != nil {
@@ -427,6 +437,47 @@ func (c *Conn) runClose(req closeReq) {
 	}
 	t.Stop()
 	_ = c.wsc.Close()
+}
+
+// finalize stops data frames before the close frame is written: what is
+// still queued (FlushTimeout passed, or the close discards) is dropped and
+// counted, except a frame partly on the wire, which its writer finishes
+// before the close frame can take the socket. A writer that takes the
+// socket after this drops its batch (see Conn.stopped).
+func (c *Conn) finalize(cause string) {
+	c.mu.Lock()
+	c.final = true
+	n, bytes := c.queue.discard()
+	live := c.phase != phaseDone
+	if live {
+		c.queued -= bytes
+	}
+	c.mu.Unlock()
+	if n > 0 {
+		c.srv.opts.Metrics.Dropped(c.route, cause, n)
+	}
+	if live && bytes > 0 {
+		c.srv.opts.Metrics.QueueBytes(c.route, -bytes)
+	}
+}
+
+// stopped is checked by a writer that has just taken the socket for the
+// batch b (none of it on the wire yet): if the close frame may already be
+// out, the batch is dropped and counted, the writer gives up the write
+// side, and stopped reports true. The caller holds the socket lock and
+// keeps responsibility for releasing it.
+func (c *Conn) stopped(b *writeBatch) bool {
+	c.mu.Lock()
+	if !c.final {
+		c.mu.Unlock()
+		return false
+	}
+	c.writing = false
+	c.signalDrained()
+	c.mu.Unlock()
+	c.settle(b, b.frames(), b.payload, false)
+	c.srv.opts.Metrics.Dropped(c.route, "closed", b.frames())
+	return true
 }
 
 // waitDrained waits until every queued frame is written, the connection is

@@ -70,6 +70,8 @@ func TestOriginPolicy(t *testing.T) {
 	if refusedBeforeUpgrade != 9 {
 		t.Errorf("Refused(403) counted %d times, want 9", refusedBeforeUpgrade)
 	}
+	// The client sees 101 before the server records the connection opened.
+	e.metrics.waitFor(t, "5 connections opened", func(m *recMetrics) bool { return m.opened >= 5 })
 	opened := e.metrics.snapshot(func(m *recMetrics) any { return m.opened }).(int)
 	if opened != 5 {
 		t.Errorf("%d connections opened, want 5 (refused ones must not open)", opened)

@@ -16,10 +16,10 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -931,19 +931,10 @@ func TestStressDiscardCloseMidFrame(t *testing.T) {
 // The client sees intact frames in order, then close 1000 (or an abrupt
 // end), and nothing after the close frame.
 //
-// It fails today (set WS_STRESS_BUGS=1 to run it): runClose (conn.go:416)
-// gives up on waitDrained after FlushTimeout and writes the close frame
-// (conn.go:420) while the connection's writer still owns the queue;
-// writeLoop (conn.go:265-291) neither stops nor discards once the close
-// frame is out, so it keeps writing the queued frames after it (hundreds
-// of data frames follow the close frame here) until the client's reply or
-// CloseTimeout closes the socket, often mid-frame. Those frames are
-// counted as written (FrameOut) although no client will ever read them,
-// and never as dropped.
+// The frames still queued at that point are dropped and counted
+// (Conn.finalize), and a writer that takes the socket afterwards drops its
+// batch (Conn.stopped).
 func TestStressFlushTimeoutNoDataAfterClose(t *testing.T) {
-	if os.Getenv("WS_STRESS_BUGS") == "" {
-		t.Skip("bug: after FlushTimeout the close frame is written while queued data frames keep being written after it (RFC 6455 §5.5.1); see the comment; WS_STRESS_BUGS=1 runs it")
-	}
 	for _, wp := range stressWritePaths[:2] { // raw frames are read off plain TCP
 		t.Run(wp.name, func(t *testing.T) {
 			const frames, size = 600, 4 << 10
@@ -985,6 +976,14 @@ func TestStressFlushTimeoutNoDataAfterClose(t *testing.T) {
 			e.metrics.waitFor(t, "closed, nothing queued", func(m *recMetrics) bool {
 				return m.closed[CloseNormal] == 1 && m.queue == 0
 			})
+			// Every accepted frame is either written or counted as dropped.
+			written, dropped := e.metrics.snapshot(func(m *recMetrics) any { return m.out }).(int), 0
+			for _, n := range e.metrics.snapshot(func(m *recMetrics) any { return maps.Clone(m.dropped) }).(map[string]int) {
+				dropped += n
+			}
+			if written+dropped != frames || dropped == 0 {
+				t.Errorf("%d frames written and %d dropped, want %d in all, some dropped", written, dropped, frames)
+			}
 		})
 	}
 }
