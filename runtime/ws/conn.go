@@ -188,8 +188,7 @@ func (c *Conn) startWrite() {
 func (c *Conn) flush(b *writeBatch) {
 	c.mu.Lock()
 	if c.queue.len() == 0 || c.phase == phaseDone || c.broken || c.final {
-		c.writing = false
-		c.signalDrained()
+		c.yieldWrite()
 		c.mu.Unlock()
 		return
 	}
@@ -218,8 +217,7 @@ func (c *Conn) flush(b *writeBatch) {
 		if c.queue.len() > 0 && c.phase != phaseDone && !c.broken {
 			c.srv.flushers[c.shard].add(c) // more came meanwhile; still ours
 		} else {
-			c.writing = false
-			c.signalDrained()
+			c.yieldWrite()
 		}
 		c.mu.Unlock()
 	}
@@ -233,12 +231,7 @@ func (c *Conn) requeue(b *writeBatch, n int, locked bool) {
 	done, payload, rest := b.split(n)
 	c.settle(b, done, payload, true)
 	c.mu.Lock()
-	for i := len(rest) - 1; i >= 0; i-- {
-		c.queue.pushFront(rest[i])
-	}
-	if c.phase == phaseDone {
-		// finish counted what was queued then; rest was being written.
-		c.queue.clear()
+	if c.phase == phaseDone { // finish counted what was queued; rest was being written
 		c.writing = false
 		c.mu.Unlock()
 		if locked {
@@ -247,20 +240,19 @@ func (c *Conn) requeue(b *writeBatch, n int, locked bool) {
 		c.srv.opts.Metrics.Dropped(c.route, "disconnected", len(rest))
 		return
 	}
+	for i := len(rest) - 1; i >= 0; i-- {
+		c.queue.pushFront(rest[i])
+	}
 	c.startWriter(locked)
 	c.mu.Unlock()
 }
 
 // startWriter starts writeLoop for a caller holding mu and owning the
-// write side (c.writing). It fails once the connection is gone: the
-// Server's WaitGroup may then be at zero.
-func (c *Conn) startWriter(locked bool) bool {
-	if c.phase == phaseDone {
-		return false
-	}
+// write side (c.writing), on a connection that is not gone (so the
+// Server's WaitGroup is above zero).
+func (c *Conn) startWriter(locked bool) {
 	c.srv.wg.Add(1)
 	go c.writeLoop(locked)
-	return true
 }
 
 // writeLoop writes the queue in batches of up to WriteBatchBytes, each
@@ -274,8 +266,7 @@ func (c *Conn) writeLoop(locked bool) {
 	for {
 		c.mu.Lock()
 		if c.queue.len() == 0 || c.phase == phaseDone || c.broken {
-			c.writing = false
-			c.signalDrained()
+			c.yieldWrite()
 			c.mu.Unlock()
 			if locked {
 				c.out.mu.Unlock()
@@ -351,6 +342,12 @@ func (c *Conn) writeFailed(err error, frames int) {
 		m.QueueBytes(c.route, -bytes)
 	}
 	_ = c.wsc.Close()
+}
+
+// yieldWrite gives up the write side. The caller holds mu.
+func (c *Conn) yieldWrite() {
+	c.writing = false
+	c.signalDrained()
 }
 
 // signalDrained wakes waitDrained once nothing is queued or being written.
@@ -472,8 +469,7 @@ func (c *Conn) stopped(b *writeBatch) bool {
 		c.mu.Unlock()
 		return false
 	}
-	c.writing = false
-	c.signalDrained()
+	c.yieldWrite()
 	c.mu.Unlock()
 	c.settle(b, b.frames(), b.payload, false)
 	c.srv.opts.Metrics.Dropped(c.route, "closed", b.frames())

@@ -111,10 +111,8 @@ func (l writeLock) TryLock() bool {
 // LockBefore locks, waiting no later than d (zero: no limit), and reports
 // whether it did.
 func (l writeLock) LockBefore(d time.Time) bool {
-	select {
-	case l.ch <- struct{}{}:
+	if l.TryLock() {
 		return true
-	default:
 	}
 	if d.IsZero() {
 		l.Lock()
