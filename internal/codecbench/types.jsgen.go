@@ -78,17 +78,20 @@ func (m *Room) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 func DecodeRoom(data []byte) (Room, error) {
 	var r jsonx.Reader
 	r.Reset(data)
 	var m Room
 	m.jsgenDecode(&r, nil)
 	r.End()
-	if err := r.Err(); err != nil {
-		return Room{}, err
+	if r.Failed() {
+		return Room{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return Room{}, err
 	}
 	return m, nil
@@ -214,17 +217,20 @@ func (m *User) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 func DecodeUser(data []byte) (User, error) {
 	var r jsonx.Reader
 	r.Reset(data)
 	var m User
 	m.jsgenDecode(&r, nil)
 	r.End()
-	if err := r.Err(); err != nil {
-		return User{}, err
+	if r.Failed() {
+		return User{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return User{}, err
 	}
 	return m, nil
@@ -411,17 +417,20 @@ func (m *Attachment) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 func DecodeAttachment(data []byte) (Attachment, error) {
 	var r jsonx.Reader
 	r.Reset(data)
 	var m Attachment
 	m.jsgenDecode(&r, nil)
 	r.End()
-	if err := r.Err(); err != nil {
-		return Attachment{}, err
+	if r.Failed() {
+		return Attachment{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return Attachment{}, err
 	}
 	return m, nil
@@ -587,7 +596,8 @@ func (m *LinkEmbed) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 // The member "kind" that AppendJSON writes is accepted if it is "link".
 func DecodeLinkEmbed(data []byte) (LinkEmbed, error) {
 	var r jsonx.Reader
@@ -595,10 +605,12 @@ func DecodeLinkEmbed(data []byte) (LinkEmbed, error) {
 	var m LinkEmbed
 	m.jsgenDecode(&r, nil, "kind", "link")
 	r.End()
-	if err := r.Err(); err != nil {
-		return LinkEmbed{}, err
+	if r.Failed() {
+		return LinkEmbed{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return LinkEmbed{}, err
 	}
 	return m, nil
@@ -748,7 +760,8 @@ func (m *PollEmbed) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 // The member "kind" that AppendJSON writes is accepted if it is "poll".
 func DecodePollEmbed(data []byte) (PollEmbed, error) {
 	var r jsonx.Reader
@@ -756,10 +769,12 @@ func DecodePollEmbed(data []byte) (PollEmbed, error) {
 	var m PollEmbed
 	m.jsgenDecode(&r, nil, "kind", "poll")
 	r.End()
-	if err := r.Err(); err != nil {
-		return PollEmbed{}, err
+	if r.Failed() {
+		return PollEmbed{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return PollEmbed{}, err
 	}
 	return m, nil
@@ -1086,7 +1101,8 @@ func (m *Post) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 // The member "type" that AppendJSON writes is accepted if it is "post".
 func DecodePost(data []byte) (Post, error) {
 	var r jsonx.Reader
@@ -1094,10 +1110,12 @@ func DecodePost(data []byte) (Post, error) {
 	var m Post
 	m.jsgenDecode(&r, nil, "type", "post")
 	r.End()
-	if err := r.Err(); err != nil {
-		return Post{}, err
+	if r.Failed() {
+		return Post{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return Post{}, err
 	}
 	return m, nil
@@ -1553,17 +1571,20 @@ func (m *Presence) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 func DecodePresence(data []byte) (Presence, error) {
 	var r jsonx.Reader
 	r.Reset(data)
 	var m Presence
 	m.jsgenDecode(&r, nil, "", "")
 	r.End()
-	if err := r.Err(); err != nil {
-		return Presence{}, err
+	if r.Failed() {
+		return Presence{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return Presence{}, err
 	}
 	return m, nil
@@ -1696,17 +1717,20 @@ func (m *Quote) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 func DecodeQuote(data []byte) (Quote, error) {
 	var r jsonx.Reader
 	r.Reset(data)
 	var m Quote
 	m.jsgenDecode(&r, nil)
 	r.End()
-	if err := r.Err(); err != nil {
-		return Quote{}, err
+	if r.Failed() {
+		return Quote{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return Quote{}, err
 	}
 	return m, nil
@@ -1822,17 +1846,20 @@ func (m *Typing) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 func DecodeTyping(data []byte) (Typing, error) {
 	var r jsonx.Reader
 	r.Reset(data)
 	var m Typing
 	m.jsgenDecode(&r, nil, "", "")
 	r.End()
-	if err := r.Err(); err != nil {
-		return Typing{}, err
+	if r.Failed() {
+		return Typing{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return Typing{}, err
 	}
 	return m, nil
@@ -1947,16 +1974,19 @@ func (Presence) ClientFrameTag() string {
 
 // DecodeClientFrame decodes data strictly as a ClientFrame: an object whose "type" member
 // (anywhere in the object) picks the variant, decoded as strictly as Decode<Variant> does, then
-// validated. Errors are *jsgenrt.Error values listing every problem found with its JSON path.
+// validated. Errors are *jsgenrt.Error values listing every problem found, as Decode<Variant>
+// does.
 func DecodeClientFrame(data []byte) (ClientFrame, error) {
 	var r jsonx.Reader
 	r.Reset(data)
 	u := jsgenDecodeClientFrame(&r, nil)
 	r.End()
-	if err := r.Err(); err != nil {
-		return nil, err
+	if r.Failed() {
+		return nil, r.Err()
 	}
-	if err := ValidateClientFrame(u); err != nil {
+	var errs jsgenrt.FieldErrors
+	jsgenValidateClientFrame(u, &errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -2088,16 +2118,19 @@ func (PollEmbed) EmbedTag() string {
 
 // DecodeEmbed decodes data strictly as a Embed: an object whose "kind" member
 // (anywhere in the object) picks the variant, decoded as strictly as Decode<Variant> does, then
-// validated. Errors are *jsgenrt.Error values listing every problem found with its JSON path.
+// validated. Errors are *jsgenrt.Error values listing every problem found, as Decode<Variant>
+// does.
 func DecodeEmbed(data []byte) (Embed, error) {
 	var r jsonx.Reader
 	r.Reset(data)
 	u := jsgenDecodeEmbed(&r, nil)
 	r.End()
-	if err := r.Err(); err != nil {
-		return nil, err
+	if r.Failed() {
+		return nil, r.Err()
 	}
-	if err := ValidateEmbed(u); err != nil {
+	var errs jsgenrt.FieldErrors
+	jsgenValidateEmbed(u, &errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -2109,8 +2142,7 @@ func jsgenDecodeEmbed(r *jsonx.Reader, p *jsonx.Path) Embed {
 		return nil
 	}
 	if !found {
-		r.Missing(p, "kind")
-		r.Skip(p)
+		r.SkipMissingVariant(p, "kind")
 		return nil
 	}
 	switch string(tag) {
@@ -2207,16 +2239,19 @@ func (Presence) ServerFrameTag() string {
 
 // DecodeServerFrame decodes data strictly as a ServerFrame: an object whose "event" member
 // (anywhere in the object) picks the variant, decoded as strictly as Decode<Variant> does, then
-// validated. Errors are *jsgenrt.Error values listing every problem found with its JSON path.
+// validated. Errors are *jsgenrt.Error values listing every problem found, as Decode<Variant>
+// does.
 func DecodeServerFrame(data []byte) (ServerFrame, error) {
 	var r jsonx.Reader
 	r.Reset(data)
 	u := jsgenDecodeServerFrame(&r, nil)
 	r.End()
-	if err := r.Err(); err != nil {
-		return nil, err
+	if r.Failed() {
+		return nil, r.Err()
 	}
-	if err := ValidateServerFrame(u); err != nil {
+	var errs jsgenrt.FieldErrors
+	jsgenValidateServerFrame(u, &errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -2228,8 +2263,7 @@ func jsgenDecodeServerFrame(r *jsonx.Reader, p *jsonx.Path) ServerFrame {
 		return nil
 	}
 	if !found {
-		r.Missing(p, "event")
-		r.Skip(p)
+		r.SkipMissingVariant(p, "event")
 		return nil
 	}
 	switch string(tag) {

@@ -21,6 +21,7 @@ var compileCases = []struct {
 	{"chat", chatProgram},
 	{"gochat", goChatProgram},
 	{"kinds", kindsProgram},
+	{"wire", wireProgram},
 }
 
 // TestCompileAndRun is the real proof that the emitted code works: it writes

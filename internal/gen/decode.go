@@ -23,10 +23,12 @@ func root() *jen.Statement { return jen.Id("p") }
 //		var m ClientMessage
 //		m.jsgenDecode(&r, nil)
 //		r.End()
-//		if err := r.Err(); err != nil {
-//			return ClientMessage{}, err
+//		if r.Failed() {
+//			return ClientMessage{}, r.Err()
 //		}
-//		if err := m.Validate(); err != nil {
+//		var errs jsgenrt.FieldErrors
+//		m.jsgenValidate(&errs, nil)
+//		if err := r.ErrWith(errs); err != nil {
 //			return ClientMessage{}, err
 //		}
 //		return m, nil
@@ -81,16 +83,19 @@ func (g *generator) emitDecode(f *jen.File, rec *record) error {
 		"invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched\n" +
 		"or missing fields, values of the wrong type and constraint violations (code invalid_message).\n" +
 		"Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem\n" +
-		"found with its JSON path." + accepts))
+		"found, each at its JSON path: invalid JSON alone, or else the problems of shape in input\n" +
+		"order followed by the constraint violations of the fields that decoded." + accepts))
 	f.Func().Id("Decode"+name).Params(jen.Id("data").Index().Byte()).Params(jen.Id(name), jen.Error()).Block(
 		jen.Var().Id("r").Qual(jsonxPath, "Reader"),
 		jen.Id("r").Dot("Reset").Call(jen.Id("data")),
 		jen.Var().Id("m").Id(name),
 		jen.Id("m").Dot("jsgenDecode").Call(args...),
 		jen.Id("r").Dot("End").Call(),
-		jen.If(jen.Err().Op(":=").Id("r").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(
-			jen.Return(jen.Id(name).Values(), jen.Err())),
-		jen.If(jen.Err().Op(":=").Id("m").Dot("Validate").Call(), jen.Err().Op("!=").Nil()).Block(
+		jen.If(jen.Id("r").Dot("Failed").Call()).Block(
+			jen.Return(jen.Id(name).Values(), jen.Id("r").Dot("Err").Call())),
+		jen.Var().Id("errs").Qual(rtPath, "FieldErrors"),
+		jen.Id("m").Dot("jsgenValidate").Call(jen.Op("&").Id("errs"), jen.Nil()),
+		jen.If(jen.Err().Op(":=").Id("r").Dot("ErrWith").Call(jen.Id("errs")), jen.Err().Op("!=").Nil()).Block(
 			jen.Return(jen.Id(name).Values(), jen.Err())),
 		jen.Return(jen.Id("m"), jen.Nil()),
 	)

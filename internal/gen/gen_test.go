@@ -27,6 +27,7 @@ var goldenCases = []struct {
 	{"chat", chatProgram},
 	{"gochat", goChatProgram},
 	{"kinds", kindsProgram},
+	{"wire", wireProgram},
 }
 
 func generateOne(t *testing.T, p *ir.Program) []byte {

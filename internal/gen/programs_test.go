@@ -208,3 +208,42 @@ func kindsProgram() *ir.Program {
 		},
 	}
 }
+
+// wireProgram is a small game protocol for the wire-error tests: a union of
+// commands (the "move"), a message nesting messages, arrays, a map,
+// unions and a ref, each with constraints that a zero value violates, so a
+// member that failed to decode would show a spurious violation if the
+// decoder reported one.
+func wireProgram() *ir.Program {
+	y := decl.FromYAML
+	return &ir.Program{
+		Package: "wire",
+		Models: []*ir.Model{
+			{Name: "Player", IDMaxLength: 8, Origin: y, Fields: []*ir.Field{fld("name", tString())}},
+		},
+		Messages: []*ir.Message{
+			msg(y, "Move", "A move on the board.",
+				fld("x", tInt(), minV("0"), maxV("100")),
+				fld("y", tInt(), minV("0"), maxV("1000")),
+				fld("label", tString(), optional(), minLen(1), maxLen(20))),
+			msg(y, "Plan", "A plan of moves.",
+				fld("name", tString(), minLen(1), maxLen(10)),
+				fld("owner", tRef("Player")),
+				fld("origin", tMsg("Point")),
+				fld("steps", tArray(tMsg("Point")), maxItems(3)),
+				fld("first", tUnion("Command")),
+				fld("cmds", tArray(tUnion("Command")), optional()),
+				fld("labels", tMap(tInt()), optional(), minV("1")),
+				fld("tags", tArray(tString()), optional(), minLen(1))),
+			msg(y, "Point", "A point on the board.",
+				fld("x", tInt(), minV("1"), maxV("10")),
+				fld("y", tInt(), minV("1"), maxV("10"))),
+			msg(y, "Say", "A chat line.",
+				fld("text", tString(), minLen(1), maxLen(10))),
+		},
+		Unions: []*ir.Union{
+			{Name: "Command", Doc: "A command a player sends.", Discriminator: "type", Origin: y,
+				Variants: []*ir.Variant{{Tag: "move", Message: "Move"}, {Tag: "say", Message: "Say"}}},
+		},
+	}
+}

@@ -62,8 +62,7 @@ func (g *generator) emitUnion(f *jen.File, u *ir.Union) {
 //			return nil
 //		}
 //		if !found {
-//			r.Missing(p, "type")
-//			r.Skip(p)
+//			r.SkipMissingVariant(p, "type")
 //			return nil
 //		}
 //		switch string(tag) {
@@ -81,14 +80,17 @@ func (g *generator) emitUnionDecode(f *jen.File, u *ir.Union) {
 	f.Add(docComment("Decode" + name + " decodes data strictly as a " + name + ": an object whose " +
 		strconv.Quote(u.Discriminator) + " member\n" +
 		"(anywhere in the object) picks the variant, decoded as strictly as Decode<Variant> does, then\n" +
-		"validated. Errors are *jsgenrt.Error values listing every problem found with its JSON path."))
+		"validated. Errors are *jsgenrt.Error values listing every problem found, as Decode<Variant>\n" +
+		"does."))
 	f.Func().Id("Decode"+name).Params(jen.Id("data").Index().Byte()).Params(jen.Id(name), jen.Error()).Block(
 		jen.Var().Id("r").Qual(jsonxPath, "Reader"),
 		jen.Id("r").Dot("Reset").Call(jen.Id("data")),
 		jen.Id("u").Op(":=").Id("jsgenDecode"+name).Call(jen.Op("&").Id("r"), jen.Nil()),
 		jen.Id("r").Dot("End").Call(),
-		jen.If(jen.Err().Op(":=").Id("r").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
-		jen.If(jen.Err().Op(":=").Id("Validate"+name).Call(jen.Id("u")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
+		jen.If(jen.Id("r").Dot("Failed").Call()).Block(jen.Return(jen.Nil(), jen.Id("r").Dot("Err").Call())),
+		jen.Var().Id("errs").Qual(rtPath, "FieldErrors"),
+		jen.Id("jsgenValidate"+name).Call(jen.Id("u"), jen.Op("&").Id("errs"), jen.Nil()),
+		jen.If(jen.Err().Op(":=").Id("r").Dot("ErrWith").Call(jen.Id("errs")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
 		jen.Return(jen.Id("u"), jen.Nil()),
 	)
 	disc := jen.Lit(u.Discriminator)
@@ -109,8 +111,7 @@ func (g *generator) emitUnionDecode(f *jen.File, u *ir.Union) {
 	}
 	if missing == nil {
 		missing = []jen.Code{
-			jen.Id("r").Dot("Missing").Call(jen.Id("p"), disc),
-			jen.Id("r").Dot("Skip").Call(jen.Id("p")),
+			jen.Id("r").Dot("SkipMissingVariant").Call(jen.Id("p"), disc),
 			jen.Return(jen.Nil()),
 		}
 	}

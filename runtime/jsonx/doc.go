@@ -25,11 +25,35 @@
 // invalid UTF-8, a lone surrogate, nesting too deep) stops reading: the
 // Reader remembers the first one, with its byte offset and path, and every
 // later call is a no-op. A shape failure (a value of the wrong type, an
-// integer with a fraction, an unknown, duplicate or missing field) is
-// recorded, the offending value is skipped, and reading goes on, so that one
-// decode reports every such problem. Err turns what was recorded into a
+// integer with a fraction, an unknown, duplicate or missing member, an
+// unknown union variant) is recorded at the path of the member or value
+// concerned (items[2].foo for an unknown member foo of the third item),
+// the offending value is skipped, and reading goes on, so that one decode
+// reports every such problem. Err turns what was recorded into a
 // *runtime.Error: code CodeInvalidJSON for a syntax failure, otherwise
 // CodeInvalidMessage with every shape failure and its path.
+//
+// A generated decoder then validates what it decoded, even when shapes
+// failed, and passes the constraint violations to ErrWith, which reports
+// everything in one *runtime.Error:
+//
+//   - after a syntax failure, that failure alone (code CodeInvalidJSON);
+//   - otherwise (code CodeInvalidMessage) the shape failures in the order
+//     they were met in the input (a missing member when its object ends),
+//     followed by the constraint violations in the order validation found
+//     them (declaration order, map entries sorted by key);
+//   - a value that failed to decode, a missing member and a duplicated one
+//     have one problem each, their shape failure: violations at or below
+//     their path (such as "0 characters, at least 1" for the empty string
+//     standing in for a string of the wrong type) are left out, and so are
+//     those of a union value whose discriminator was missing or unknown;
+//   - at most MaxErrors problems, then one entry saying the rest are left
+//     out.
+//
+// For example {"type":"move","x":-1,"y":2000,"z":1}, where z is unknown and
+// x and y are out of range, is reported as
+//
+//	z: unknown field; x: -1, at least 0; y: 2000, at most 1000
 //
 // The writer side (AppendFloat, AppendInt, AppendBool, AppendString,
 // AppendTime) appends JSON scalars to a []byte without reflection, in the

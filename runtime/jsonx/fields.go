@@ -12,30 +12,37 @@ import (
 // unacceptable (such as an identifier a Ref constructor refused).
 func (r *Reader) Invalid(p *Path, msg string) { r.shape(p, msg) }
 
-// SkipUnknown records that the object at p has a member key that is not one
-// of known, and skips its value. When key matches a known name except for
-// case, the message suggests it:
+// SkipUnknown records that the object at p has the member key, which is
+// not one of known, and skips its value. The failure's path is the member's
+// own; when key matches a known name except for case, the message suggests
+// it:
 //
-//	unknown field "Content" (did you mean "content"?)
+//	Content: unknown field (did you mean "content"?)
 func (r *Reader) SkipUnknown(p *Path, key []byte, known ...string) {
-	if !r.failed {
-		msg := "unknown field " + strconv.Quote(string(key))
-		for _, k := range known {
-			if strings.EqualFold(k, string(key)) {
-				msg += " (did you mean " + strconv.Quote(k) + "?)"
-				break
-			}
-		}
-		r.shape(p, msg)
+	if r.failed {
+		return
 	}
-	r.skip(p)
+	kp := Path{Parent: p, Key: string(key)}
+	msg := "unknown field"
+	for _, k := range known {
+		if strings.EqualFold(k, kp.Key) {
+			msg += " (did you mean " + strconv.Quote(k) + "?)"
+			break
+		}
+	}
+	r.shape(&kp, msg)
+	r.skip(&kp)
 }
 
 // SkipDuplicate records that the object at p has the member key a second
-// time, and skips the second value.
+// time, and skips the second value. The failure's path is the member's own.
 func (r *Reader) SkipDuplicate(p *Path, key string) {
-	r.shape(p, "duplicate field "+strconv.Quote(key))
-	r.skip(p)
+	if r.failed {
+		return
+	}
+	kp := Path{Parent: p, Key: key}
+	r.shape(&kp, "duplicate field")
+	r.skip(&kp)
 }
 
 // Missing records that the required member name of the object at p is
@@ -97,6 +104,7 @@ func (r *Reader) Discriminator(p *Path, name string) (tag []byte, found, ok bool
 		}
 		if c != '"' {
 			r.shapeAt(p.Child(name), "want string, got "+kindOf(c))
+			r.undecoded(p)
 			r.skip(p)
 			return nil, false, false
 		}
@@ -119,10 +127,24 @@ func (r *Reader) Discriminator(p *Path, name string) (tag []byte, found, ok bool
 
 // SkipUnknownVariant records that the discriminator name of the object at p
 // has the value tag, which is not one of known (a comma-separated list), and
-// skips the object.
+// skips the object. The failure's path is the discriminator's; the union
+// value at p is left undecoded (see ErrWith).
 func (r *Reader) SkipUnknownVariant(p *Path, name string, tag []byte, known string) {
 	if !r.failed {
 		r.shapeAt(p.Child(name), "unknown "+name+" "+strconv.Quote(string(tag))+"; want one of "+known)
+		r.undecoded(p)
+	}
+	r.skip(p)
+}
+
+// SkipMissingVariant records that the object at p lacks the discriminator
+// name of its union, which has no default variant, and skips the object.
+// The failure's path is the discriminator's; the union value at p is left
+// undecoded (see ErrWith).
+func (r *Reader) SkipMissingVariant(p *Path, name string) {
+	if !r.failed {
+		r.shapeAt(p.Child(name), MsgRequired)
+		r.undecoded(p)
 	}
 	r.skip(p)
 }

@@ -2,6 +2,8 @@ package jsonx
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 )
@@ -30,7 +32,10 @@ type Reader struct {
 	synPath string
 	synMsg  string
 
-	errs    jsgenrt.FieldErrors
+	errs jsgenrt.FieldErrors
+	// undone holds the paths of union values left undecoded although the
+	// failure was recorded at their discriminator (see ErrWith).
+	undone  []string
 	scratch []byte // unescaped strings and keys
 }
 
@@ -52,8 +57,25 @@ func (r *Reader) OK() bool { return !r.failed && len(r.errs) == 0 }
 
 // Err returns nil when nothing failed; otherwise a *runtime.Error with code
 // CodeInvalidJSON carrying the syntax failure (its path, and its byte offset
-// in the message), or code CodeInvalidMessage listing every shape failure.
-func (r *Reader) Err() error {
+// in the message), or code CodeInvalidMessage listing every shape failure in
+// the order met in the input.
+func (r *Reader) Err() error { return r.ErrWith(nil) }
+
+// ErrWith is Err for a value that was decoded and then validated:
+// violations are what validation found in it (in its order: declaration
+// order, map entries sorted by key). It returns nil when neither reading
+// nor validation found anything. After a syntax failure it returns the
+// syntax failure alone, as Err does. Otherwise it returns one *runtime.Error
+// with code CodeInvalidMessage listing the shape failures first, in input
+// order, then the violations, except those at or below the path of a value
+// that could not be decoded: a shape failure's path, or the union whose
+// discriminator was missing, unknown or not a string. A member of the wrong
+// type, a missing member or a duplicate thus has exactly one problem, its
+// shape failure, and not also one for the zero (or first) value that
+// validation saw in its place. At most MaxErrors problems are listed; one
+// more entry then says that the rest were left out. ErrWith does not
+// allocate when nothing failed.
+func (r *Reader) ErrWith(violations jsgenrt.FieldErrors) error {
 	if r.failed {
 		return &jsgenrt.Error{
 			Code:    jsgenrt.CodeInvalidJSON,
@@ -61,10 +83,57 @@ func (r *Reader) Err() error {
 			Errors:  []jsgenrt.FieldError{{Path: r.synPath, Message: r.synMsg}},
 		}
 	}
-	if len(r.errs) == 0 {
+	if len(r.errs) == 0 && len(violations) == 0 {
 		return nil
 	}
-	return &jsgenrt.Error{Code: jsgenrt.CodeInvalidMessage, Message: "invalid message", Errors: r.errs}
+	errs := slices.Clip(r.errs) // appending never touches what Err returned before
+	for _, v := range violations {
+		if len(errs) > MaxErrors {
+			break
+		}
+		if r.decoded(v.Path) {
+			errs = appendCapped(errs, v)
+		}
+	}
+	return &jsgenrt.Error{Code: jsgenrt.CodeInvalidMessage, Message: "invalid message", Errors: errs}
+}
+
+// decoded reports whether path is neither at nor below the path of a value
+// that failed to decode.
+func (r *Reader) decoded(path string) bool {
+	for _, fe := range r.errs {
+		if within(path, fe.Path) {
+			return false
+		}
+	}
+	for _, u := range r.undone {
+		if within(path, u) {
+			return false
+		}
+	}
+	return true
+}
+
+// within reports whether the rendered path lies at or below the rendered
+// path of: the same path, or one continuing it with ".member" or "[...]".
+// The root ("") contains every path.
+func within(path, of string) bool {
+	if !strings.HasPrefix(path, of) {
+		return false
+	}
+	return of == "" || len(path) == len(of) || path[len(of)] == '.' || path[len(of)] == '['
+}
+
+// appendCapped appends fe to errs unless errs already holds MaxErrors
+// problems: then it appends, once, the entry saying the rest are left out.
+func appendCapped(errs jsgenrt.FieldErrors, fe jsgenrt.FieldError) jsgenrt.FieldErrors {
+	switch {
+	case len(errs) < MaxErrors:
+		return append(errs, fe)
+	case len(errs) == MaxErrors:
+		return append(errs, jsgenrt.FieldError{Message: fmt.Sprintf("more than %d problems; the rest are not reported", MaxErrors)})
+	}
+	return errs
 }
 
 // SyntaxOffset returns the byte offset of the recorded syntax failure, or -1.
@@ -96,11 +165,14 @@ func (r *Reader) shapeAt(path, msg string) {
 	if r.failed {
 		return
 	}
-	switch {
-	case len(r.errs) < MaxErrors:
-		r.errs.Add(path, msg)
-	case len(r.errs) == MaxErrors:
-		r.errs.Add("", fmt.Sprintf("more than %d problems; the rest are not reported", MaxErrors))
+	r.errs = appendCapped(r.errs, jsgenrt.FieldError{Path: path, Message: msg})
+}
+
+// undecoded records that the value at p was left undecoded, its failure
+// having been recorded at another path (a union's discriminator).
+func (r *Reader) undecoded(p *Path) {
+	if !r.failed && len(r.undone) < MaxErrors {
+		r.undone = append(r.undone, p.String())
 	}
 }
 

@@ -204,9 +204,9 @@ func TestShapeErrorsKeepReading(t *testing.T) {
 	r.End()
 	e := r.Err().(*jsgenrt.Error)
 	want := []jsgenrt.FieldError{
-		{Path: "", Message: `unknown field "Content" (did you mean "content"?)`},
+		{Path: "Content", Message: `unknown field (did you mean "content"?)`},
 		{Path: "n", Message: "want integer, got string"},
-		{Path: "", Message: `duplicate field "n"`},
+		{Path: "n", Message: "duplicate field"},
 		{Path: "id", Message: "required field is missing"},
 	}
 	if e.Code != jsgenrt.CodeInvalidMessage || len(e.Errors) != len(want) {

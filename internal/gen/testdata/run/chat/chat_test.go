@@ -44,13 +44,13 @@ func TestClientMessage(t *testing.T) {
 	wantErr(t, err, jsgenrt.CodeInvalidMessage, "content: 5000 characters, at most 4000")
 
 	_, err = DecodeClientMessage([]byte(`{"type":"message","Content":"x"}`))
-	wantErr(t, err, jsgenrt.CodeInvalidMessage, `: unknown field "Content" (did you mean "content"?)`)
+	wantErr(t, err, jsgenrt.CodeInvalidMessage, `Content: unknown field (did you mean "content"?)`)
 	_, err = DecodeClientMessage([]byte(`{"type":"message","type":"typing"}`))
-	wantErr(t, err, jsgenrt.CodeInvalidMessage, `: duplicate field "type"`)
+	wantErr(t, err, jsgenrt.CodeInvalidMessage, "type: duplicate field")
 	_, err = DecodeClientMessage([]byte(`{"content":"x"}`))
 	wantErr(t, err, jsgenrt.CodeInvalidMessage, "type: required field is missing")
 	_, err = DecodeClientMessage([]byte(`{"type":5,"content":null,"extra":[1,{"a":2}]}`))
-	wantErr(t, err, jsgenrt.CodeInvalidMessage, "type: want string, got number", "content: want string, got null", `: unknown field "extra"`)
+	wantErr(t, err, jsgenrt.CodeInvalidMessage, "type: want string, got number", "content: want string, got null", "extra: unknown field")
 	_, err = DecodeClientMessage([]byte(`{"type":"shout"}`))
 	wantErr(t, err, jsgenrt.CodeInvalidMessage, `type: "shout" is not one of message, typing`)
 	_, err = DecodeClientMessage([]byte(`[]`))
@@ -96,7 +96,7 @@ func TestNestedPaths(t *testing.T) {
 	wantErr(t, err, jsgenrt.CodeInvalidMessage,
 		"errors[1].message: required field is missing",
 		"errors[2].path: want string, got number",
-		`errors[2]: unknown field "z"`)
+		"errors[2].z: unknown field")
 	e := ErrorEvent{Code: "c", Message: "\xff", Errors: []FieldProblem{{Path: "ok", Message: "ok"}, {Path: "\xfe", Message: "ok"}}}
 	wantErr(t, e.Validate(), jsgenrt.CodeInvalidMessage, "message: invalid UTF-8", "errors[1].path: invalid UTF-8")
 	d := DirectMessage{From: "ann", Content: "", Timestamp: time.UnixMilli(1)}
@@ -175,7 +175,7 @@ func TestRoomEventUnion(t *testing.T) {
 	_, err = DecodeRoomEvent([]byte(`{"username":"ann"}`))
 	wantErr(t, err, jsgenrt.CodeInvalidMessage, "type: required field is missing")
 	_, err = DecodeRoomEvent([]byte(`{"type":"join","type":"join","username":"ann","timestamp":1}`))
-	wantErr(t, err, jsgenrt.CodeInvalidMessage, `: duplicate field "type"`)
+	wantErr(t, err, jsgenrt.CodeInvalidMessage, "type: duplicate field")
 	_, err = DecodeRoomEvent([]byte(`{"type":"join","username":"ann","timestamp":1.5}`))
 	wantErr(t, err, jsgenrt.CodeInvalidMessage, "timestamp: 1.5 is not an integer")
 	_, err = DecodeRoomEvent([]byte(`{"type":"error","code":"c","message":"m","errors":[{"path":"p"}]}`))

@@ -90,12 +90,18 @@ func TestPaths(t *testing.T) {
 		`"events":[{"t":"p","x":1,"y":1},{"t":"zz"},{"x":1}],"byKey":{"a b":{"t":"s","at":"now"}},"meta.v":"abcd",` +
 		`"colors":[],"ratio":2,"count":101,"tint":"pink","owner":"way-too-long-identifier"}`))
 	got := violations(t, err)
-	want := []string{ // in input order
-		`named: duplicate field "k"`,
+	want := []string{ // problems of shape in input order, then constraints in declaration order
+		"named.k: duplicate field", // the first value's named.k.y is not reported as well
 		`events[1].t: unknown t "zz"; want one of p, s`,
 		`events[2].t: required field is missing`,
 		`byKey["a b"].at: want integer (Unix milliseconds), got string`,
 		`owner: invalid Item identifier "way-too-long-identifier": 23 bytes, at most 16`,
+		"colors: 0 items, at least 1",
+		"ratio: 2, at most 1",
+		"count: 101, at most 100",
+		`tint: "pink" is not one of red, green, blue, light-blue`,
+		"grid.row[1]: -2, at least 0",
+		`["meta.v"]: 4 characters, at most 3`,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("decode violations:\n%q\nwant\n%q", got, want)

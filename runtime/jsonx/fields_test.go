@@ -1,0 +1,281 @@
+package jsonx
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
+)
+
+// problems lists err's violations as "path: message" after checking its
+// code.
+func problems(t *testing.T, err error, code string) []string {
+	t.Helper()
+	var e *jsgenrt.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("err = %v, want a *jsgenrt.Error", err)
+	}
+	if e.Code != code {
+		t.Errorf("code = %s, want %s", e.Code, code)
+	}
+	var out []string
+	for _, fe := range e.Errors {
+		out = append(out, fe.Path+": "+fe.Message)
+	}
+	return out
+}
+
+// readItems reads {"items":[{"id":..}, ...], "labels":{...}} the way a
+// generated decoder does, refusing members other than id in an item.
+func readItems(r *Reader) {
+	r.Object(nil)
+	for {
+		k, ok := r.Key(nil)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "items":
+			ip := Path{Key: "items"}
+			r.Array(&ip)
+			for i := 0; r.More(&ip); i++ {
+				ep := Path{Parent: &ip, Index: i, IsIndex: true}
+				r.Object(&ep)
+				seen := false
+				for {
+					k, ok := r.Key(&ep)
+					if !ok {
+						break
+					}
+					switch string(k) {
+					case "id":
+						if seen {
+							r.SkipDuplicate(&ep, "id")
+							continue
+						}
+						seen = true
+						idp := Path{Parent: &ep, Key: "id"}
+						r.Int(&idp)
+					default:
+						r.SkipUnknown(&ep, k, "id")
+					}
+				}
+			}
+		case "labels":
+			lp := Path{Key: "labels"}
+			r.Object(&lp)
+			seen := map[string]bool{}
+			for {
+				k, ok := r.Key(&lp)
+				if !ok {
+					break
+				}
+				key := string(k)
+				if seen[key] {
+					r.SkipDuplicate(&lp, key)
+					continue
+				}
+				seen[key] = true
+				r.Skip(&lp)
+			}
+		default:
+			r.SkipUnknown(nil, k, "items", "labels")
+		}
+	}
+}
+
+func TestUnknownAndDuplicateAtMemberPath(t *testing.T) {
+	var r Reader
+	r.Reset([]byte(`{"extra":1,"items":[{"id":1},{"id":2},{"id":3,"foo":{"a":[1]},"ID":4,"id":5}],` +
+		`"labels":{"a":1,"a.b":2,"a":3,"a.b":4},"Items":[]}`))
+	readItems(&r)
+	r.End()
+	got := problems(t, r.Err(), jsgenrt.CodeInvalidMessage)
+	want := []string{
+		"extra: unknown field",
+		"items[2].foo: unknown field",
+		`items[2].ID: unknown field (did you mean "id"?)`,
+		"items[2].id: duplicate field",
+		"labels.a: duplicate field",
+		`labels["a.b"]: duplicate field`,
+		`Items: unknown field (did you mean "items"?)`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("problems:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestSyntaxFailureInsideSkippedMember(t *testing.T) {
+	var r Reader
+	r.Reset([]byte(`{"items":[{"id":1,"foo":[1,}]}`))
+	readItems(&r)
+	r.End()
+	got := problems(t, r.Err(), jsgenrt.CodeInvalidJSON)
+	if len(got) != 1 || !strings.HasPrefix(got[0], "items[0].foo: invalid character '}'") {
+		t.Errorf("problems = %q, want the syntax failure at items[0].foo", got)
+	}
+}
+
+func TestUnionFailurePaths(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`{"kind":"x","a":1}`, `u.kind: unknown kind "x"; want one of a, b`},
+		{`{"a":1}`, "u.kind: required field is missing"},
+		{`{"kind":true}`, "u.kind: want string, got boolean"},
+		{`[]`, "u: want object, got array"},
+	} {
+		var r Reader
+		r.Reset([]byte(c.in))
+		up := Path{Key: "u"}
+		tag, found, ok := r.Discriminator(&up, "kind")
+		switch {
+		case ok && !found:
+			r.SkipMissingVariant(&up, "kind")
+		case ok:
+			r.SkipUnknownVariant(&up, "kind", tag, "a, b")
+		}
+		r.End()
+		// The union value is nil: validation reports it at u, and
+		// something inside at u.kind; neither is a second problem.
+		err := r.ErrWith(jsgenrt.FieldErrors{{Path: "u", Message: MsgRequired}, {Path: "u.kind", Message: "x"}, {Path: "v", Message: "kept"}})
+		got := problems(t, err, jsgenrt.CodeInvalidMessage)
+		if want := []string{c.want, "v: kept"}; !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: problems %q, want %q", c.in, got, want)
+		}
+	}
+}
+
+func TestErrWith(t *testing.T) {
+	var r Reader
+	r.Reset([]byte(`{"a":"x","b":{"c":1},"ab":1,"list":[1,"two"]}`))
+	r.Object(nil)
+	for {
+		k, ok := r.Key(nil)
+		if !ok {
+			break
+		}
+		switch string(k) {
+		case "a":
+			ap := Path{Key: "a"}
+			r.Object(&ap) // wrong type: a string
+		case "b":
+			bp := Path{Key: "b"}
+			r.Object(&bp)
+			for {
+				k, ok := r.Key(&bp)
+				if !ok {
+					break
+				}
+				r.SkipUnknown(&bp, k)
+			}
+		case "list":
+			lp := Path{Key: "list"}
+			r.Array(&lp)
+			for i := 0; r.More(&lp); i++ {
+				ep := Path{Parent: &lp, Index: i, IsIndex: true}
+				r.Int(&ep)
+			}
+		default:
+			r.Skip(nil)
+		}
+	}
+	r.Missing(nil, "d")
+	r.End()
+	violations := jsgenrt.FieldErrors{
+		{Path: "a", Message: "zero a"},      // a failed to decode
+		{Path: "a.x", Message: "inside a"},  // inside it
+		{Path: "a[0]", Message: "inside a"}, // inside it
+		{Path: "ab", Message: "kept"},       // a sibling sharing a's prefix
+		{Path: "b", Message: "kept"},        // the object holding the unknown member
+		{Path: "b.e", Message: "kept"},      // a sibling of the unknown member
+		{Path: "list", Message: "kept"},     // the array holding a failed element
+		{Path: "list[0]", Message: "kept"},  // a sibling of the failed element
+		{Path: "list[1]", Message: "zero"},  // the failed element
+		{Path: "d", Message: "zero d"},      // missing
+		{Path: `["a"]`, Message: "kept"},    // not a's path
+		{Path: "e", Message: "kept"},
+	}
+	got := problems(t, r.ErrWith(violations), jsgenrt.CodeInvalidMessage)
+	want := []string{
+		"a: want object, got string",
+		"b.c: unknown field",
+		"list[1]: want integer, got string",
+		"d: required field is missing",
+		"ab: kept", "b: kept", "b.e: kept", "list: kept", "list[0]: kept", `["a"]: kept`, "e: kept",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ErrWith:\n got %q\nwant %q", got, want)
+	}
+	// Err, and a second ErrWith, are not disturbed by the first.
+	if got := problems(t, r.Err(), jsgenrt.CodeInvalidMessage); !reflect.DeepEqual(got, want[:4]) {
+		t.Errorf("Err = %q", got)
+	}
+	if got := problems(t, r.ErrWith(violations[:5]), jsgenrt.CodeInvalidMessage); !reflect.DeepEqual(got, append(want[:4:4], "ab: kept", "b: kept")) {
+		t.Errorf("second ErrWith = %q", got)
+	}
+}
+
+func TestErrWithRootFailure(t *testing.T) {
+	var r Reader
+	r.Reset([]byte(`[1]`))
+	r.Object(nil)
+	r.End()
+	got := problems(t, r.ErrWith(jsgenrt.FieldErrors{{Path: "x", Message: "zero"}, {Path: "", Message: "zero"}}), jsgenrt.CodeInvalidMessage)
+	if want := []string{": want object, got array"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("problems = %q, want %q", got, want)
+	}
+}
+
+func TestErrWithOnlyViolationsOrNothing(t *testing.T) {
+	var r Reader
+	r.Reset([]byte(`{}`))
+	r.Skip(nil)
+	r.End()
+	if err := r.ErrWith(nil); err != nil {
+		t.Fatalf("ErrWith(nil) = %v", err)
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		if r.ErrWith(nil) != nil || r.Err() != nil {
+			t.Fatal("failed")
+		}
+	}); n != 0 {
+		t.Errorf("ErrWith allocates %v times when nothing failed", n)
+	}
+	got := problems(t, r.ErrWith(jsgenrt.FieldErrors{{Path: "x", Message: "too big"}}), jsgenrt.CodeInvalidMessage)
+	if want := []string{"x: too big"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("problems = %q", got)
+	}
+}
+
+func TestErrWithSyntaxFailureAlone(t *testing.T) {
+	var r Reader
+	r.Reset([]byte(`{"a":1,"b":`))
+	readItems(&r)
+	r.End()
+	got := problems(t, r.ErrWith(jsgenrt.FieldErrors{{Path: "x", Message: "too big"}}), jsgenrt.CodeInvalidJSON)
+	if len(got) != 1 || !strings.Contains(got[0], "unexpected end of JSON input") {
+		t.Errorf("problems = %q, want the syntax failure alone", got)
+	}
+}
+
+func TestErrWithCapsTheList(t *testing.T) {
+	var many jsgenrt.FieldErrors
+	for range MaxErrors + 10 {
+		many.Add("x", "too big")
+	}
+	var r Reader
+	r.Reset([]byte(`{"extra":1}`))
+	readItems(&r)
+	r.End()
+	got := problems(t, r.ErrWith(many), jsgenrt.CodeInvalidMessage)
+	if len(got) != MaxErrors+1 || got[0] != "extra: unknown field" || got[1] != "x: too big" ||
+		!strings.Contains(got[MaxErrors], "the rest are not reported") {
+		t.Errorf("%d problems: first %q, last %q", len(got), got[0], got[len(got)-1])
+	}
+	r.Reset([]byte(`{}`))
+	readItems(&r)
+	if got := problems(t, r.ErrWith(many), jsgenrt.CodeInvalidMessage); len(got) != MaxErrors+1 {
+		t.Errorf("violations alone: %d problems, want %d", len(got), MaxErrors+1)
+	}
+}
