@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -196,29 +197,35 @@ func TestInvalidFramesGetErrorFramesAndStayOpen(t *testing.T) {
 	n := startNode(t, appConfig{})
 	c := n.dial("/chat/room/r2?username=dave")
 	c.expect("join")
-	// path is the JSON path of the first error, or (for unknown fields,
-	// reported on their object) a word its message must contain.
-	for _, tc := range []struct{ frame, code, path string }{
-		{`{"type":`, "invalid_json", ""},
-		{`{"type":"shout","content":"x"}`, "invalid_message", "type"},
-		{`{"type":"message","content":"` + strings.Repeat("é", 4001) + `"}`, "invalid_message", "content"},
-		{`{"type":"message","content":"x","extra":1}`, "invalid_message", "extra"},
-		{`{"type":"message"}`, "invalid_message", "content"},
+	// paths are the JSON paths of the errors, in order: problems of shape
+	// (here an unknown member, at its own path) come before constraint
+	// violations, all in one error frame.
+	long := `"` + strings.Repeat("é", 4001) + `"`
+	for _, tc := range []struct {
+		frame, code string
+		paths       []string
+	}{
+		{`{"type":`, "invalid_json", []string{"type"}},
+		{`{"type":"shout","content":"x"}`, "invalid_message", []string{"type"}},
+		{`{"type":"message","content":` + long + `}`, "invalid_message", []string{"content"}},
+		{`{"type":"message","content":"x","extra":1}`, "invalid_message", []string{"extra"}},
+		{`{"type":"message","content":` + long + `,"extra":1}`, "invalid_message", []string{"extra", "content"}},
+		{`{"type":"message"}`, "invalid_message", []string{"content"}},
 	} {
 		c.send(tc.frame)
 		e := c.expect("error")
-		errs, _ := e["errors"].([]any)
 		if e["code"] != tc.code || e["message"] == "" {
 			t.Errorf("%.40s: error frame %v, want code %s", tc.frame, e, tc.code)
 			continue
 		}
-		if len(errs) > 0 && tc.path != "" {
-			first := errs[0].(map[string]any)
-			if first["path"] != tc.path && !strings.Contains(first["message"].(string), tc.path) {
-				t.Errorf("%.40s: errors %v, want path %q", tc.frame, errs, tc.path)
-			}
-		} else if tc.path != "" {
-			t.Errorf("%.40s: errors %v, want path %q", tc.frame, errs, tc.path)
+		errs, _ := e["errors"].([]any)
+		var paths []string
+		for _, fe := range errs {
+			path, _ := fe.(map[string]any)["path"].(string)
+			paths = append(paths, path)
+		}
+		if !slices.Equal(paths, tc.paths) {
+			t.Errorf("%.40s: errors %v, want paths %q", tc.frame, errs, tc.paths)
 		}
 	}
 	c.send(`{"type":"message","content":"still here"}`)

@@ -62,17 +62,20 @@ func (m *Room) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 func DecodeRoom(data []byte) (Room, error) {
 	var r jsonx.Reader
 	r.Reset(data)
 	var m Room
 	m.jsgenDecode(&r, nil)
 	r.End()
-	if err := r.Err(); err != nil {
-		return Room{}, err
+	if r.Failed() {
+		return Room{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return Room{}, err
 	}
 	return m, nil
@@ -185,17 +188,20 @@ func (m *User) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 func DecodeUser(data []byte) (User, error) {
 	var r jsonx.Reader
 	r.Reset(data)
 	var m User
 	m.jsgenDecode(&r, nil)
 	r.End()
-	if err := r.Err(); err != nil {
-		return User{}, err
+	if r.Failed() {
+		return User{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return User{}, err
 	}
 	return m, nil
@@ -343,7 +349,8 @@ func (m *ChatEvent) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 // The member "type" that AppendJSON writes is accepted if it is "message".
 func DecodeChatEvent(data []byte) (ChatEvent, error) {
 	var r jsonx.Reader
@@ -351,10 +358,12 @@ func DecodeChatEvent(data []byte) (ChatEvent, error) {
 	var m ChatEvent
 	m.jsgenDecode(&r, nil, "type", "message")
 	r.End()
-	if err := r.Err(); err != nil {
-		return ChatEvent{}, err
+	if r.Failed() {
+		return ChatEvent{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return ChatEvent{}, err
 	}
 	return m, nil
@@ -497,17 +506,20 @@ func (m *ClientMessage) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) 
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 func DecodeClientMessage(data []byte) (ClientMessage, error) {
 	var r jsonx.Reader
 	r.Reset(data)
 	var m ClientMessage
 	m.jsgenDecode(&r, nil)
 	r.End()
-	if err := r.Err(); err != nil {
-		return ClientMessage{}, err
+	if r.Failed() {
+		return ClientMessage{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return ClientMessage{}, err
 	}
 	return m, nil
@@ -612,17 +624,20 @@ func (m *DMQuery) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 func DecodeDMQuery(data []byte) (DMQuery, error) {
 	var r jsonx.Reader
 	r.Reset(data)
 	var m DMQuery
 	m.jsgenDecode(&r, nil)
 	r.End()
-	if err := r.Err(); err != nil {
-		return DMQuery{}, err
+	if r.Failed() {
+		return DMQuery{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return DMQuery{}, err
 	}
 	return m, nil
@@ -728,17 +743,20 @@ func (m *DirectMessage) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) 
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 func DecodeDirectMessage(data []byte) (DirectMessage, error) {
 	var r jsonx.Reader
 	r.Reset(data)
 	var m DirectMessage
 	m.jsgenDecode(&r, nil)
 	r.End()
-	if err := r.Err(); err != nil {
-		return DirectMessage{}, err
+	if r.Failed() {
+		return DirectMessage{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return DirectMessage{}, err
 	}
 	return m, nil
@@ -867,7 +885,8 @@ func (m *DirectMessageIn) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 // The member "type" that AppendJSON writes is accepted if it is "dm".
 func DecodeDirectMessageIn(data []byte) (DirectMessageIn, error) {
 	var r jsonx.Reader
@@ -875,10 +894,12 @@ func DecodeDirectMessageIn(data []byte) (DirectMessageIn, error) {
 	var m DirectMessageIn
 	m.jsgenDecode(&r, nil, "type", "dm")
 	r.End()
-	if err := r.Err(); err != nil {
-		return DirectMessageIn{}, err
+	if r.Failed() {
+		return DirectMessageIn{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return DirectMessageIn{}, err
 	}
 	return m, nil
@@ -1008,7 +1029,8 @@ func (m *ErrorEvent) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 // The member "type" that AppendJSON writes is accepted if it is "error".
 func DecodeErrorEvent(data []byte) (ErrorEvent, error) {
 	var r jsonx.Reader
@@ -1016,10 +1038,12 @@ func DecodeErrorEvent(data []byte) (ErrorEvent, error) {
 	var m ErrorEvent
 	m.jsgenDecode(&r, nil, "type", "error")
 	r.End()
-	if err := r.Err(); err != nil {
-		return ErrorEvent{}, err
+	if r.Failed() {
+		return ErrorEvent{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return ErrorEvent{}, err
 	}
 	return m, nil
@@ -1169,17 +1193,20 @@ func (m *FieldError) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 func DecodeFieldError(data []byte) (FieldError, error) {
 	var r jsonx.Reader
 	r.Reset(data)
 	var m FieldError
 	m.jsgenDecode(&r, nil)
 	r.End()
-	if err := r.Err(); err != nil {
-		return FieldError{}, err
+	if r.Failed() {
+		return FieldError{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return FieldError{}, err
 	}
 	return m, nil
@@ -1289,7 +1316,8 @@ func (m *JoinEvent) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 // The member "type" that AppendJSON writes is accepted if it is "join".
 func DecodeJoinEvent(data []byte) (JoinEvent, error) {
 	var r jsonx.Reader
@@ -1297,10 +1325,12 @@ func DecodeJoinEvent(data []byte) (JoinEvent, error) {
 	var m JoinEvent
 	m.jsgenDecode(&r, nil, "type", "join")
 	r.End()
-	if err := r.Err(); err != nil {
-		return JoinEvent{}, err
+	if r.Failed() {
+		return JoinEvent{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return JoinEvent{}, err
 	}
 	return m, nil
@@ -1421,7 +1451,8 @@ func (m *LeaveEvent) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 // The member "type" that AppendJSON writes is accepted if it is "leave".
 func DecodeLeaveEvent(data []byte) (LeaveEvent, error) {
 	var r jsonx.Reader
@@ -1429,10 +1460,12 @@ func DecodeLeaveEvent(data []byte) (LeaveEvent, error) {
 	var m LeaveEvent
 	m.jsgenDecode(&r, nil, "type", "leave")
 	r.End()
-	if err := r.Err(); err != nil {
-		return LeaveEvent{}, err
+	if r.Failed() {
+		return LeaveEvent{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return LeaveEvent{}, err
 	}
 	return m, nil
@@ -1548,7 +1581,8 @@ func (m *PresenceUpdate) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path)
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 // The member "type" that AppendJSON writes is accepted if it is "presence".
 func DecodePresenceUpdate(data []byte) (PresenceUpdate, error) {
 	var r jsonx.Reader
@@ -1556,10 +1590,12 @@ func DecodePresenceUpdate(data []byte) (PresenceUpdate, error) {
 	var m PresenceUpdate
 	m.jsgenDecode(&r, nil, "type", "presence")
 	r.End()
-	if err := r.Err(); err != nil {
-		return PresenceUpdate{}, err
+	if r.Failed() {
+		return PresenceUpdate{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return PresenceUpdate{}, err
 	}
 	return m, nil
@@ -1670,17 +1706,20 @@ func (m *RoomPayload) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 func DecodeRoomPayload(data []byte) (RoomPayload, error) {
 	var r jsonx.Reader
 	r.Reset(data)
 	var m RoomPayload
 	m.jsgenDecode(&r, nil)
 	r.End()
-	if err := r.Err(); err != nil {
-		return RoomPayload{}, err
+	if r.Failed() {
+		return RoomPayload{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return RoomPayload{}, err
 	}
 	return m, nil
@@ -1787,17 +1826,20 @@ func (m *RoomQuery) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 func DecodeRoomQuery(data []byte) (RoomQuery, error) {
 	var r jsonx.Reader
 	r.Reset(data)
 	var m RoomQuery
 	m.jsgenDecode(&r, nil)
 	r.End()
-	if err := r.Err(); err != nil {
-		return RoomQuery{}, err
+	if r.Failed() {
+		return RoomQuery{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return RoomQuery{}, err
 	}
 	return m, nil
@@ -1906,7 +1948,8 @@ func (m *SentEvent) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 // The member "type" that AppendJSON writes is accepted if it is "sent".
 func DecodeSentEvent(data []byte) (SentEvent, error) {
 	var r jsonx.Reader
@@ -1914,10 +1957,12 @@ func DecodeSentEvent(data []byte) (SentEvent, error) {
 	var m SentEvent
 	m.jsgenDecode(&r, nil, "type", "sent")
 	r.End()
-	if err := r.Err(); err != nil {
-		return SentEvent{}, err
+	if r.Failed() {
+		return SentEvent{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return SentEvent{}, err
 	}
 	return m, nil
@@ -2025,7 +2070,8 @@ func (m *TypingEvent) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
 // The member "type" that AppendJSON writes is accepted if it is "typing".
 func DecodeTypingEvent(data []byte) (TypingEvent, error) {
 	var r jsonx.Reader
@@ -2033,10 +2079,12 @@ func DecodeTypingEvent(data []byte) (TypingEvent, error) {
 	var m TypingEvent
 	m.jsgenDecode(&r, nil, "type", "typing")
 	r.End()
-	if err := r.Err(); err != nil {
-		return TypingEvent{}, err
+	if r.Failed() {
+		return TypingEvent{}, r.Err()
 	}
-	if err := m.Validate(); err != nil {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return TypingEvent{}, err
 	}
 	return m, nil
@@ -2147,16 +2195,19 @@ func (PresenceUpdate) DMInboundTag() string {
 
 // DecodeDMInbound decodes data strictly as a DMInbound: an object whose "type" member
 // (anywhere in the object) picks the variant, decoded as strictly as Decode<Variant> does, then
-// validated. Errors are *jsgenrt.Error values listing every problem found with its JSON path.
+// validated. Errors are *jsgenrt.Error values listing every problem found, as Decode<Variant>
+// does.
 func DecodeDMInbound(data []byte) (DMInbound, error) {
 	var r jsonx.Reader
 	r.Reset(data)
 	u := jsgenDecodeDMInbound(&r, nil)
 	r.End()
-	if err := r.Err(); err != nil {
-		return nil, err
+	if r.Failed() {
+		return nil, r.Err()
 	}
-	if err := ValidateDMInbound(u); err != nil {
+	var errs jsgenrt.FieldErrors
+	jsgenValidateDMInbound(u, &errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -2286,16 +2337,19 @@ func (ErrorEvent) RoomEventTag() string {
 
 // DecodeRoomEvent decodes data strictly as a RoomEvent: an object whose "type" member
 // (anywhere in the object) picks the variant, decoded as strictly as Decode<Variant> does, then
-// validated. Errors are *jsgenrt.Error values listing every problem found with its JSON path.
+// validated. Errors are *jsgenrt.Error values listing every problem found, as Decode<Variant>
+// does.
 func DecodeRoomEvent(data []byte) (RoomEvent, error) {
 	var r jsonx.Reader
 	r.Reset(data)
 	u := jsgenDecodeRoomEvent(&r, nil)
 	r.End()
-	if err := r.Err(); err != nil {
-		return nil, err
+	if r.Failed() {
+		return nil, r.Err()
 	}
-	if err := ValidateRoomEvent(u); err != nil {
+	var errs jsgenrt.FieldErrors
+	jsgenValidateRoomEvent(u, &errs, nil)
+	if err := r.ErrWith(errs); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -2307,8 +2361,7 @@ func jsgenDecodeRoomEvent(r *jsonx.Reader, p *jsonx.Path) RoomEvent {
 		return nil
 	}
 	if !found {
-		r.Missing(p, "type")
-		r.Skip(p)
+		r.SkipMissingVariant(p, "type")
 		return nil
 	}
 	switch string(tag) {
