@@ -3,6 +3,7 @@ package jsonx
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -278,4 +279,189 @@ func TestErrWithCapsTheList(t *testing.T) {
 	if got := problems(t, r.ErrWith(many), jsgenrt.CodeInvalidMessage); len(got) != MaxErrors+1 {
 		t.Errorf("violations alone: %d problems, want %d", len(got), MaxErrors+1)
 	}
+}
+
+// decodeGame reads the shape {"items":[{"id":int}],"labels":{string:any},
+// "u":{"kind":"a","n":int}|{"kind":"b"}} as generated decoders do, and
+// returns what validating the result would find if every value violated a
+// constraint: one violation at the path of every member, element and entry
+// it was given, present or not, decoded or not.
+func decodeGame(r *Reader) jsgenrt.FieldErrors {
+	var v jsgenrt.FieldErrors
+	readItemsAndUnion(r, &v)
+	for _, name := range []string{"items", "labels", "u", "u.n", "u.kind"} {
+		v.Add(name, "constraint")
+	}
+	return v
+}
+
+func readItemsAndUnion(r *Reader, v *jsgenrt.FieldErrors) {
+	if !r.Object(nil) {
+		return
+	}
+	var seenU bool
+	for {
+		k, ok := r.Key(nil)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "items":
+			ip := Path{Key: "items"}
+			if !r.Array(&ip) {
+				continue
+			}
+			for i := 0; r.More(&ip); i++ {
+				ep := Path{Parent: &ip, Index: i, IsIndex: true}
+				v.Add(ep.String(), "constraint")
+				v.Add(ep.Child("id"), "constraint")
+				readObject(r, &ep, "id")
+			}
+		case "labels":
+			lp := Path{Key: "labels"}
+			if !r.Object(&lp) {
+				continue
+			}
+			seen := map[string]bool{}
+			for {
+				k, ok := r.Key(&lp)
+				if !ok {
+					break
+				}
+				key := string(k)
+				if seen[key] {
+					r.SkipDuplicate(&lp, key)
+					continue
+				}
+				seen[key] = true
+				v.Add(lp.Child(key), "constraint")
+				r.Skip(&lp)
+			}
+		case "u":
+			if seenU {
+				r.SkipDuplicate(nil, "u")
+				continue
+			}
+			seenU = true
+			up := Path{Key: "u"}
+			tag, found, ok := r.Discriminator(&up, "kind")
+			switch {
+			case !ok:
+			case !found:
+				r.SkipMissingVariant(&up, "kind")
+			case string(tag) == "a":
+				readObject(r, &up, "kind", "n")
+			case string(tag) == "b":
+				readObject(r, &up, "kind")
+			default:
+				r.SkipUnknownVariant(&up, "kind", tag, "a, b")
+			}
+		default:
+			r.SkipUnknown(nil, k, "items", "labels", "u")
+		}
+	}
+}
+
+// readObject reads an object at p whose members are the int members names,
+// refusing unknown and duplicate ones and reporting missing ones.
+func readObject(r *Reader, p *Path, names ...string) {
+	if !r.Object(p) {
+		return
+	}
+	seen := make([]bool, len(names))
+	for {
+		k, ok := r.Key(p)
+		if !ok {
+			break
+		}
+		i := slices.Index(names, string(k))
+		switch {
+		case i < 0:
+			r.SkipUnknown(p, k, names...)
+		case seen[i]:
+			r.SkipDuplicate(p, names[i])
+		default:
+			seen[i] = true
+			mp := Path{Parent: p, Key: names[i]}
+			if names[i] == "kind" {
+				r.String(&mp)
+			} else {
+				r.Int(&mp)
+			}
+		}
+	}
+	for i, name := range names {
+		if !seen[i] && name != "kind" {
+			r.Missing(p, name)
+		}
+	}
+}
+
+// FuzzErrWith decodes arbitrary input as a small game message and checks
+// what one decode reports: the syntax failure alone for what Valid refuses;
+// otherwise the shape failures first, each at a path that names a member or
+// element, then the violations in their order, none of them at or below a
+// shape failure's path, and no more than MaxErrors+1 problems.
+func FuzzErrWith(f *testing.F) {
+	for _, s := range []string{
+		`{"items":[{"id":1},{"id":"x"},{"id":3,"foo":1,"id":4}],"labels":{"a":1,"a":2},"u":{"kind":"a","n":1}}`,
+		`{"u":{"n":1}}`, `{"u":{"kind":"c"}}`, `{"u":{"kind":1}}`, `{"u":[]}`, `{"u":{"kind":"b","n":1},"u":2}`,
+		`{"Items":[],"x":{"y":[1,}}`, `[]`, `{"labels":{"a.b":1,"a.b":{}}}`, `{"items":[{},[],{"ID":1}]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var r Reader
+		r.Reset(data)
+		violations := decodeGame(&r)
+		r.End()
+		err := r.ErrWith(violations)
+		var e *jsgenrt.Error
+		if !errors.As(err, &e) {
+			t.Fatalf("ErrWith = %v: every decode of the game finds violations", err)
+		}
+		if !Valid(data) {
+			if e.Code != jsgenrt.CodeInvalidJSON || len(e.Errors) != 1 {
+				t.Fatalf("%q is not valid, yet ErrWith = %v", data, err)
+			}
+			return
+		}
+		if e.Code != jsgenrt.CodeInvalidMessage || len(e.Errors) > MaxErrors+1 {
+			t.Fatalf("%q: ErrWith = %v", data, err)
+		}
+		var shapes []jsgenrt.FieldError
+		if serr := r.Err(); serr != nil {
+			shapes = serr.(*jsgenrt.Error).Errors
+		}
+		if len(e.Errors) < len(shapes) || !slices.Equal(e.Errors[:len(shapes)], shapes) {
+			t.Fatalf("%q: ErrWith = %v does not start with the shape failures %v", data, e.Errors, shapes)
+		}
+		kept := e.Errors[len(shapes):]
+		for _, fe := range kept {
+			if fe.Message != "constraint" && !strings.Contains(fe.Message, "not reported") {
+				t.Fatalf("%q: %v among the violations", data, fe)
+			}
+			for _, s := range shapes {
+				if within(fe.Path, s.Path) && fe.Message == "constraint" {
+					t.Fatalf("%q: violation %v at or below the shape failure %v", data, fe, s)
+				}
+			}
+		}
+		for _, s := range shapes {
+			if s.Path == "" && len(shapes) <= MaxErrors && len(kept) > 0 {
+				t.Fatalf("%q: the root failed, yet violations %v are reported", data, kept)
+			}
+		}
+		// The violations kept are in the order validation found them.
+		i := 0
+		for _, fe := range kept {
+			for i < len(violations) && violations[i] != fe {
+				i++
+			}
+			if i == len(violations) && fe.Message == "constraint" {
+				t.Fatalf("%q: violations %v out of order (found %v)", data, kept, violations)
+			}
+			i++
+		}
+	})
 }
