@@ -70,8 +70,8 @@ func (r *Reader) Err() error { return r.ErrWith(nil) }
 // order, then the violations, except those at or below the path of a value
 // that could not be decoded: a shape failure's path, or the union whose
 // discriminator was missing, unknown or not a string. A member of the wrong
-// type, a missing member or a duplicate thus has exactly one problem, its
-// shape failure, and not also one for the zero (or first) value that
+// type, a missing member or a duplicated one is thus reported by its shape
+// failure alone, not also by a violation of the zero (or first) value that
 // validation saw in its place. At most MaxErrors problems are listed; one
 // more entry then says that the rest were left out. ErrWith does not
 // allocate when nothing failed.
@@ -83,8 +83,13 @@ func (r *Reader) ErrWith(violations jsgenrt.FieldErrors) error {
 			Errors:  []jsgenrt.FieldError{{Path: r.synPath, Message: r.synMsg}},
 		}
 	}
-	if len(r.errs) == 0 && len(violations) == 0 {
-		return nil
+	if len(r.errs) == 0 {
+		if len(violations) == 0 {
+			return nil
+		}
+		if len(violations) <= MaxErrors {
+			return violations.Err()
+		}
 	}
 	errs := slices.Clip(r.errs) // appending never touches what Err returned before
 	for _, v := range violations {
