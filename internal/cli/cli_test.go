@@ -330,11 +330,11 @@ func TestHelpSchemaListsOutputs(t *testing.T) {
 
 func TestMentionsJSGen(t *testing.T) {
 	for src, want := range map[string]bool{
-		"package x\n\n//go:generate go tool jsgen generate\n":                true,
-		"package x\n\n//go:generate go run ../../cmd/jsgen generate\n":       true,
-		"package x\n\n//jsgen:model\ntype Room struct{}\n":                   true,
-		"package x\n\n//go:generate stringer -type=T\n":                      false,
-		"package x\n\n// Use //jsgen:model on a struct.\n":                   false,
+		"package x\n\n//go:generate go tool jsgen generate\n":               true,
+		"package x\n\n//go:generate go run ../../cmd/jsgen generate\n":      true,
+		"package x\n\n//jsgen:model\ntype Room struct{}\n":                  true,
+		"package x\n\n//go:generate stringer -type=T\n":                     false,
+		"package x\n\n// Use //jsgen:model on a struct.\n":                  false,
 		"package x\n\nconst s = \"//go:generate go tool jsgen generate\"\n": false,
 	} {
 		if got := mentionsJSGen([]byte(src)); got != want {
