@@ -158,3 +158,32 @@ func TestResolveSource(t *testing.T) {
 		t.Errorf("an unknown checkout: steps %q", got)
 	}
 }
+
+// TestREADMEAppCommands runs the README's app-repo commands in a new
+// module, with the checkout's path for /path/to/jsgen, offline, and checks
+// that the service they scaffold builds, has its client artefacts and no
+// drift.
+func TestREADMEAppCommands(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a module; skipped with -short")
+	}
+	readme := string(read(t, filepath.Join(repoRoot(t), "README.md")))
+	_, after, ok := strings.Cut(readme, "In an app repo")
+	if !ok {
+		t.Fatal("README.md has no app-repo section")
+	}
+	_, block, ok := strings.Cut(after, "```sh\n")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 || !strings.Contains(block, checkoutPlaceholder) {
+		t.Fatalf("README.md's app-repo section has no sh block naming %s:\n%s", checkoutPlaceholder, after)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	app := t.TempDir()
+	shell(ctx, t, app, "go mod init example.com/app")
+	shell(ctx, t, app, "set -e\n"+strings.ReplaceAll(block, checkoutPlaceholder, shellQuote(repoRoot(t))))
+	if _, err := os.Stat(filepath.Join(app, "web", "api", "client.ts")); err != nil {
+		t.Errorf("the README's schema command wrote no web/api/client.ts: %v", err)
+	}
+	shell(ctx, t, app, "set -e\ngo mod tidy\ngo build ./...\ngo tool jsgen check ./...")
+}
