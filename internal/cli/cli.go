@@ -65,7 +65,7 @@ func commands() []command {
 		{"validate", "check declarations and print diagnostics; write nothing",
 			"jsgen validate [packages]\n\nExit 0 when the declarations are valid, 2 otherwise (diagnostics on stderr).\n" + packagesHelp, runValidate},
 		{"describe", "print the app's IR, as a summary or as JSON (--json)",
-			"jsgen describe [--json] [packages]\n\nPrints what jsgen understood from the declarations. --json prints the IR, which is\nthe same for the YAML and the Go form of an app; attach it to bug reports. With\nseveral packages, each summary starts with a \"# DIR\" line, and --json prints one\nobject keyed by directory.\n" + packagesHelp, runDescribe},
+			"jsgen describe [--json] [packages]\n\nPrints what jsgen understood from the declarations. --json prints the IR, which is\nthe same for the YAML and the Go form of an app; attach it to bug reports. With a\npattern or several directories, each summary starts with a \"# DIR\" line, and --json\nprints one object keyed by directory.\n" + packagesHelp, runDescribe},
 		{"schema", "write the client artefacts (JSON Schemas, TypeScript client, AsyncAPI): jsgen schema -o DIR",
 			"jsgen schema -o DIR [packages]\njsgen schema --config\n\nWrites the client artefacts of each package into DIR; only changed files are written:\n\n\t<Name>.schema.json  one JSON Schema (draft 2020-12) per model, message and union\n\tclient.ts           the typed TypeScript client (apps with controllers)\n\tasyncapi.yaml       the AsyncAPI 3.0 document (apps with controllers)\n\nWith one package directory the files go into DIR itself. With a pattern or several\ndirectories, each package's files go into DIR/<its directory relative to the current\ndirectory> (jsgen schema -o web/api ./... writes web/api/chat/api/... for ./chat/api),\nso each package must be below the current directory. Nothing is written unless every\npackage is valid.\n\n--config prints the JSON Schema of jsgen.yaml itself.\n" + packagesHelp, runSchema},
 		{"init", "scaffold jsgen.yaml and generate.go in a package directory, then generate",
@@ -153,22 +153,36 @@ func parse(e *env, name string, args []string, setup func(*flag.FlagSet)) ([]str
 	return fs.Args(), -1
 }
 
+// pkgs are the package directories a verb works on.
+type pkgs struct {
+	dirs []string
+	// several is set when the arguments were a pattern or more than one
+	// directory: output then says which package each part belongs to,
+	// however many packages matched.
+	several bool
+}
+
 // packages parses a verb's flags and expands its directory arguments
 // (directories and DIR/... patterns, default .); it returns the package
 // directories, or a non-negative exit code when the command should stop.
-func packages(e *env, name string, args []string, setup func(*flag.FlagSet)) ([]string, int) {
+func packages(e *env, name string, args []string, setup func(*flag.FlagSet)) (pkgs, int) {
 	args, code := parse(e, name, args, setup)
 	if code >= 0 {
-		return nil, code
+		return pkgs{}, code
 	}
+	return expandArgs(e, name, args)
+}
+
+// expandArgs expands directory arguments (default .) into packages.
+func expandArgs(e *env, name string, args []string) (pkgs, int) {
 	if len(args) == 0 {
 		args = []string{"."}
 	}
 	dirs, err := expandDirs(args)
 	if err != nil {
-		return nil, usageFailed(e, name, err)
+		return pkgs{}, usageFailed(e, name, err)
 	}
-	return dirs, -1
+	return pkgs{dirs: dirs, several: len(args) > 1 || isPattern(args[0])}, -1
 }
 
 // usageFailed prints a usage error of verb and returns its exit code.
@@ -237,10 +251,11 @@ func generated(ctx context.Context, e *env, dir string) ([]writer.Change, int) {
 }
 
 func runGenerate(ctx context.Context, e *env, args []string) int {
-	dirs, code := packages(e, "generate", args, nil)
+	p, code := packages(e, "generate", args, nil)
 	if code >= 0 {
 		return code
 	}
+	dirs := p.dirs
 	worst := ExitOK
 	for _, dir := range dirs {
 		changes, code := generated(ctx, e, dir)
@@ -257,10 +272,11 @@ func runGenerate(ctx context.Context, e *env, args []string) int {
 }
 
 func runCheck(ctx context.Context, e *env, args []string) int {
-	dirs, code := packages(e, "check", args, nil)
+	p, code := packages(e, "check", args, nil)
 	if code >= 0 {
 		return code
 	}
+	dirs := p.dirs
 	worst := ExitOK
 	for _, dir := range dirs {
 		changes, code := generated(ctx, e, dir)
@@ -287,10 +303,11 @@ func withDir(dir string, c writer.Change) writer.Change {
 }
 
 func runValidate(ctx context.Context, e *env, args []string) int {
-	dirs, code := packages(e, "validate", args, nil)
+	p, code := packages(e, "validate", args, nil)
 	if code >= 0 {
 		return code
 	}
+	dirs := p.dirs
 	worst := ExitOK
 	for _, dir := range dirs {
 		if _, code := loadDir(ctx, e, dir); code >= 0 {
@@ -302,12 +319,13 @@ func runValidate(ctx context.Context, e *env, args []string) int {
 
 func runDescribe(ctx context.Context, e *env, args []string) int {
 	var asJSON bool
-	dirs, code := packages(e, "describe", args, func(fs *flag.FlagSet) {
+	p, code := packages(e, "describe", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&asJSON, "json", false, "print the IR as JSON")
 	})
 	if code >= 0 {
 		return code
 	}
+	dirs := p.dirs
 	progs := map[string]*ir.Program{}
 	worst := ExitOK
 	for _, dir := range dirs {
@@ -322,10 +340,10 @@ func runDescribe(ctx context.Context, e *env, args []string) int {
 		return worst
 	}
 	if asJSON {
-		return describeJSON(e, dirs, progs)
+		return describeJSON(e, p, progs)
 	}
 	for i, dir := range dirs {
-		if len(dirs) > 1 {
+		if p.several {
 			if i > 0 {
 				fmt.Fprintln(e.stdout)
 			}
@@ -336,11 +354,11 @@ func runDescribe(ctx context.Context, e *env, args []string) int {
 	return ExitOK
 }
 
-// describeJSON prints the IR of one directory as a JSON object, or of
-// several as one JSON object keyed by directory.
-func describeJSON(e *env, dirs []string, progs map[string]*ir.Program) int {
-	var v any = progs[dirs[0]]
-	if len(dirs) > 1 {
+// describeJSON prints the IR of one directory as a JSON object, or, for a
+// pattern or several directories, one JSON object keyed by directory.
+func describeJSON(e *env, p pkgs, progs map[string]*ir.Program) int {
+	var v any = progs[p.dirs[0]]
+	if p.several {
 		byDir := map[string]*ir.Program{}
 		for dir, p := range progs {
 			byDir[filepath.ToSlash(dir)] = p
@@ -460,14 +478,12 @@ func runSchema(ctx context.Context, e *env, args []string) int {
 	if out == "" {
 		return usageFailed(e, "schema", usagef("-o is required: the directory to write the client artefacts into"))
 	}
-	if len(args) == 0 {
-		args = []string{"."}
+	p, code := expandArgs(e, "schema", args)
+	if code >= 0 {
+		return code
 	}
-	dirs, err := expandDirs(args)
-	if err != nil {
-		return usageFailed(e, "schema", err)
-	}
-	targets, err := schemaTargets(out, args, dirs)
+	dirs := p.dirs
+	targets, err := schemaTargets(out, p)
 	if err != nil {
 		return usageFailed(e, "schema", err)
 	}
@@ -505,10 +521,11 @@ func printConfigSchema(e *env) int {
 // itself for a single directory argument; for a pattern or several
 // directories, out/<the package directory relative to the current
 // directory>, which must not lead outside it.
-func schemaTargets(out string, args, dirs []string) ([]string, error) {
-	if len(args) == 1 && !isPattern(args[0]) {
+func schemaTargets(out string, p pkgs) ([]string, error) {
+	if !p.several {
 		return []string{out}, nil
 	}
+	dirs := p.dirs
 	wd, err := os.Getwd()
 	if err != nil {
 		return nil, fmt.Errorf("working directory: %w", err)

@@ -236,7 +236,18 @@ func TestPackagePatterns(t *testing.T) {
 		t.Errorf("describe --json with two directories: exit %d\n%s%s", code, out, stderr)
 	}
 
+	code, out, stderr = run(root, "describe", "--json", filepath.Join(a, "..."))
+	byDir = nil
+	if code != ExitOK || json.Unmarshal([]byte(out), &byDir) != nil || byDir["a"].Package != "a" || len(byDir) != 1 {
+		t.Errorf("describe --json with a pattern that matches one package: exit %d; want an object keyed by directory\n%s%s", code, out, stderr)
+	}
+
 	t.Chdir(root)
+	if code, _, stderr := run(root, "schema", "-o", "one", "./a/..."); code != ExitOK {
+		t.Errorf("schema -o DIR with a pattern that matches one package: exit %d\n%s", code, stderr)
+	} else if _, err := os.Stat(filepath.Join(root, "one", "a", "Room.schema.json")); err != nil {
+		t.Errorf("schema -o DIR with a pattern: the package's files are not in DIR/a: %v", err)
+	}
 	for _, args := range [][]string{{"./..."}, {"a", "b/c"}} {
 		out := t.TempDir()
 		code, stdout, stderr := run(root, append([]string{"schema", "-o", out}, args...)...)
