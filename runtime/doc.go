@@ -3,8 +3,24 @@
 // generated code and runtime in step. Sub-packages supply channels, the event
 // bus, the WebSocket glue and room services.
 //
-// Generated files import this package as jsgenrt, since its name shadows the
-// standard library's runtime package.
+// Import it as jsgenrt, as generated files do, since its name shadows the
+// standard library's runtime package:
+//
+//	import jsgenrt "github.com/jsgen-dev/jsgen/runtime"
+//
+//	room, err := chat.RoomRef(r.PathValue("roomId")) // a jsgenrt.Ref[chat.Room], validated
+//	msg, err := chat.DecodeClientMessage(frame)
+//	var e *jsgenrt.Error
+//	if errors.As(err, &e) {
+//		for _, fe := range e.Errors { // every violation, with its JSON path
+//			log.Printf("%s: %s", fe.Path, fe.Message)
+//		}
+//	}
+//
+// A Ref[T] holds a valid identifier of model T, obtained only from the
+// generated <Model>Ref constructor or a generated decoder; its zero value is
+// "no reference". Errors (Error, FieldError, RefError) are shaped like the
+// WebSocket error frame the runtime sends.
 package runtime
 
 // Version is the version of the contract between generated code and this

@@ -155,9 +155,9 @@ func announce(c room.MemberChange[chatapi.Room, chatapi.User]) (chatapi.RoomEven
 	return nil, false
 }
 
-// Room serves WS /chat/room/{roomId}: the seed's room handler, with members
-// counted per user (several tabs are one member) and exclude-sender by
-// connection.
+// Room serves WS /chat/room/{roomId}: it relays the room's channel to the
+// connection and publishes the client's frames, with members counted per
+// user (several tabs are one member) and exclude-sender by connection.
 func (a *app) Room(_ context.Context, c *chatapi.ChatRoomConn) error {
 	roomID, user := c.Params.RoomID, c.Query.Username
 	log := a.log.With("conn", c.ID(), "room", roomID.ID(), "user", user.ID())
@@ -176,7 +176,8 @@ func (a *app) Room(_ context.Context, c *chatapi.ChatRoomConn) error {
 			break
 		}
 	}
-	// The seed's cleanup order: unsubscribe, then leave (which announces it).
+	// Unsubscribe first, then leave (which announces it), so that the
+	// connection does not receive its own leave frame.
 	sub.Close()
 	membership.Close()
 	log.Info("left")

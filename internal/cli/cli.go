@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
@@ -43,20 +44,30 @@ type env struct {
 	stdout, stderr io.Writer
 }
 
+// packagesHelp explains the package arguments every loading verb takes.
+const packagesHelp = `
+Packages are directories (default .) or patterns DIR/... that stand for every
+directory at or below DIR holding a jsgen.yaml, a Go file with //jsgen:
+directives, or a //go:generate line that runs jsgen. Like the go command, a
+pattern skips testdata and vendor directories, names starting with . or _,
+and nested modules. A missing directory or a pattern that matches nothing is
+a usage error (exit 2).
+`
+
 // commands lists the verbs; a function, not a variable, because verbs
 // print their own usage.
 func commands() []command {
 	return []command{
-		{"generate", "write generated files for each directory (only those that changed) and remove stale ones",
-			"jsgen generate [dir ...]\n\nLoads jsgen.yaml and //jsgen: directives in each directory (default .) and writes\nthe *.jsgen.go files. Unchanged files are not touched; *.jsgen.go files that jsgen\nowns but no longer generates are removed. Run it through go generate:\n\n\t//go:generate go tool jsgen generate\n", runGenerate},
+		{"generate", "write generated files for each package (only those that changed) and remove stale ones",
+			"jsgen generate [packages]\n\nLoads jsgen.yaml and //jsgen: directives in each package directory and writes\nthe *.jsgen.go files. Unchanged files are not touched; *.jsgen.go files that jsgen\nowns but no longer generates are removed. Run it through go generate:\n\n\t//go:generate go tool jsgen generate\n" + packagesHelp, runGenerate},
 		{"check", "exit 1 with a unified diff when generated files are stale or missing (alias: diff)",
-			"jsgen check [dir ...]\n\nGenerates in memory and compares with the disk. Exit 0: up to date. Exit 1: stale,\nmissing or orphaned files (a unified diff is printed). Exit 2: invalid declarations.\nFix drift with: go generate ./...\n", runCheck},
+			"jsgen check [packages]\n\nGenerates in memory and compares with the disk. Exit 0: up to date. Exit 1: stale,\nmissing or orphaned files (a unified diff is printed). Exit 2: invalid declarations\nor usage. Fix drift with: go generate ./...\n" + packagesHelp, runCheck},
 		{"validate", "check declarations and print diagnostics; write nothing",
-			"jsgen validate [dir ...]\n\nExit 0 when the declarations are valid, 2 otherwise (diagnostics on stderr).\n", runValidate},
+			"jsgen validate [packages]\n\nExit 0 when the declarations are valid, 2 otherwise (diagnostics on stderr).\n" + packagesHelp, runValidate},
 		{"describe", "print the app's IR, as a summary or as JSON (--json)",
-			"jsgen describe [--json] [dir]\n\nPrints what jsgen understood from the declarations. --json prints the IR, which is\nthe same for the YAML and the Go form of an app; attach it to bug reports.\n", runDescribe},
-		{"schema", "write JSON Schemas (and the other client artefacts) of the messages: jsgen schema -o DIR",
-			"jsgen schema -o DIR [dir]\njsgen schema --config\n\nWrites one JSON Schema (draft 2020-12) per model, message and union of the app in dir\n(default .) into DIR as <Name>.schema.json. Only changed files are written.\n--config prints the JSON Schema of jsgen.yaml itself.\n", runSchema},
+			"jsgen describe [--json] [packages]\n\nPrints what jsgen understood from the declarations. --json prints the IR, which is\nthe same for the YAML and the Go form of an app; attach it to bug reports. With a\npattern or several directories, each summary starts with a \"# DIR\" line, and --json\nprints one object keyed by directory.\n" + packagesHelp, runDescribe},
+		{"schema", "write the client artefacts (JSON Schemas, TypeScript client, AsyncAPI): jsgen schema -o DIR",
+			"jsgen schema -o DIR [packages]\njsgen schema --config\n\nWrites the client artefacts of each package into DIR; only changed files are written:\n\n\t<Name>.schema.json  one JSON Schema (draft 2020-12) per model, message and union\n\tclient.ts           the typed TypeScript client (apps with controllers)\n\tasyncapi.yaml       the AsyncAPI 3.0 document (apps with controllers)\n\nWith one package directory the files go into DIR itself. With a pattern or several\ndirectories, each package's files go into DIR/<its directory relative to the current\ndirectory> (jsgen schema -o web/api ./... writes web/api/chat/api/... for ./chat/api),\nso each package must be below the current directory. Nothing is written unless every\npackage is valid.\n\n--config prints the JSON Schema of jsgen.yaml itself.\n" + packagesHelp, runSchema},
 		{"init", "scaffold jsgen.yaml and generate.go in a package directory, then generate",
 			"jsgen init [--force] [--module PATH] [--name PKG] [dir]\n\nWrites a commented jsgen.yaml and generate.go (with its //go:generate line) into dir\n(default .), then generates. Existing files are never overwritten without --force.\nScaffolded files are yours to edit; generated *.jsgen.go files are not.\n", runInit},
 		{"new", "scaffold a working service: jsgen new room-service NAME",
@@ -100,7 +111,7 @@ func printHelp(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "\t%-9s %s\n", c.name, c.summary)
 	}
-	fmt.Fprint(w, "\nCommon invocations:\n\n\tgo generate ./...            run jsgen through //go:generate go tool jsgen generate\n\tjsgen check ./chat           fail (exit 1) in CI when generated code is stale\n\tjsgen describe --json .     show the IR\n\nExit codes: 0 ok, 1 drift (check), 2 bad input or usage, 3 internal error.\nRun 'jsgen help <command>' for details.\n")
+	fmt.Fprint(w, "\nCommon invocations:\n\n\tgo generate ./...            run jsgen through //go:generate go tool jsgen generate\n\tjsgen check ./...            fail (exit 1) in CI when generated code is stale\n\tjsgen describe --json .     show the IR\n\nExit codes: 0 ok, 1 drift (check), 2 bad input or usage, 3 internal error.\nRun 'jsgen help <command>' for details.\n")
 }
 
 func runHelp(e *env, args []string) int {
@@ -139,11 +150,50 @@ func parse(e *env, name string, args []string, setup func(*flag.FlagSet)) ([]str
 		}
 		return nil, ExitBadInput
 	}
-	dirs := fs.Args()
-	if len(dirs) == 0 {
-		dirs = []string{"."}
+	return fs.Args(), -1
+}
+
+// pkgs are the package directories a verb works on.
+type pkgs struct {
+	dirs []string
+	// several is set when the arguments were a pattern or more than one
+	// directory: output then says which package each part belongs to,
+	// however many packages matched.
+	several bool
+}
+
+// packages parses a verb's flags and expands its directory arguments
+// (directories and DIR/... patterns, default .); it returns the package
+// directories, or a non-negative exit code when the command should stop.
+func packages(e *env, name string, args []string, setup func(*flag.FlagSet)) (pkgs, int) {
+	args, code := parse(e, name, args, setup)
+	if code >= 0 {
+		return pkgs{}, code
 	}
-	return dirs, -1
+	return expandArgs(e, name, args)
+}
+
+// expandArgs expands directory arguments (default .) into packages.
+func expandArgs(e *env, name string, args []string) (pkgs, int) {
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	dirs, err := expandDirs(args)
+	if err != nil {
+		return pkgs{}, usageFailed(e, name, err)
+	}
+	return pkgs{dirs: dirs, several: len(args) > 1 || isPattern(args[0])}, -1
+}
+
+// usageFailed prints a usage error of verb and returns its exit code.
+func usageFailed(e *env, verb string, err error) int {
+	fmt.Fprintf(e.stderr, "jsgen %s: %v\n", verb, err)
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(e.stderr, "run 'jsgen help %s' for usage\n", verb)
+		return ExitBadInput
+	}
+	return ExitInternal
 }
 
 // loadDir loads one directory, printing diagnostics; ok is false when the
@@ -201,10 +251,11 @@ func generated(ctx context.Context, e *env, dir string) ([]writer.Change, int) {
 }
 
 func runGenerate(ctx context.Context, e *env, args []string) int {
-	dirs, code := parse(e, "generate", args, nil)
+	p, code := packages(e, "generate", args, nil)
 	if code >= 0 {
 		return code
 	}
+	dirs := p.dirs
 	worst := ExitOK
 	for _, dir := range dirs {
 		changes, code := generated(ctx, e, dir)
@@ -221,10 +272,11 @@ func runGenerate(ctx context.Context, e *env, args []string) int {
 }
 
 func runCheck(ctx context.Context, e *env, args []string) int {
-	dirs, code := parse(e, "check", args, nil)
+	p, code := packages(e, "check", args, nil)
 	if code >= 0 {
 		return code
 	}
+	dirs := p.dirs
 	worst := ExitOK
 	for _, dir := range dirs {
 		changes, code := generated(ctx, e, dir)
@@ -251,10 +303,11 @@ func withDir(dir string, c writer.Change) writer.Change {
 }
 
 func runValidate(ctx context.Context, e *env, args []string) int {
-	dirs, code := parse(e, "validate", args, nil)
+	p, code := packages(e, "validate", args, nil)
 	if code >= 0 {
 		return code
 	}
+	dirs := p.dirs
 	worst := ExitOK
 	for _, dir := range dirs {
 		if _, code := loadDir(ctx, e, dir); code >= 0 {
@@ -266,37 +319,64 @@ func runValidate(ctx context.Context, e *env, args []string) int {
 
 func runDescribe(ctx context.Context, e *env, args []string) int {
 	var asJSON bool
-	dirs, code := parse(e, "describe", args, func(fs *flag.FlagSet) {
+	p, code := packages(e, "describe", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&asJSON, "json", false, "print the IR as JSON")
 	})
 	if code >= 0 {
 		return code
 	}
-	if len(dirs) != 1 {
-		fmt.Fprintln(e.stderr, "jsgen: describe takes one directory")
-		return ExitBadInput
+	dirs := p.dirs
+	progs := map[string]*ir.Program{}
+	worst := ExitOK
+	for _, dir := range dirs {
+		prog, code := loadDir(ctx, e, dir)
+		if prog == nil {
+			worst = max(worst, code)
+			continue
+		}
+		progs[dir] = prog
 	}
-	prog, code := loadDir(ctx, e, dirs[0])
-	if prog == nil {
-		return code
+	if worst != ExitOK {
+		return worst
 	}
 	if asJSON {
-		data, err := json.MarshalIndent(prog, "", "  ")
-		if err != nil {
-			fmt.Fprintf(e.stderr, "jsgen: internal error: %v\n", err)
-			return ExitInternal
-		}
-		fmt.Fprintf(e.stdout, "%s\n", data)
-		return ExitOK
+		return describeJSON(e, p, progs)
 	}
-	describe(e.stdout, prog)
+	for i, dir := range dirs {
+		if p.several {
+			if i > 0 {
+				fmt.Fprintln(e.stdout)
+			}
+			fmt.Fprintf(e.stdout, "# %s\n", filepath.ToSlash(dir))
+		}
+		describe(e.stdout, progs[dir])
+	}
+	return ExitOK
+}
+
+// describeJSON prints the IR of one directory as a JSON object, or, for a
+// pattern or several directories, one JSON object keyed by directory.
+func describeJSON(e *env, p pkgs, progs map[string]*ir.Program) int {
+	var v any = progs[p.dirs[0]]
+	if p.several {
+		byDir := map[string]*ir.Program{}
+		for dir, p := range progs {
+			byDir[filepath.ToSlash(dir)] = p
+		}
+		v = byDir
+	}
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		fmt.Fprintf(e.stderr, "jsgen: internal error: %v\n", err)
+		return ExitInternal
+	}
+	fmt.Fprintf(e.stdout, "%s\n", data)
 	return ExitOK
 }
 
 func runVersion(_ context.Context, e *env, args []string) int {
 	if len(args) > 0 {
-		fmt.Fprintln(e.stderr, "usage: jsgen version")
-		return ExitBadInput
+		return usageFailed(e, "version", usagef("no arguments expected, got %d", len(args)))
 	}
 	fmt.Fprintf(e.stdout, "jsgen %s\n", Version())
 	return ExitOK
@@ -327,20 +407,23 @@ func runInit(ctx context.Context, e *env, args []string) int {
 	if code >= 0 {
 		return code
 	}
-	if len(dirs) != 1 {
-		fmt.Fprintln(e.stderr, "jsgen: init takes one directory")
-		return ExitBadInput
+	switch {
+	case len(dirs) > 1:
+		return usageFailed(e, "init", usagef("one directory expected, got %d", len(dirs)))
+	case len(dirs) == 1:
+		o.Dir = dirs[0]
 	}
-	o.Dir = dirs[0]
 	_, err := scaffold.Init(ctx, o)
 	return scaffoldResult(e, err)
 }
 
 func runNew(ctx context.Context, e *env, args []string) int {
 	o := scaffold.Options{Stdout: e.stdout}
-	if len(args) == 0 || args[0] != "room-service" {
-		fmt.Fprintln(e.stderr, "usage: jsgen new room-service [--force] [--dir PARENT] [--module PATH] NAME")
-		return ExitBadInput
+	switch {
+	case len(args) == 0:
+		return usageFailed(e, "new", usagef("what to create is missing: jsgen new room-service NAME"))
+	case args[0] != "room-service":
+		return usageFailed(e, "new", usagef("unknown kind %q: jsgen new room-service NAME is the one kind", args[0]))
 	}
 	names, code := parse(e, "new", args[1:], func(fs *flag.FlagSet) {
 		fs.BoolVar(&o.Force, "force", false, "overwrite existing files")
@@ -350,9 +433,8 @@ func runNew(ctx context.Context, e *env, args []string) int {
 	if code >= 0 {
 		return code
 	}
-	if len(names) != 1 || names[0] == "." {
-		fmt.Fprintln(e.stderr, "usage: jsgen new room-service [--force] [--dir PARENT] [--module PATH] NAME")
-		return ExitBadInput
+	if len(names) != 1 {
+		return usageFailed(e, "new", usagef("one service name expected, got %d", len(names)))
 	}
 	o.Name = names[0]
 	if err := scaffold.CheckServiceName(o.Name); err != nil {
@@ -380,7 +462,7 @@ func scaffoldResult(e *env, err error) int {
 func runSchema(ctx context.Context, e *env, args []string) int {
 	var out string
 	var config bool
-	dirs, code := parse(e, "schema", args, func(fs *flag.FlagSet) {
+	args, code := parse(e, "schema", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&out, "o", "", "output directory")
 		fs.BoolVar(&config, "config", false, "print the JSON Schema of jsgen.yaml")
 	})
@@ -388,42 +470,118 @@ func runSchema(ctx context.Context, e *env, args []string) int {
 		return code
 	}
 	if config {
-		data, err := jsonschema.ConfigSchema()
-		if err != nil {
-			fmt.Fprintf(e.stderr, "jsgen: internal error: %v\n", err)
-			return ExitInternal
+		if out != "" || len(args) > 0 {
+			return usageFailed(e, "schema", usagef("--config prints the schema of jsgen.yaml to stdout; it takes neither -o nor a directory"))
 		}
-		e.stdout.Write(data)
-		return ExitOK
+		return printConfigSchema(e)
 	}
-	if out == "" || len(dirs) != 1 {
-		fmt.Fprintln(e.stderr, "usage: jsgen schema -o DIR [dir]")
-		return ExitBadInput
+	if out == "" {
+		return usageFailed(e, "schema", usagef("-o is required: the directory to write the client artefacts into"))
 	}
-	prog, code := loadDir(ctx, e, dirs[0])
-	if prog == nil {
+	p, code := expandArgs(e, "schema", args)
+	if code >= 0 {
 		return code
+	}
+	dirs := p.dirs
+	targets, err := schemaTargets(out, p)
+	if err != nil {
+		return usageFailed(e, "schema", err)
+	}
+	var outputs [][]writer.File
+	worst := ExitOK
+	for _, dir := range dirs {
+		files, code := schemaFiles(ctx, e, dir)
+		if code >= 0 {
+			worst = max(worst, code)
+		}
+		outputs = append(outputs, files)
+	}
+	if worst != ExitOK {
+		return worst // nothing is written unless every package is valid
+	}
+	for i, files := range outputs {
+		if code := writeSchemaFiles(e, targets[i], files); code != ExitOK {
+			return code
+		}
+	}
+	return ExitOK
+}
+
+func printConfigSchema(e *env) int {
+	data, err := jsonschema.ConfigSchema()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "jsgen: internal error: %v\n", err)
+		return ExitInternal
+	}
+	e.stdout.Write(data)
+	return ExitOK
+}
+
+// schemaTargets returns where each package's client artefacts go: out
+// itself for a single directory argument; for a pattern or several
+// directories, out/<the package directory relative to the current
+// directory>, which must not lead outside it.
+func schemaTargets(out string, p pkgs) ([]string, error) {
+	if !p.several {
+		return []string{out}, nil
+	}
+	dirs := p.dirs
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, fmt.Errorf("working directory: %w", err)
+	}
+	targets := make([]string, len(dirs))
+	for i, dir := range dirs {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return nil, err
+		}
+		rel, err := filepath.Rel(wd, abs)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return nil, usagef("with several packages, each package's files go to -o DIR/<its directory below the current one>, and %s is not below the current directory; run jsgen schema once per package, or from a directory that contains them all", dir)
+		}
+		targets[i] = filepath.Join(out, rel)
+	}
+	return targets, nil
+}
+
+func isPattern(arg string) bool {
+	_, p, err := splitPattern(arg)
+	return err == nil && p
+}
+
+// schemaFiles loads dir and renders its client artefacts.
+func schemaFiles(ctx context.Context, e *env, dir string) ([]writer.File, int) {
+	prog, code := loadDir(ctx, e, dir)
+	if prog == nil {
+		return nil, code
 	}
 	files, err := clientFiles(prog)
 	if err != nil {
 		var de *diag.Error
 		if errors.As(err, &de) {
 			fmt.Fprint(e.stderr, de.List.String())
-			return ExitBadInput
+			return nil, ExitBadInput
 		}
 		fmt.Fprintf(e.stderr, "jsgen: internal error: %v\n", err)
-		return ExitInternal
+		return nil, ExitInternal
 	}
-	changes, err := writer.Diff(out, files)
+	return files, -1
+}
+
+// writeSchemaFiles writes the files that changed into dir and prints one
+// line per change.
+func writeSchemaFiles(e *env, dir string, files []writer.File) int {
+	changes, err := writer.Diff(dir, files)
 	if err == nil {
-		err = writer.Apply(out, changes)
+		err = writer.Apply(dir, changes)
 	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "jsgen: %v\n", err)
 		return ExitInternal
 	}
 	for _, c := range changes {
-		fmt.Fprintf(e.stdout, "%s %s\n", c.Kind, filepath.Join(out, c.Path))
+		fmt.Fprintf(e.stdout, "%s %s\n", c.Kind, filepath.Join(dir, c.Path))
 	}
 	return ExitOK
 }

@@ -66,7 +66,7 @@ func msg(origin decl.Origin, name, doc string, fields ...*ir.Field) *ir.Message 
 	return &ir.Message{Name: name, Doc: doc, Origin: origin, Fields: fields}
 }
 
-// chatProgram is the seed's chat app, declared in jsgen.yaml.
+// chatProgram is the chat example's app, declared in jsgen.yaml.
 func chatProgram() *ir.Program {
 	y := decl.FromYAML
 	return &ir.Program{

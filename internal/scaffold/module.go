@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -60,27 +61,127 @@ func joinImport(modPath, rel, elem string) string {
 	return path.Join(modPath, filepath.ToSlash(rel), elem)
 }
 
-// jsgenVersion is the version of jsgen this binary was built from, for the
-// `go get -tool ...@VERSION` hint; "latest" when it is unknown (a
-// development build).
-func jsgenVersion() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "latest"
+// jsgenTool is the package path of the jsgen command, as go.mod's tool
+// directive names it.
+const jsgenTool = jsgenModule + "/cmd/jsgen"
+
+// localVersion is the version a go.mod requires of a module it replaces
+// with a local directory: any version works, this one says it is no
+// published one.
+const localVersion = "v0.0.0-00010101000000-000000000000"
+
+// checkoutPlaceholder stands for the user's jsgen checkout when the running
+// binary cannot tell where it is.
+const checkoutPlaceholder = "/path/to/jsgen"
+
+// source is where the jsgen module of a scaffolded service comes from:
+// a published Version from the module proxy, or else a local checkout at
+// Dir (empty when unknown), which go.mod must replace the module with.
+type source struct {
+	Version string
+	Dir     string
+}
+
+// published reports whether the module can be fetched by version.
+func (s source) published() bool { return s.Version != "" }
+
+// dir is the checkout's directory, or a placeholder when it is unknown.
+func (s source) dir() string {
+	if s.Dir == "" {
+		return checkoutPlaceholder
 	}
-	v := bi.Main.Version
-	if bi.Main.Path != jsgenModule {
-		v = ""
-		for _, d := range bi.Deps {
-			if d.Path == jsgenModule {
-				v = d.Version
-			}
+	return s.Dir
+}
+
+// requirement is what a new go.mod says about jsgen: the version it
+// requires and, for a checkout, the directory that replaces the module
+// (quoted for go.mod). Both are empty when the checkout is unknown: the
+// printed steps then add them.
+func (s source) requirement() (version, replace string) {
+	switch {
+	case s.published():
+		return s.Version, ""
+	case s.Dir != "":
+		return localVersion, modfile.AutoQuote(s.Dir)
+	}
+	return "", ""
+}
+
+// jsgenSource tells where the running jsgen came from.
+func jsgenSource() source {
+	bi, _ := debug.ReadBuildInfo()
+	_, file, _, _ := runtime.Caller(0)
+	return resolveSource(bi, file)
+}
+
+// resolveSource derives the source from the build information of the
+// running binary and the path this file was compiled from. A version is
+// published only when the go command fetched it (a checksum, no replace):
+// a binary built in a checkout carries (devel) or a VCS pseudo-version
+// that no proxy serves. A checkout's directory is the replacement
+// directory the binary was built with, or else the one this file was
+// compiled in, if it still holds jsgen's go.mod.
+func resolveSource(bi *debug.BuildInfo, thisFile string) source {
+	m := jsgenModuleInfo(bi)
+	if m != nil && m.Replace == nil && m.Sum != "" && m.Version != "" && m.Version != "(devel)" {
+		return source{Version: m.Version}
+	}
+	if m != nil && m.Replace != nil && m.Replace.Version == "" && isCheckout(m.Replace.Path) {
+		return source{Dir: m.Replace.Path}
+	}
+	if filepath.IsAbs(thisFile) {
+		if dir := filepath.Dir(filepath.Dir(filepath.Dir(thisFile))); isCheckout(dir) {
+			return source{Dir: dir}
 		}
 	}
-	if v == "" || v == "(devel)" {
-		return "latest"
+	return source{}
+}
+
+// jsgenModuleInfo is the jsgen module in bi: the main module or a
+// dependency; nil when it is neither.
+func jsgenModuleInfo(bi *debug.BuildInfo) *debug.Module {
+	if bi == nil {
+		return nil
 	}
-	return v
+	if bi.Main.Path == jsgenModule {
+		return &bi.Main
+	}
+	for _, d := range bi.Deps {
+		if d.Path == jsgenModule {
+			return d
+		}
+	}
+	return nil
+}
+
+// isCheckout reports whether dir is an absolute directory whose go.mod
+// declares the jsgen module.
+func isCheckout(dir string) bool {
+	if !filepath.IsAbs(dir) {
+		return false
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	return err == nil && modfile.ModulePath(data) == jsgenModule
+}
+
+// hasJSGenTool reports whether the go.mod in modRoot already runs jsgen as
+// a tool.
+func hasJSGenTool(modRoot string) (bool, error) {
+	gomod := filepath.Join(modRoot, "go.mod")
+	data, err := os.ReadFile(gomod)
+	if err != nil {
+		return false, errorf("read %s: %w", gomod, err)
+	}
+	mf, err := modfile.Parse(gomod, data, nil)
+	if err != nil {
+		return false, userErrorf("%s: %w", gomod, err)
+	}
+	for _, t := range mf.Tool {
+		if t.Path == jsgenTool {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // initPackage picks the package name for Init: name if given, else the

@@ -31,6 +31,8 @@ type data struct {
 	Module        string // module path of a new go.mod
 	GoVersion     string // go directive of a new go.mod
 	SchemaURL     string // the jsgen.yaml JSON Schema
+	JSGenVersion  string // the jsgen version a new go.mod requires ("" when the checkout is unknown)
+	JSGenReplace  string // the checkout a new go.mod replaces jsgen with, quoted for go.mod
 }
 
 // file is one scaffolded file: its template and its path relative to the
@@ -48,6 +50,8 @@ type plan struct {
 	display    string // the service directory as the user wrote it
 	modulePath string // module the service belongs to
 	serviceRel string // the service directory relative to the module root
+	src        source // where the jsgen module comes from
+	toolReady  bool   // go.mod (new or existing) already runs jsgen as a tool
 	data       data
 	files      []file
 }
@@ -61,7 +65,7 @@ func newPlan(o Options, name, serviceDir string) (*plan, error) {
 	if err != nil {
 		return nil, errorf("%w", err)
 	}
-	p := &plan{o: o, root: root, display: display}
+	p := &plan{o: o, root: root, display: display, src: o.jsgenSource()}
 	modRoot, modPath, found, err := enclosingModule(root)
 	if err != nil {
 		return nil, err
@@ -73,6 +77,9 @@ func newPlan(o Options, name, serviceDir string) (*plan, error) {
 		p.modulePath = modPath
 		if p.serviceRel, err = filepath.Rel(modRoot, root); err != nil {
 			return nil, errorf("%w", err)
+		}
+		if p.toolReady, err = hasJSGenTool(modRoot); err != nil {
+			return nil, err
 		}
 	} else {
 		p.modulePath, p.serviceRel = o.Module, "."
@@ -93,6 +100,10 @@ func newPlan(o Options, name, serviceDir string) (*plan, error) {
 		GoVersion:     goVersion,
 		SchemaURL:     SchemaURL,
 	}
+	if !found {
+		p.data.JSGenVersion, p.data.JSGenReplace = p.src.requirement()
+		p.toolReady = p.data.JSGenVersion != ""
+	}
 	return p, nil
 }
 
@@ -108,7 +119,7 @@ func (p *plan) path(rel string) string {
 
 // run renders every file, refuses (without Force) if any exists, writes
 // them, generates the package in apiDir and prints what it did and next.
-func (p *plan) run(ctx context.Context, apiDir string, next []string) ([]string, error) {
+func (p *plan) run(ctx context.Context, apiDir string, next func()) ([]string, error) {
 	if err := p.render(); err != nil {
 		return nil, err
 	}
@@ -128,7 +139,7 @@ func (p *plan) run(ctx context.Context, apiDir string, next []string) ([]string,
 	if err != nil {
 		return written, err
 	}
-	p.printNext(next)
+	next()
 	return written, nil
 }
 
@@ -233,10 +244,56 @@ func (p *plan) generate(ctx context.Context, apiDir string) ([]string, error) {
 	return written, nil
 }
 
-// printNext prints the commands that complete the setup.
-func (p *plan) printNext(next []string) {
-	fmt.Fprintf(p.o.Stdout, "\nNext, pin jsgen in the module, fetch the requirements and build:\n\n")
-	for _, c := range next {
+// printNext prints the commands that complete the setup: cd into dir,
+// add jsgen to the module unless it is there, fetch the requirements, and
+// run (or build) with last. extra are optional commands, shown after.
+func (p *plan) printNext(dir, last string, extra []string) {
+	steps := nextSteps(p.src, p.toolReady, dir, last)
+	what := "fetch the requirements and run it"
+	if last != "go run ." {
+		what = "fetch the requirements and build"
+	}
+	if !p.toolReady {
+		what = "add jsgen to the module as a tool, " + what
+	}
+	fmt.Fprintf(p.o.Stdout, "\nNext, %s:\n\n", what)
+	for _, c := range steps {
 		fmt.Fprintf(p.o.Stdout, "\t%s\n", c)
 	}
+	if !p.src.published() {
+		fmt.Fprintf(p.o.Stdout, "\njsgen comes from the checkout in %s (a replace in go.mod), as it is not\npublished on the module proxy.\n", p.src.dir())
+	}
+	if len(extra) > 0 {
+		fmt.Fprintf(p.o.Stdout, "\nThe JSON Schemas, the TypeScript client and the AsyncAPI document:\n\n")
+		for _, c := range extra {
+			fmt.Fprintf(p.o.Stdout, "\t%s\n", c)
+		}
+	}
+}
+
+// nextSteps are the shell commands that make a scaffolded tree build: cd
+// into dir (unless "."), add jsgen as a tool (a published version with go
+// get; a checkout with a replace, so the module proxy is never asked for
+// it), go mod tidy, then last.
+func nextSteps(src source, toolReady bool, dir, last string) []string {
+	var steps []string
+	if dir != "." {
+		steps = append(steps, "cd "+shellQuote(dir))
+	}
+	if !toolReady {
+		if src.published() {
+			steps = append(steps, "go get -tool "+jsgenTool+"@"+src.Version)
+		} else {
+			steps = append(steps, "go mod edit -require="+jsgenModule+"@"+localVersion+" -replace="+jsgenModule+"="+shellQuote(src.dir())+" -tool="+jsgenTool)
+		}
+	}
+	return append(steps, "go mod tidy", last)
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@+,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -3,7 +3,14 @@
 // go:generate file to a package directory, `jsgen new room-service NAME`
 // creates a complete, runnable room service. Both then run generate
 // in-process, so the tree compiles as soon as the module has its
-// requirements (`go mod tidy`).
+// requirements (`go mod tidy`), and print the commands that get there.
+//
+// A go.mod the scaffolder writes runs jsgen as a tool (a tool directive)
+// and requires the jsgen that is scaffolding: its published version, or,
+// for a jsgen built from a checkout, the checkout itself through a replace
+// directive, so the module proxy is never asked for an unpublished
+// version. In an existing module without jsgen, the printed steps add it
+// the same way.
 //
 // Scaffolded files belong to the user: they never carry a "Code generated"
 // header, and an existing file is never overwritten unless Options.Force is
@@ -38,13 +45,26 @@ type Options struct {
 	Name string
 	// Module is the Go module path. When a go.mod encloses the target its
 	// module path is used (and Module, if set, must equal it); otherwise a
-	// go.mod is written with Module, default "example.com/<name>".
+	// go.mod is written with Module, default "example.com/<name>", that
+	// requires jsgen and runs it as a tool.
 	Module string
 	// Force overwrites existing files instead of refusing.
 	Force bool
 	// Stdout receives one line per file written and the next commands to
 	// run; nil discards them.
 	Stdout io.Writer
+
+	// source overrides where jsgen comes from (tests); nil asks the
+	// running binary.
+	source *source
+}
+
+// jsgenSource is where the scaffolded module gets jsgen from.
+func (o Options) jsgenSource() source {
+	if o.source != nil {
+		return *o.source
+	}
+	return jsgenSource()
 }
 
 // Init scaffolds jsgen.yaml and generate.go into the package directory
@@ -67,15 +87,7 @@ func Init(ctx context.Context, o Options) ([]string, error) {
 	p.data.PackageDoc = !existed
 	p.add(".", "jsgen.yaml", templates.JSGenYAML)
 	p.add(".", "generate.go", templates.GenerateGo)
-	next := []string{
-		"go get -tool github.com/jsgen-dev/jsgen/cmd/jsgen@" + jsgenVersion(),
-		"go mod tidy",
-		"go build ./...",
-	}
-	if o.Dir != "." {
-		next = append([]string{"cd " + o.Dir}, next...)
-	}
-	return p.run(ctx, ".", next)
+	return p.run(ctx, ".", func() { p.printNext(o.Dir, "go build ./...", nil) })
 }
 
 // NewRoomService scaffolds a runnable room service in o.Dir/o.Name:
@@ -105,13 +117,9 @@ func NewRoomService(ctx context.Context, o Options) ([]string, error) {
 	p.add("api", "generate.go", templates.GenerateGo)
 	p.add(".", "main.go", templates.MainGo)
 	p.add(".", "server.go", templates.ServerGo)
-	next := []string{
-		"cd " + filepath.Join(o.Dir, o.Name),
-		"go get -tool github.com/jsgen-dev/jsgen/cmd/jsgen@" + jsgenVersion(),
-		"go mod tidy",
-		"go run .",
-	}
-	return p.run(ctx, "api", next)
+	return p.run(ctx, "api", func() {
+		p.printNext(filepath.Join(o.Dir, o.Name), "go run .", []string{"go tool jsgen schema -o web/api ./api"})
+	})
 }
 
 func (o Options) withDefaults() Options {

@@ -108,12 +108,15 @@ func TestNewRoomServiceLayout(t *testing.T) {
 			t.Errorf("stdout does not mention %s:\n%s", f, out.String())
 		}
 	}
-	if !strings.Contains(out.String(), "go get -tool github.com/jsgen-dev/jsgen/cmd/jsgen@") || !strings.Contains(out.String(), "go run .") {
-		t.Errorf("stdout does not give the next commands:\n%s", out.String())
+	for _, s := range []string{"\tcd " + root + "\n\tgo mod tidy\n\tgo run .\n", "\tgo tool jsgen schema -o web/api ./api\n"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("stdout does not give the next commands %q:\n%s", s, out.String())
+		}
 	}
 	gomod := read(t, filepath.Join(root, "go.mod"))
-	if mf, err := modfile.Parse("go.mod", gomod, nil); err != nil || mf.Module.Mod.Path != "example.com/game-rooms" || mf.Go.Version != goVersion {
-		t.Errorf("go.mod = %q (%v)", gomod, err)
+	if mf, err := modfile.Parse("go.mod", gomod, nil); err != nil || mf.Module.Mod.Path != "example.com/game-rooms" || mf.Go.Version != goVersion ||
+		len(mf.Replace) != 1 || mf.Replace[0].New.Path != repoRoot(t) || len(mf.Tool) != 1 {
+		t.Errorf("go.mod = %q (%v); want it to require jsgen from this checkout, as a tool", gomod, err)
 	}
 	server := string(read(t, filepath.Join(root, "server.go")))
 	for _, s := range []string{`"example.com/game-rooms/api"`, "api.GameRoomsHandlers", "api.MountGameRooms(", "*api.GameRoomsRoomConn", "ws.Subscribe(", "room.NewMembers[", "room.Announce("} {

@@ -3,6 +3,16 @@
 // handlers to a subject, plus Topic, the typed helper generated event buses
 // are built from.
 //
+// Pick an implementation — membus.New() in one process, natsbus.New or
+// redisbus.New across processes — and hand it to what runs on it:
+//
+//	b, err := natsbus.New(ctx, "nats://127.0.0.1:4222")
+//	if err != nil { ... }
+//	defer b.Close()
+//	link, err := chatapi.BridgeRoomChannels(ctx, rooms, b) // channels on every node
+//	events := chatapi.NewChatEvents(b, logger)             // a generated event bus
+//	sync, err := roomsync.Start(ctx, b, "myapp.members", members, roomsync.Options{})
+//
 // # Semantics every implementation must keep
 //
 //   - Subjects are exact strings. Implementations treat them literally: no

@@ -1,16 +1,22 @@
 // Package channel implements typed publish/subscribe channels keyed by
-// model references: JustScale's createChannels, bounded and observable.
+// model references, bounded and observable.
 //
 // A Channels[K, M] carries messages of type M on keys that are refs to model
-// K (runtime.Ref[K]). Generated code declares one per `channels` entry:
+// K (runtime.Ref[K]). For each `channels` declaration jsgen generates a
+// type alias and a constructor that sets the declared prefix and the
+// generated encoder; create the channels once and share them:
 //
-//	var Rooms = channel.New[Room, RoomEvent](channel.WithEncoder(AppendRoomEventJSON))
+//	rooms := chatapi.NewRoomChannels(channel.WithLogger(logger)) // *chatapi.RoomChannels
 //
-//	sub := Rooms.Subscribe(room)
+//	sub := rooms.Subscribe(roomID)
 //	defer sub.Close()
 //	for ev := range sub.Messages() { ... }
 //
-//	Rooms.Publish(room, ev)
+//	rooms.Publish(roomID, ev)
+//
+// A WebSocket handler relays a channel to its connection with
+// ws.Subscribe; chatapi.BridgeRoomChannels (channel.Bridge) extends the
+// channels to every node sharing a bus.
 //
 // # Semantics
 //

@@ -120,7 +120,8 @@ func (s *Subscription[M]) Close() error {
 	return nil
 }
 
-// Unsubscribe is Close, named as in JustScale.
+// Unsubscribe is Close without its (always nil) error, for use in defer
+// and as a cleanup func.
 func (s *Subscription[M]) Unsubscribe() { _ = s.Close() }
 
 // Next waits for the next message and returns its Delivery. It returns the
@@ -156,7 +157,7 @@ func (s *Subscription[M]) Deliveries() iter.Seq[*Delivery[M]] {
 //
 // The loop blocks waiting for messages and ends when the subscription ends
 // (Close from another goroutine, overflow, Channels closed); Err then says
-// why. Breaking out of the loop closes the subscription, as in JustScale.
+// why. Breaking out of the loop closes the subscription.
 func (s *Subscription[M]) Messages() iter.Seq[M] {
 	return func(yield func(M) bool) {
 		for d := range s.Deliveries() {

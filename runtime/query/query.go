@@ -2,6 +2,10 @@
 // message, so that generated code validates query parameters with the same
 // strict decoder, defaults and error paths as WebSocket frames.
 //
+// Applications use it through the generated code: a route that declares a
+// query gets it decoded before the upgrade (a bad query is a 400 naming
+// the parameter) and finds it, typed, in the connection's Query field.
+//
 // Only declared parameters are read; others are ignored, since proxies,
 // browsers and cache-busters add their own. A scalar parameter given more
 // than once, or whose text is not of its kind, is refused with the

@@ -60,8 +60,8 @@ func (d *DM[U, M]) Subscribe(user jsgenrt.Ref[U], identity any, connID string) (
 
 // Authorize decides whether a connection with identity (what the guard
 // attached to it; nil when no guard ran) may act as user. With no
-// identity the application's own naming applies (as in the seed, a query
-// parameter) and Authorize allows it. Otherwise the identity must name
+// identity the application's own naming applies (for example a username
+// query parameter) and Authorize allows it. Otherwise the identity must name
 // the same user: a jsgenrt.Ref[U], *jsgenrt.Ref[U], string or Identity
 // with user's identifier. Any other identity type is refused (fail
 // closed). Refusals wrap ErrForbidden.

@@ -5,6 +5,14 @@
 // MessageIDs). The services know connections only by their ID string, so
 // they do not depend on runtime/ws.
 //
+// Create the services once per node and use them from the WebSocket
+// handlers; with several nodes, package roomsync keeps them in step over
+// the app's bus:
+//
+//	members, err := room.NewMembers[chatapi.Room, chatapi.User](room.MembersOptions{NodeID: node})
+//	presence, err := room.NewPresence[chatapi.User](room.PresenceOptions{NodeID: node})
+//	defer presence.Close()
+//
 // # Members
 //
 // Members[R, U] maps rooms (runtime.Ref[R]) to users (runtime.Ref[U]), each
@@ -74,17 +82,20 @@
 // back into the service; the changes it makes are delivered after it
 // returns. Callbacks must not block.
 //
-// # Cluster protocol (intended; the bus adapters are built separately)
+// # Clusters
 //
 // Members and Presence are replicated by events; each node holds a full
 // copy of the state, and only the owner of an entry ever changes it.
+// Package roomsync runs this protocol over a bus.Bus (roomsync.Start, one
+// per service); the steps below say what it does with the services'
+// methods, and what any other transport has to do:
 //
 //  1. Ownership. Every process has a node ID (the same one for runtime/ws,
 //     the channel bridges and these services). Every entry records the
 //     node that owns it: the node the connection is attached to.
-//  2. Publishing. The adapter registers OnEvent on each service and
+//  2. Publishing. The transport registers OnEvent on each service and
 //     publishes each Event (MarshalBinary) on one bus subject per service
-//     (e.g. "jsgen.room.members.<name>"). Events carry Node, Epoch (random
+//     (roomsync: <prefix>.events). Events carry Node, Epoch (random
 //     per service instance, so a restart is recognisable) and Seq
 //     (1, 2, 3... per node and epoch, in the order the changes happened).
 //     Events describe full entry state (a join, a leave, a presence entry
@@ -95,15 +106,15 @@
 //     node's earlier entries first; a skipped Seq is applied but returns a
 //     *GapError.
 //  4. Catching up. On a GapError, and when a node starts, it asks the
-//     relevant node(s) for a Snapshot (request/reply on the bus), keeps
+//     relevant node(s) for a Snapshot (roomsync: over the bus), keeps
 //     buffering events meanwhile, calls SyncNode(snapshot) and then
 //     applies the buffered events (those up to the snapshot's Seq are
 //     ignored). SyncNode adds before it removes, so members who stayed do
 //     not flap.
 //  5. Liveness. Each node publishes a heartbeat (node, epoch, last Seq)
-//     every H (say 2 s). A heartbeat whose Seq is ahead of what was
+//     every H (roomsync.Options.Heartbeat). A heartbeat whose Seq is ahead of what was
 //     applied reveals lost tail events (resync as in 4). A node silent for
-//     D (say 3H) is declared dead and every other node calls DropNode on
+//     D (roomsync.Options.DeadAfter) is declared dead and every other node calls DropNode on
 //     both services: its members leave within D. Presence does not even
 //     need that: remote entries expire TTL after their last event on the
 //     receiving node, and owners send an event on every Set and Heartbeat,

@@ -3,20 +3,43 @@
 // safe defaults, and adds the room index, bounded outbound queues, close
 // semantics, shutdown and metrics melody lacks.
 //
-// Generated code declares one Route per controller route and mounts it:
+// An app implements the generated handler interface of a controller and
+// mounts it; options change the secure defaults:
 //
-//	ws.Handle(mux, srv, ws.Route[ClientMessage]{
+//	srv, err := chatapi.MountChat(mux, handlers,
+//		ws.WithAllowedOrigins("https://chat.example.com"), ws.WithLogger(logger))
+//	if err != nil { ... }
+//	defer srv.Shutdown(ctx) // closes every connection with 1001, waits for handlers
+//
+// Each handler method serves one connection for its lifetime: it reads the
+// decoded frames, sends typed frames, and relays channels to the client
+// with Subscribe:
+//
+//	func (a *app) Room(ctx context.Context, c *chatapi.ChatRoomConn) error {
+//		sub := ws.Subscribe(a.rooms, c.Params.RoomID, c.Conn) // the room's frames → this client
+//		defer sub.Close()
+//		for msg := range c.Messages() { // decoded and validated; invalid frames never get here
+//			a.rooms.Publish(c.Params.RoomID, toEvent(msg))
+//		}
+//		return nil // closes with 1000 once queued frames are written
+//	}
+//
+// The generated Mount function declares one Route per controller route:
+//
+//	ws.Handle(mux, s, ws.Route[ClientMessage]{
 //		Pattern: "GET /chat/room/{roomId}",
-//		Prepare: prepareChatRoom,           // path params + query → state, or 400
-//		Decode:  DecodeClientMessage,       // []byte → ClientMessage or *jsgenrt.Error
+//		Prepare: prepareChatRoom,     // path params + query → state, or 400
+//		Decode:  DecodeClientMessage, // []byte → ClientMessage or *jsgenrt.Error
 //		Run: func(ctx context.Context, c *ws.Conn, msgs iter.Seq[ClientMessage]) error {
-//			return h.Room(ctx, &ChatRoomConn{c: c, msgs: msgs, Params: c.State().(ChatRoomParams)})
+//			st := c.State().(*chatRoomState)
+//			return h.Room(ctx, &ChatRoomConn{Conn: c, Params: st.params, Query: st.query, msgs: msgs})
 //		},
 //	})
 //
-// and its typed Send encodes once (AppendJSON) and calls Conn.SendBytes.
-// Fan-out goes through Server.Rooms (a Hub) or a channel subscription
-// (Forward); either way one encoded frame is shared by every recipient.
+// and the connection's typed Send encodes once (AppendJSON) and calls
+// Conn.SendBytes. Fan-out goes through a channel subscription (Subscribe,
+// Forward) or Server.Rooms (a Hub); either way one encoded frame is shared
+// by every recipient.
 //
 // # Before the upgrade
 //

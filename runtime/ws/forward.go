@@ -23,7 +23,8 @@ import (
 // closed (channel.ErrChannelsClosed), and when c closes or its queue
 // overflows (Err then wraps ErrClosed or ErrSlowClient; c is closing with
 // 1013 in the latter case). Close it before leaving any broadcast room
-// (the seed's cleanup order).
+// (room.Members), so that the connection does not receive its own leave
+// announcement.
 func Subscribe[K, M any](ch *channel.Channels[K, M], ref jsgenrt.Ref[K], c *Conn) *channel.Subscription[M] {
 	sub := ch.SubscribeFunc(ref, channel.SubscribeOptions{ID: c.ID()}, func(d *channel.Delivery[M]) error {
 		b, err := d.Encode()
@@ -40,7 +41,9 @@ func Subscribe[K, M any](ch *channel.Channels[K, M], ref jsgenrt.Ref[K], c *Conn
 }
 
 // Forward sends every delivery of sub to c, in order, until either side
-// ends — the seed's Promise.race(forward, handle) building block. Each
+// ends; run it beside the loop that reads the client's frames when the
+// handler needs its own goroutine per subscription (Subscribe needs none).
+// Each
 // frame is the delivery's shared encoding (Delivery.Encode: encoded once
 // per publish however many connections forward it, never per recipient).
 // A delivery whose Except equals c.ID() is skipped (exclude-sender, also
@@ -53,7 +56,7 @@ func Subscribe[K, M any](ch *channel.Channels[K, M], ref jsgenrt.Ref[K], c *Conn
 // 1013), or when a delivery could not be encoded.
 //
 // Forward does not close sub: its owner does, then leaves any broadcast
-// room, in that order (the seed's cleanup order):
+// room, in that order (as for Subscribe):
 //
 //	sub := Rooms.SubscribeWith(room, channel.SubscribeOptions{ID: c.ID()})
 //	defer sub.Close()

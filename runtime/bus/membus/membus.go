@@ -2,6 +2,9 @@
 // single process (and for tests that simulate several nodes in one
 // process by sharing one Bus).
 //
+//	b := membus.New()
+//	defer b.Close()
+//
 // Each subscription owns a bounded queue and one goroutine that runs its
 // handler, so a slow handler delays only itself. Publish never blocks: when
 // a subscription's queue is full the message is dropped for that

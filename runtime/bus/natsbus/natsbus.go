@@ -2,6 +2,10 @@
 // every node connects to the same NATS server or cluster, and a message
 // published on one node reaches the subscriptions of every node.
 //
+//	b, err := natsbus.New(ctx, "nats://user:password@nats:4222")
+//	if err != nil { ... } // no server reachable before ctx is done
+//	defer b.Close()
+//
 // # Connection
 //
 // New connects to a URL such as nats://user:password@host:4222 (or a

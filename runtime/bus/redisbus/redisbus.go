@@ -3,6 +3,10 @@
 // server, and a message published on one node reaches the subscriptions of
 // every node.
 //
+//	b, err := redisbus.New(ctx, "redis://user:password@redis:6379/0")
+//	if err != nil { ... } // the server cannot be reached before ctx is done
+//	defer b.Close()
+//
 // # Connection
 //
 // New connects to a URL such as redis://user:password@host:6379/0, or

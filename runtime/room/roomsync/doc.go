@@ -1,6 +1,6 @@
 // Package roomsync makes room.Members and room.Presence cluster-wide: it
-// runs the cluster protocol described in package room ("Cluster
-// protocol") over a bus.Bus (membus in one process, NATS or Redis across
+// runs the cluster protocol described in package room ("Clusters") over
+// a bus.Bus (membus in one process, NATS or Redis across
 // processes). Each node runs one Sync per replicated service, all with the
 // same subject prefix per service:
 //
