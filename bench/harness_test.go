@@ -66,7 +66,7 @@ func TestHarnessEndToEnd(t *testing.T) {
 	if rs := res.B5["nats"]; len(rs) == 1 && (rs[0].Remote.Count == 0 || rs[0].B1.BusMsgs == 0) {
 		t.Errorf("B5 nats: no remote deliveries or bus messages: %+v", rs[0])
 	}
-	for _, want := range []string{"| jsgen |", "| centrifuge |", "jsgen / peer", "Targets (issue 9)", "load average at start", "B4 (in process", "B5 (jsgen chat"} {
+	for _, want := range []string{"| jsgen |", "| centrifuge |", "jsgen / peer", "Targets, this run", "load average at start", "B4 (in process", "B5 (jsgen chat"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q", want)
 		}

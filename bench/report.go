@@ -40,7 +40,7 @@ func summarize(res *results, peer string) peerSummary {
 	return s
 }
 
-// gate is one target from issue 9, checked on this run's numbers.
+// gate is one of the harness's targets, checked on this run's numbers.
 type gate struct {
 	Name   string
 	Value  float64 // measured (a ratio or an absolute value)
@@ -145,7 +145,7 @@ func printGates(w io.Writer, gates []gate) bool {
 	if len(gates) == 0 {
 		return ok
 	}
-	fmt.Fprintln(w, "\nTargets (issue 9), this run:")
+	fmt.Fprintln(w, "\nTargets, this run:")
 	for _, g := range gates {
 		st, slack := g.status()
 		ok = ok && slack
@@ -227,7 +227,7 @@ func b5Field(rs []b5Result, f func(b5Result) float64) []float64 {
 	return out
 }
 
-// collectGates evaluates issue 9's targets on what was measured.
+// collectGates evaluates the harness's targets on what was measured.
 func collectGates(cfg config, res *results, sums map[string]peerSummary) []gate {
 	var gs []gate
 	js, ok := sums["jsgen"]
