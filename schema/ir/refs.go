@@ -126,6 +126,10 @@ func (b *builder) compositeKey(c *decl.Channel, out *Channel) {
 		if goName == "" {
 			goName = model
 		}
+		if goName == "Ref" {
+			b.diags.AddHint(p.GoName.Pos, "rename the field", "key field Ref of %s collides with the Ref method jsgen generates on it", out.Key)
+			continue
+		}
 		if seen[goName] {
 			b.diags.AddHint(p.Model.Pos, "each model can appear once in a YAML key; declare the channels in Go to name the parts",
 				"%s appears twice in the key of channels %s", model, c.Name.Name)
