@@ -127,9 +127,7 @@ func (b *builder) route(c *ir.Controller, r *ir.Route, channels, operations *nod
 			if m == nil {
 				return fmt.Errorf("asyncapi: route %s.%s: parameter %s refers to the undeclared model %s", c.Name, r.Name, p.Name, p.Model)
 			}
-			params.set(p.Name, newMap().set("description", str(fmt.Sprintf(
-				"The identifier of a %s, percent-encoded: 1 to %d bytes of UTF-8, without whitespace, control or format characters, '.', '*' or '>'.",
-				m.Name, m.IDMaxLength))))
+			params.set(p.Name, paramNode(m))
 		}
 		ch.set("parameters", params)
 	}
@@ -183,6 +181,22 @@ func (b *builder) route(c *ir.Controller, r *ir.Route, channels, operations *nod
 		set("summary", str("Frames the server sends on "+r.Pattern+".")).
 		set("messages", opMessages(out)))
 	return nil
+}
+
+// paramNode describes a path parameter holding an identifier of m; a
+// closed set (idValues) is also its "enum".
+func paramNode(m *ir.Model) *node {
+	if m.IDValues != nil {
+		return newMap().
+			set("enum", seq(strs(m.IDValues...)...)).
+			set("description", str(fmt.Sprintf("The identifier of a %s, percent-encoded: one of %s.", m.Name, strings.Join(m.IDValues, ", "))))
+	}
+	desc := fmt.Sprintf("The identifier of a %s, percent-encoded: %d to %d bytes of UTF-8, without whitespace, control or format characters, '.', '*' or '>'",
+		m.Name, max(m.IDMinLength, 1), m.IDMaxLength)
+	if m.IDPattern != "" {
+		desc += fmt.Sprintf(", matching %q (RE2)", m.IDPattern)
+	}
+	return newMap().set("description", str(desc+"."))
 }
 
 // frames adds the messages a frame of type t can be to components.messages
