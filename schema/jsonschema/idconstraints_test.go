@@ -54,6 +54,34 @@ func TestIDConstraintsMatchTheServer(t *testing.T) {
 	}
 }
 
+// FuzzIDConstraints: for any identifier, the Ref schemas of idIR agree
+// with the server on ASCII identifiers and are never stricter on others.
+func FuzzIDConstraints(f *testing.F) {
+	for _, s := range []string{"", "abc", "ab", "red", "Xé", "éééé", "a.b", "abcdefghi", "X\u00a0"} {
+		f.Add(s)
+	}
+	prog := idIR()
+	files, err := Messages(prog)
+	if err != nil {
+		f.Fatal(err)
+	}
+	probe := compileAll(f, files)["Probe"]
+	f.Fuzz(func(t *testing.T, id string) {
+		if !utf8.ValidString(id) {
+			return // not a JSON string; the decoder refuses it before any schema
+		}
+		for _, m := range prog.Models {
+			doc, _ := json.Marshal(map[string]string{strings.ToLower(m.Name): id})
+			schemaOK, _ := schemaAccepts(t, probe, doc)
+			serverOK := m.IDProblem(id) == ""
+			ascii := utf8.RuneCountInString(id) == len(id)
+			if schemaOK != serverOK && (ascii || !schemaOK) {
+				t.Errorf("%s %q: schema accepts=%v, server accepts=%v", m.Name, id, schemaOK, serverOK)
+			}
+		}
+	})
+}
+
 func TestASCIIOnly(t *testing.T) {
 	for p, want := range map[string]bool{
 		"^[a-z0-9-]+$": true, "^(red|blue)$": true, `^\w+$`: true, "^[a-z]+": false, "[a-z]+$": false,
