@@ -142,7 +142,8 @@ func (b *builder) compositeKey(c *decl.Channel, out *Channel) {
 
 // checkSubjectLen reports a channel family whose longest key makes a bus
 // subject longer than the networked buses accept: the Bridge could not
-// forward publishes on such keys.
+// forward publishes on such keys. The package name counts when declared
+// (a package named after its directory later is not known here).
 func (b *builder) checkSubjectLen(c *decl.Channel, out *Channel) {
 	n := len("jsgen."+b.pkg.Name+"."+out.Name+".") + len(out.Prefix)
 	models := []string{out.Key}
