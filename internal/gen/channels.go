@@ -156,7 +156,14 @@ func (g *generator) emitChannelKey(f *jen.File, c *ir.Channel) {
 // subjectPrefix is the bus subject prefix of a channel family: distinct per
 // package and family, so families never share subjects.
 func (g *generator) subjectPrefix(name string) string {
-	return "jsgen." + g.prog.Package + "." + name + "."
+	return SubjectPrefix(g.prog.Package, name)
+}
+
+// SubjectPrefix is the bus subject prefix the generated Bridge<Name> of
+// the channel family name in package pkg uses: a key's subject is this
+// prefix, the family's key prefix, then the key.
+func SubjectPrefix(pkg, name string) string {
+	return "jsgen." + pkg + "." + name + "."
 }
 
 // encoder is a func(b []byte, m T) []byte for a message or union type.

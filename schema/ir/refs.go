@@ -86,6 +86,19 @@ func (m *Model) IDProblem(id string) string {
 	return ""
 }
 
+// longestID is the length in bytes of m's longest valid identifier, as far
+// as its constraints say.
+func (m *Model) longestID() int {
+	if m.IDValues == nil {
+		return m.IDMaxLength
+	}
+	n := 0
+	for _, v := range m.IDValues {
+		n = max(n, len(v))
+	}
+	return n
+}
+
 // IDMinLengthReason is the refusal of an identifier shorter than min bytes.
 func IDMinLengthReason(min int) string {
 	return fmt.Sprintf("shorter than %d bytes", min)
@@ -159,7 +172,7 @@ func (b *builder) checkSubjectLen(c *decl.Channel, out *Channel) {
 		if m == nil {
 			return
 		}
-		n += m.IDMaxLength
+		n += m.longestID()
 	}
 	if n > maxSubjectLen {
 		b.diags.AddHint(c.Name.Pos, "lower idMaxLength of "+strings.Join(models, " or "),
