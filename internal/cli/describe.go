@@ -8,11 +8,26 @@ import (
 	"github.com/jsgen-dev/jsgen/schema/ir"
 )
 
+// idSummary says which identifiers m's Ref accepts.
+func idSummary(m *ir.Model) string {
+	if m.IDValues != nil {
+		return "Ref identifiers: " + strings.Join(m.IDValues, " | ")
+	}
+	s := fmt.Sprintf("Ref identifiers up to %d bytes", m.IDMaxLength)
+	if m.IDMinLength > 1 {
+		s = fmt.Sprintf("Ref identifiers of %d to %d bytes", m.IDMinLength, m.IDMaxLength)
+	}
+	if m.IDPattern != "" {
+		s += fmt.Sprintf(" matching %q", m.IDPattern)
+	}
+	return s
+}
+
 // describe prints a readable summary of prog.
 func describe(w io.Writer, p *ir.Program) {
 	fmt.Fprintf(w, "package %s\n", p.Package)
 	for _, m := range p.Models {
-		fmt.Fprintf(w, "\nmodel %s (Ref identifiers up to %d bytes)\n", m.Name, m.IDMaxLength)
+		fmt.Fprintf(w, "\nmodel %s (%s)\n", m.Name, idSummary(m))
 		describeFields(w, m.Fields)
 	}
 	for _, m := range p.Messages {
@@ -34,6 +49,13 @@ func describe(w io.Writer, p *ir.Program) {
 	}
 	for _, c := range p.Channels {
 		fmt.Fprintf(w, "\nchannels %s: Ref[%s] → %s", c.Name, c.Key, c.Message)
+		if c.KeyParts != nil {
+			var parts []string
+			for _, kp := range c.KeyParts {
+				parts = append(parts, kp.GoName+" Ref["+kp.Model+"]")
+			}
+			fmt.Fprintf(w, ", key {%s}", strings.Join(parts, "; "))
+		}
 		if c.Prefix != "" {
 			fmt.Fprintf(w, ", prefix %q", c.Prefix)
 		}

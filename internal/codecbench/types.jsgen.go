@@ -26,9 +26,10 @@ type Room struct {
 	Topic *string `json:"topic,omitempty"`
 }
 
-// RoomRef validates raw as a Room identifier and returns its Ref. It refuses
-// identifiers that are empty, longer than 64 bytes, not valid UTF-8, or that contain
-// control characters, whitespace, '.', '*' or '>'; the error is a *jsgenrt.RefError.
+// RoomRef validates raw as a Room identifier and returns its Ref. It refuses identifiers
+// that are empty, longer than 64 bytes, not valid UTF-8, or that contain control characters,
+// whitespace, '.', '*' or '>'. The error is a *jsgenrt.RefError. Decoders, path parameters
+// and query values holding a Room identifier all go through it.
 func RoomRef(raw string) (jsgenrt.Ref[Room], error) {
 	return jsgenrt.NewRef[Room]("Room", raw, 64)
 }
@@ -177,9 +178,10 @@ type User struct {
 	DisplayName string `json:"displayName"`
 }
 
-// UserRef validates raw as a User identifier and returns its Ref. It refuses
-// identifiers that are empty, longer than 255 bytes, not valid UTF-8, or that contain
-// control characters, whitespace, '.', '*' or '>'; the error is a *jsgenrt.RefError.
+// UserRef validates raw as a User identifier and returns its Ref. It refuses identifiers
+// that are empty, longer than 255 bytes, not valid UTF-8, or that contain control
+// characters, whitespace, '.', '*' or '>'. The error is a *jsgenrt.RefError. Decoders, path
+// parameters and query values holding a User identifier all go through it.
 func UserRef(raw string) (jsgenrt.Ref[User], error) {
 	return jsgenrt.NewRef[User]("User", raw, 255)
 }

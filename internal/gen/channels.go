@@ -2,6 +2,7 @@ package gen
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/dave/jennifer/jen"
 
@@ -39,9 +40,16 @@ func (g *generator) channelsFile() (File, bool, error) {
 func (g *generator) emitChannel(f *jen.File, c *ir.Channel) {
 	msg := jen.Id(c.Message.Name)
 	name := c.Name
+	if c.KeyParts != nil {
+		g.emitChannelKey(f, c)
+	}
 	if c.Origin == decl.FromYAML {
+		per := fmt.Sprintf("Ref[%s]", c.Key)
+		if c.KeyParts != nil {
+			per = fmt.Sprintf("%s (%s)", c.Key, keyPartsText(c))
+		}
 		f.Add(docComment(declDoc(name, c.Doc, fmt.Sprintf(
-			"%s are typed pub/sub channels of %s, one per Ref[%s].\nCreate them with New%s.", name, c.Message.Name, c.Key, name))))
+			"%s are typed pub/sub channels of %s, one per %s.\nCreate them with New%s.", name, c.Message.Name, per, name))))
 		f.Type().Id(name).Op("=").Qual(channelPath, "Channels").Types(jen.Id(c.Key), msg)
 		f.Line()
 	}
@@ -83,10 +91,79 @@ func (g *generator) emitChannel(f *jen.File, c *ir.Channel) {
 	f.Line()
 }
 
+// keyPartsText lists the models of a composite key: "a Lobby and a Team".
+func keyPartsText(c *ir.Channel) string {
+	var parts []string
+	for _, p := range c.KeyParts {
+		parts = append(parts, article(p.Model)+" "+p.Model)
+	}
+	if len(parts) <= 2 {
+		return strings.Join(parts, " and ")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+}
+
+func article(word string) string {
+	if word != "" && strings.ContainsRune("AEIO", rune(word[0])) { // "a User", "an Item"
+		return "an"
+	}
+	return "a"
+}
+
+// emitChannelKey emits the key struct of a composite key (YAML form only;
+// in the Go form it is the user's) and its Ref method, which joins the
+// parts' identifiers with ir.KeySeparator:
+//
+//	type TeamChannelsKey struct {
+//		Lobby jsgenrt.Ref[Lobby]
+//		Team  jsgenrt.Ref[Team]
+//	}
+//
+//	func (k TeamChannelsKey) Ref() jsgenrt.Ref[TeamChannelsKey] {
+//		return jsgenrt.UncheckedRef[TeamChannelsKey](k.Lobby.ID() + "." + k.Team.ID())
+//	}
+func (g *generator) emitChannelKey(f *jen.File, c *ir.Channel) {
+	if c.Origin == decl.FromYAML {
+		f.Add(docComment(fmt.Sprintf("%s identifies one of the %s: %s. Pass its Ref to\n"+
+			"Subscribe and Publish, e.g. ch.Publish(%s{...}.Ref(), msg).", c.Key, c.Name, keyPartsText(c), c.Key)))
+		f.Type().Id(c.Key).StructFunc(func(gr *jen.Group) {
+			for _, p := range c.KeyParts {
+				gr.Comment(fmt.Sprintf("%s is the %s part of the key.", p.GoName, p.Model))
+				gr.Id(p.GoName).Qual(rtPath, "Ref").Types(jen.Id(p.Model))
+			}
+		})
+		f.Line()
+	}
+	var joined jen.Code
+	for i, p := range c.KeyParts {
+		id := jen.Id("k").Dot(p.GoName).Dot("ID").Call()
+		if i == 0 {
+			joined = id
+			continue
+		}
+		joined = jen.Add(joined).Op("+").Lit(ir.KeySeparator).Op("+").Add(id)
+	}
+	f.Add(docComment(fmt.Sprintf("Ref returns the channel key of k: its identifiers in order, joined by %q.\n"+
+		"Identifiers never contain %q, so distinct keys never share a channel or a bus\n"+
+		"subject. Every part must be a valid (non-zero) Ref.", ir.KeySeparator, ir.KeySeparator)))
+	ref := jen.Qual(rtPath, "Ref").Types(jen.Id(c.Key))
+	f.Func().Params(jen.Id("k").Id(c.Key)).Id("Ref").Params().Add(ref).Block(
+		jen.Return(jen.Qual(rtPath, "UncheckedRef").Types(jen.Id(c.Key)).Call(joined)),
+	)
+	f.Line()
+}
+
 // subjectPrefix is the bus subject prefix of a channel family: distinct per
 // package and family, so families never share subjects.
 func (g *generator) subjectPrefix(name string) string {
-	return "jsgen." + g.prog.Package + "." + name + "."
+	return SubjectPrefix(g.prog.Package, name)
+}
+
+// SubjectPrefix is the bus subject prefix the generated Bridge<Name> of
+// the channel family name in package pkg uses: a key's subject is this
+// prefix, the family's key prefix, then the key.
+func SubjectPrefix(pkg, name string) string {
+	return "jsgen." + pkg + "." + name + "."
 }
 
 // encoder is a func(b []byte, m T) []byte for a message or union type.

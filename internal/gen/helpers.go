@@ -126,6 +126,9 @@ func (g *generator) checkNames() error {
 		claim(m.Name+"Ref", "the Ref constructor of "+m.Name, m.Pos)
 		claim("Must"+m.Name+"Ref", "the Ref constructor of "+m.Name, m.Pos)
 		claim("Decode"+m.Name, "the decoder of "+m.Name, m.Pos)
+		if m.IDPattern != "" {
+			claim(idPatternVar(m), "the idPattern of "+m.Name, m.Pos)
+		}
 		fields(m.Name, m.Fields)
 	}
 	for _, e := range g.prog.Enums {

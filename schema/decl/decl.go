@@ -64,6 +64,16 @@ type Type struct {
 	// IDMaxLength bounds the identifier of a model's Ref (models only; nil
 	// means the default).
 	IDMaxLength *Literal
+	// IDMinLength, IDPattern and IDValues further constrain the identifier
+	// of a model's Ref (models only; nil or empty means unconstrained):
+	// a lower bound in bytes, an RE2 pattern (unanchored, as field
+	// patterns) and a closed set of identifiers.
+	IDMinLength *Literal
+	IDPattern   *String
+	IDValues    []String
+	// IDValuesPos is where the closed set was written (its key), so that an
+	// empty set can be reported; zero when IDValues was not written.
+	IDValuesPos diag.Pos
 }
 
 // Field is one field of a model, message or query.
@@ -110,14 +120,25 @@ type Variant struct {
 	Message Ident
 }
 
-// Channel declares typed pub/sub channels keyed by a model's Ref.
+// Channel declares typed pub/sub channels keyed by a model's Ref, or by
+// several Refs (a composite key).
 type Channel struct {
 	Origin  Origin
 	Name    Ident
 	Doc     string
-	Key     Ident // model name
+	Key     Ident // model name; for a composite key, the key struct's name (Go form) or empty (YAML)
 	Message Ident // message or union name
 	Prefix  *String
+	// KeyParts lists the refs of a composite key in order (nil for a
+	// single-model key): YAML `key: [Lobby, Team]`, or the Ref fields of
+	// the key struct in the Go form.
+	KeyParts []KeyPart
+}
+
+// KeyPart is one ref of a composite channel key.
+type KeyPart struct {
+	GoName Ident // Go field name of the key struct; empty in YAML, where it is the model name
+	Model  Ident
 }
 
 // EventBus declares a typed event bus: topic → payload.

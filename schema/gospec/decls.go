@@ -4,6 +4,8 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"reflect"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -53,7 +55,7 @@ func (l *loader) declareType(a *annotated, args []dirArg) {
 	model := a.dir.Name == "model"
 	var kv map[string]dirArg
 	if model {
-		kv = l.keyArgs(a.dir, args, "idMaxLength")
+		kv = l.keyArgs(a.dir, args, "idMaxLength", "idMinLength", "idPattern", "idValues")
 	} else {
 		l.keyArgs(a.dir, args)
 	}
@@ -65,11 +67,38 @@ func (l *loader) declareType(a *annotated, args []dirArg) {
 	if v, ok := kv["idMaxLength"]; ok {
 		t.IDMaxLength = &decl.Literal{Text: v.Value, Quoted: v.Quoted, Pos: l.pos(v.ValPos)}
 	}
+	l.idConstraints(t, kv)
 	t.Fields = l.fields(a, st)
 	if model {
 		l.spec.Models = append(l.spec.Models, t)
 	} else {
 		l.spec.Messages = append(l.spec.Messages, t)
+	}
+}
+
+// idConstraints reads the identifier constraints of a //jsgen:model beyond
+// idMaxLength: idMinLength=N, idPattern=RE (quote it as a Go string when it
+// holds spaces or quotes) and idValues=a|b|c.
+func (l *loader) idConstraints(t *decl.Type, kv map[string]dirArg) {
+	if v, ok := kv["idMinLength"]; ok {
+		t.IDMinLength = &decl.Literal{Text: v.Value, Quoted: v.Quoted, Pos: l.pos(v.ValPos)}
+	}
+	if v, ok := kv["idPattern"]; ok {
+		t.IDPattern = &decl.String{Value: v.Value, Pos: l.pos(v.ValPos)}
+	}
+	v, ok := kv["idValues"]
+	if !ok {
+		return
+	}
+	t.IDValuesPos = l.pos(v.ValPos)
+	off := v.ValPos
+	for _, s := range strings.Split(v.Value, "|") {
+		pos := v.ValPos
+		if !v.Quoted {
+			pos = off
+		}
+		t.IDValues = append(t.IDValues, decl.String{Value: s, Pos: l.pos(pos)})
+		off += token.Pos(len(s) + 1)
 	}
 }
 
@@ -145,10 +174,50 @@ func (l *loader) declareChannels(a *annotated, args []dirArg) {
 		}
 		*dst = decl.Ident{Name: n, Pos: l.pos(argPos(i))}
 	}
+	c.KeyParts = l.compositeKey(targs.At(0))
 	if v, ok := kv["prefix"]; ok {
 		c.Prefix = &decl.String{Value: v.Value, Pos: l.pos(v.ValPos)}
 	}
 	l.spec.Channels = append(l.spec.Channels, c)
+}
+
+// compositeKey returns the parts of a composite channel key: key is a
+// struct of this package whose fields are all jsgenrt.Ref[Model] and carry
+// no json tag (so it is not a model), e.g.
+//
+//	type TeamKey struct {
+//		Lobby jsgenrt.Ref[Lobby]
+//		Team  jsgenrt.Ref[Team]
+//	}
+//
+// It returns nil for any other key, which package ir then checks as a model.
+func (l *loader) compositeKey(key types.Type) []decl.KeyPart {
+	n, ok := types.Unalias(key).(*types.Named)
+	if !ok {
+		return nil
+	}
+	st, ok := n.Underlying().(*types.Struct)
+	if !ok || st.NumFields() == 0 {
+		return nil
+	}
+	var parts []decl.KeyPart
+	for i := range st.NumFields() {
+		f := st.Field(i)
+		ref, ok := types.Unalias(f.Type()).(*types.Named)
+		if !ok || ref.Obj().Pkg() == nil || ref.Obj().Pkg().Path() != runtimePath || ref.Obj().Name() != "Ref" ||
+			reflect.StructTag(st.Tag(i)).Get("json") != "" {
+			return nil
+		}
+		model, ok := l.refModel(ref)
+		if !ok {
+			return nil
+		}
+		parts = append(parts, decl.KeyPart{
+			GoName: decl.Ident{Name: f.Name(), Pos: l.pos(f.Pos())},
+			Model:  decl.Ident{Name: model, Pos: l.pos(f.Pos())},
+		})
+	}
+	return parts
 }
 
 // invalidType reports a type that did not type-check, unless a type error

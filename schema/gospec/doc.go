@@ -3,11 +3,14 @@
 // decl), with positions, for package ir to check. The syntax is documented
 // in docs/declarations.md; in short:
 //
-//	//jsgen:model [idMaxLength=N]                      on a struct: a model
+//	//jsgen:model [idMaxLength=N] [idMinLength=N] [idPattern=RE] [idValues=a|b]
+//	                                                   on a struct: a model
 //	//jsgen:message                                    on a struct: a message
 //	//jsgen:union [discriminator=F] [default=TAG] TAG=Message...
 //	                                                   on an interface: a union
 //	//jsgen:channels [prefix=P]                        on type X = channel.Channels[Key, Message]
+//	                                                   (Key: a model, or a struct of untagged
+//	                                                   jsgenrt.Ref fields for a composite key)
 //	//jsgen:events Name                                on a struct whose fields are topics
 //	//jsgen:controller Name [prefix=/p]                on a struct whose fields are routes
 //

@@ -273,6 +273,49 @@ channels Quoted@a.go:17:6 key=Room@a.go:17:24 message=Msg@a.go:17:30 prefix="x"@
 	}
 }
 
+// TestLoadIDConstraintsAndCompositeKey reads idMinLength, idPattern and
+// idValues from //jsgen:model, and a composite channel key from a struct of
+// untagged Refs.
+func TestLoadIDConstraintsAndCompositeKey(t *testing.T) {
+	t.Parallel()
+	dir := writeModule(t, map[string]string{"a.go": `package app
+
+import jsgenrt "github.com/jsgen-dev/jsgen/runtime"
+
+type Channels[K, M any] struct{}
+
+//jsgen:model idMinLength=3 idPattern="^[a-z]\\w+$" idMaxLength=16
+type Lobby struct{}
+
+//jsgen:model idValues=red|blue
+type Team struct{}
+
+//jsgen:message
+type Msg struct{}
+
+type TeamKey struct {
+	L    jsgenrt.Ref[Lobby]
+	Team jsgenrt.Ref[Team]
+}
+
+//jsgen:channels
+type TeamChannels = Channels[TeamKey, Msg]
+`})
+	spec, diags := load(t, dir)
+	if diags != "" {
+		t.Fatalf("unexpected diagnostics:\n%s", diags)
+	}
+	want := `spec . origin=1 package=app@a.go:1:9
+model Lobby@a.go:8:6 origin=1 idMaxLength=16@a.go:7:65 idMinLength=3@a.go:7:27 idPattern="^[a-z]\\w+$"@a.go:7:39
+model Team@a.go:11:6 origin=1 idValues=["red"@a.go:10:24 "blue"@a.go:10:28]@a.go:10:24
+message Msg@a.go:14:6 origin=1
+channels TeamChannels@a.go:22:6 key=TeamKey@a.go:22:30[L@a.go:17:2:Lobby@a.go:17:2 Team@a.go:18:2:Team@a.go:18:2] message=Msg@a.go:22:39
+`
+	if diff := cmp.Diff(want, dump(spec, dir)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
 // TestLoadTagPositions checks positions inside interpreted string tags,
 // where escapes make source and value offsets differ.
 func TestLoadTagPositions(t *testing.T) {

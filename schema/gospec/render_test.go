@@ -30,7 +30,15 @@ func dump(spec *decl.Spec, dir string) string {
 		}
 	}
 	for _, c := range spec.Channels {
-		d.line(0, "channels", d.ident(c.Name), d.doc(c.Doc), "key="+d.ident(c.Key), "message="+d.ident(c.Message), d.optStr("prefix", c.Prefix))
+		key := "key=" + d.ident(c.Key)
+		if c.KeyParts != nil {
+			var parts []string
+			for _, p := range c.KeyParts {
+				parts = append(parts, d.ident(p.GoName)+":"+d.ident(p.Model))
+			}
+			key += "[" + strings.Join(parts, " ") + "]"
+		}
+		d.line(0, "channels", d.ident(c.Name), d.doc(c.Doc), key, "message="+d.ident(c.Message), d.optStr("prefix", c.Prefix))
 	}
 	for _, b := range spec.Events {
 		d.line(0, "events", d.ident(b.Name), d.doc(b.Doc))
@@ -126,7 +134,16 @@ func (d *dumper) doc(s string) string {
 }
 
 func (d *dumper) typ(kind string, t *decl.Type) {
-	d.line(0, kind, d.ident(t.Name), fmt.Sprintf("origin=%d", t.Origin), d.doc(t.Doc), d.lit("idMaxLength", t.IDMaxLength))
+	idValues := ""
+	if t.IDValues != nil {
+		var vals []string
+		for _, v := range t.IDValues {
+			vals = append(vals, d.str(v))
+		}
+		idValues = "idValues=[" + strings.Join(vals, " ") + "]" + d.pos(t.IDValuesPos)
+	}
+	d.line(0, kind, d.ident(t.Name), fmt.Sprintf("origin=%d", t.Origin), d.doc(t.Doc), d.lit("idMaxLength", t.IDMaxLength),
+		d.lit("idMinLength", t.IDMinLength), d.optStr("idPattern", t.IDPattern), idValues)
 	for _, f := range t.Fields {
 		values := ""
 		if f.Values != nil {

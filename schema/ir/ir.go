@@ -32,12 +32,22 @@ type Program struct {
 
 // Model is a domain entity. Its values are referred to by Ref[Model].
 type Model struct {
-	Name        string      `json:"name"`
-	Doc         string      `json:"doc,omitempty"`
-	Fields      []*Field    `json:"fields"`
-	IDMaxLength int         `json:"idMaxLength"`
-	Origin      decl.Origin `json:"-"`
-	Pos         diag.Pos    `json:"-"`
+	Name        string   `json:"name"`
+	Doc         string   `json:"doc,omitempty"`
+	Fields      []*Field `json:"fields"`
+	IDMaxLength int      `json:"idMaxLength"` // in bytes of UTF-8
+	// IDMinLength is the least length of an identifier in bytes of UTF-8
+	// (0: no bound beyond non-empty).
+	IDMinLength int `json:"idMinLength,omitempty"`
+	// IDPattern is an RE2 pattern every identifier matches (unanchored, as
+	// field patterns); "" means none.
+	IDPattern string `json:"idPattern,omitempty"`
+	// IDValues is the closed set of identifiers, in declaration order; nil
+	// means any identifier the other bounds allow. Every value satisfies
+	// them and the built-in identifier rules.
+	IDValues []string    `json:"idValues,omitempty"`
+	Origin   decl.Origin `json:"-"`
+	Pos      diag.Pos    `json:"-"`
 }
 
 // Message is a wire type: a struct of fields exchanged as a JSON object.
@@ -148,15 +158,31 @@ type Variant struct {
 
 // Channel is a family of typed pub/sub channels keyed by Ref[Key].
 type Channel struct {
-	Name    string `json:"name"`
-	Doc     string `json:"doc,omitempty"`
-	Key     string `json:"key"`     // model name
-	Message *Type  `json:"message"` // MessageK or UnionK
-	Prefix  string `json:"prefix,omitempty"`
+	Name string `json:"name"`
+	Doc  string `json:"doc,omitempty"`
+	// Key is the model name, or for a composite key the Go struct type
+	// whose fields are the parts' refs (<Name>Key in the YAML form).
+	Key string `json:"key"`
+	// KeyParts are the refs of a composite key, in order; nil when Key is
+	// a model.
+	KeyParts []*KeyPart `json:"keyParts,omitempty"`
+	Message  *Type      `json:"message"` // MessageK or UnionK
+	Prefix   string     `json:"prefix,omitempty"`
 	// Origin says who declares the Go type: jsgen (YAML) or the user (Go).
 	Origin decl.Origin `json:"-"`
 	Pos    diag.Pos    `json:"-"`
 }
+
+// KeyPart is one ref of a composite channel key.
+type KeyPart struct {
+	GoName string `json:"goName"` // field of the key struct
+	Model  string `json:"model"`
+}
+
+// KeySeparator joins the identifiers of a composite channel key into one
+// channel key (and bus subject tokens). Identifiers never contain it, so
+// distinct keys never share a joined form.
+const KeySeparator = "."
 
 // EventBus is a typed event bus.
 type EventBus struct {

@@ -44,6 +44,7 @@ func (b *builder) resolve() {
 				model.IDMaxLength = n
 			}
 		}
+		b.idConstraints(m, model)
 		model.Fields = b.fields(m, enums)
 		b.prog.Models = append(b.prog.Models, model)
 	}
@@ -379,12 +380,12 @@ func checkValue(p *Program, f *Field, text string) []string {
 			}
 		}
 	case Ref:
-		max := DefaultIDMaxLength
-		if m := p.Model(f.Type.Name); m != nil {
-			max = m.IDMaxLength
+		m := p.Model(f.Type.Name)
+		if m == nil {
+			m = &Model{Name: f.Type.Name, IDMaxLength: DefaultIDMaxLength}
 		}
-		if err := runtime.CheckIdentifier(text, max); err != nil {
-			out = append(out, "invalid "+f.Type.Name+" identifier: "+err.Error())
+		if why := m.IDProblem(text); why != "" {
+			out = append(out, "invalid "+f.Type.Name+" identifier: "+why)
 		}
 	}
 	return out
@@ -498,7 +499,14 @@ func (b *builder) union(u *decl.Union) *Union {
 
 func (b *builder) channel(c *decl.Channel) *Channel {
 	out := &Channel{Name: c.Name.Name, Doc: c.Doc, Origin: c.Origin, Pos: c.Name.Pos}
-	out.Key = b.modelRef(c.Key, "channel key")
+	switch {
+	case len(c.KeyParts) == 1 && c.Origin == decl.FromYAML: // key: [Team] is key: Team
+		out.Key = b.modelRef(c.KeyParts[0].Model, "channel key")
+	case len(c.KeyParts) > 0:
+		b.compositeKey(c, out)
+	default:
+		out.Key = b.modelRef(c.Key, "channel key")
+	}
 	out.Message = b.namedType(c.Message, "channel message")
 	if c.Prefix != nil {
 		out.Prefix = c.Prefix.Value
@@ -506,6 +514,7 @@ func (b *builder) channel(c *decl.Channel) *Channel {
 			b.diags.Add(c.Prefix.Pos, "channel prefix %q %s", c.Prefix.Value, err)
 		}
 	}
+	b.checkSubjectLen(c, out)
 	return out
 }
 

@@ -10,12 +10,16 @@
 // thousands of documents), with these differences:
 //
 //   - Identifier length: a Ref's identifier is bounded in bytes of UTF-8
-//     (the model's idMaxLength), but JSON Schema's maxLength counts code
-//     points. The schema says maxLength = idMaxLength, which is exact for
-//     ASCII identifiers and looser for others: an identifier of 33 'é'
-//     (66 bytes) passes a 64-byte bound in the schema and is refused by the
-//     decoder. The identifier's characters are checked exactly (see Ref
-//     schemas below).
+//     (the model's idMinLength and idMaxLength), but JSON Schema's
+//     minLength and maxLength count code points. When the model's
+//     idPattern admits ASCII only (anchored ^...$, ASCII atoms) the two
+//     agree and the schema is exact. Otherwise it is exact for ASCII
+//     identifiers and looser for others, never stricter: maxLength =
+//     idMaxLength (an identifier of 33 'é', 66 bytes, passes a 64-byte
+//     bound in the schema and is refused by the decoder), and a lower bound
+//     above 1 is minLength = idMinLength for ASCII identifiers and
+//     ceil(idMinLength/4) for others (an "anyOf" on an ASCII pattern). The
+//     identifier's characters are checked exactly (see Ref schemas below).
 //   - What happens before validation: JSON Schema validates a parsed value,
 //     so it cannot see invalid UTF-8, lone surrogate escapes, duplicate keys
 //     (the decoder refuses them; JSON parsers usually keep the last one) or
@@ -46,9 +50,11 @@
 //     with "enum".
 //   - A Ref to a model is a string, not an object, defined once per document
 //     in "$defs" as "<Model>Ref" (a name the IR reserves, so it never clashes
-//     with a message or union): minLength 1, maxLength the model's
-//     idMaxLength, and a pattern (IdentifierPattern) that refuses exactly
-//     what runtime.CheckIdentifier refuses character by character.
+//     with a message or union): the length bounds above, a pattern
+//     (IdentifierPattern) that refuses exactly what runtime.CheckIdentifier
+//     refuses character by character, and the model's idPattern in "allOf"
+//     (a schema has one "pattern"). A model with a closed set of
+//     identifiers (idValues) has an "enum" of them instead, which is exact.
 //   - Arrays carry minItems/maxItems; maps are objects whose
 //     "additionalProperties" is the element schema. String and number
 //     constraints of a []T or map[string]T field apply to its innermost

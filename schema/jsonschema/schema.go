@@ -3,8 +3,11 @@ package jsonschema
 import (
 	"encoding/json"
 	"fmt"
+	"regexp/syntax"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	js "github.com/invopop/jsonschema"
 
@@ -365,16 +368,124 @@ func numberSchema(c *ir.Constraints) *js.Schema {
 }
 
 // refSchema is the schema of a Ref to the model m: its identifier string.
+// A closed set (idValues) is an "enum", exact. Otherwise the identifier
+// pattern, idPattern (in "allOf", since a schema has one "pattern"), and
+// the byte bounds as far as JSON Schema can say them (see idLengths).
 func refSchema(m *ir.Model) *js.Schema {
-	one := uint64(1)
-	maxLen := uint64(m.IDMaxLength)
-	return &js.Schema{
+	if m.IDValues != nil {
+		enum := make([]any, len(m.IDValues))
+		for i, v := range m.IDValues {
+			enum[i] = v
+		}
+		return &js.Schema{
+			Title:       m.Name + "Ref",
+			Description: fmt.Sprintf("The identifier of %s %s: one of %s.", article(m.Name), m.Name, strings.Join(m.IDValues, ", ")),
+			Type:        "string",
+			Enum:        enum,
+		}
+	}
+	minBytes := max(m.IDMinLength, 1)
+	desc := fmt.Sprintf("The identifier of %s %s: %d to %d bytes of UTF-8 without control or format characters, whitespace, '.', '*' or '>'", article(m.Name), m.Name, minBytes, m.IDMaxLength)
+	if m.IDPattern != "" {
+		desc += ", matching " + strconv.Quote(m.IDPattern)
+	}
+	s := &js.Schema{
 		Title:       m.Name + "Ref",
-		Description: fmt.Sprintf("The identifier of a %s: 1 to %d bytes of UTF-8 without control or format characters, whitespace, '.', '*' or '>'.", m.Name, m.IDMaxLength),
-		Comments:    "maxLength counts code points, not bytes: it is exact for ASCII identifiers only.",
+		Description: desc + ".",
 		Type:        "string",
-		MinLength:   &one,
-		MaxLength:   &maxLen,
 		Pattern:     IdentifierPattern(),
 	}
+	if m.IDPattern != "" {
+		s.AllOf = []*js.Schema{{Pattern: m.IDPattern}}
+	}
+	idLengths(s, minBytes, m.IDMaxLength, asciiOnly(m.IDPattern))
+	return s
+}
+
+// asciiPattern matches strings of ASCII characters only.
+const asciiPattern = "^[\\x00-\\x7F]*$"
+
+// idLengths bounds an identifier of min to max bytes. JSON Schema counts
+// code points, which equal bytes for ASCII only. When the alphabet is ASCII
+// (ascii: idPattern allows nothing else) the bounds are exact. Otherwise
+// they are exact for ASCII identifiers and never stricter than the server
+// for others: maxLength max (an identifier of more than max code points has
+// more than max bytes), and for a lower bound above 1, an ASCII identifier
+// needs min code points and any other ceil(min/4) (4 bytes per code point
+// at most). The server refuses what is outside the byte bounds in any case.
+func idLengths(s *js.Schema, min, max int, ascii bool) {
+	one, hi := uint64(1), uint64(max)
+	s.MaxLength = &hi
+	switch {
+	case ascii:
+		lo := uint64(min)
+		s.MinLength = &lo
+		s.Comments = "The identifiers are ASCII (the idPattern allows nothing else), so minLength and maxLength count bytes exactly."
+	case min <= 1:
+		s.MinLength = &one
+		s.Comments = "maxLength counts code points, not bytes: it is exact for ASCII identifiers only."
+	default:
+		lo, loAny := uint64(min), uint64((min+3)/4)
+		s.MinLength = &loAny
+		s.AnyOf = []*js.Schema{
+			{Pattern: asciiPattern, MinLength: &lo},
+			{Not: &js.Schema{Pattern: asciiPattern}},
+		}
+		s.Comments = fmt.Sprintf("The server bounds identifiers in bytes of UTF-8; minLength and maxLength count code points, so they are exact for ASCII identifiers only (at least %d of them), and looser for others.", min)
+	}
+}
+
+// asciiOnly reports whether every string matching pattern, an RE2 pattern
+// already checked, is ASCII: it is anchored at both ends (^...$, without
+// (?m)) and names ASCII characters only.
+func asciiOnly(pattern string) bool {
+	if pattern == "" {
+		return false
+	}
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return false
+	}
+	re = re.Simplify()
+	if re.Op != syntax.OpConcat || len(re.Sub) < 2 || re.Sub[0].Op != syntax.OpBeginText || re.Sub[len(re.Sub)-1].Op != syntax.OpEndText {
+		return false
+	}
+	return asciiAtoms(re)
+}
+
+// asciiAtoms reports whether re matches ASCII characters only.
+func asciiAtoms(re *syntax.Regexp) bool {
+	switch re.Op {
+	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return false
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase != 0 {
+			return false // (?i)k also matches U+212A KELVIN SIGN
+		}
+		for _, r := range re.Rune {
+			if r >= utf8.RuneSelf {
+				return false
+			}
+		}
+	case syntax.OpCharClass:
+		for _, r := range re.Rune {
+			if r >= utf8.RuneSelf {
+				return false
+			}
+		}
+	}
+	for _, sub := range re.Sub {
+		if !asciiAtoms(sub) {
+			return false
+		}
+	}
+	return true
+}
+
+// article is "an" before a name starting with A, E, I or O, else "a".
+func article(name string) string {
+	if name != "" && strings.ContainsRune("AEIO", rune(name[0])) {
+		return "an"
+	}
+	return "a"
 }

@@ -184,14 +184,14 @@ var diagCases = []struct {
 	},
 	{
 		name: "channels missing required keys",
-		in:   "version: 1\nchannels:\n  C: {prefix: x}\n  D: {key: [a], message: }\n",
+		in:   "version: 1\nchannels:\n  C: {prefix: x}\n  D: {key: {a: b}, message: }\n",
 		want: "jsgen.yaml:3:3: channel C has no `key`\n" +
 			"\thint: add `key:` with the model whose Ref keys the channels\n" +
 			"jsgen.yaml:3:3: channel C has no `message`\n" +
 			"\thint: add `message:` with the message or union published\n" +
 			"jsgen.yaml:4:3: channel D has no `message`\n" +
 			"\thint: add `message:` with the message or union published\n" +
-			"jsgen.yaml:4:12: `key` of channel D must be a name, found a sequence\n",
+			"jsgen.yaml:4:12: `key` of channel D must be a name, found a mapping\n",
 	},
 	{
 		name: "bad route values",

@@ -79,7 +79,10 @@ func (p *parser) channel(k, v *yaml.Node) *decl.Channel {
 		case "doc":
 			c.Doc = p.doc(v, sub)
 		case "key":
-			if !isNull(v) {
+			switch {
+			case v.Kind == yaml.SequenceNode:
+				c.KeyParts, hasKey = p.keyParts(v, sub)
+			case !isNull(v):
 				c.Key, hasKey = p.ident(v, sub)
 			}
 		case "message":
@@ -92,6 +95,25 @@ func (p *parser) channel(k, v *yaml.Node) *decl.Channel {
 	})
 	ok = p.require(k, m, ctx, "key", "the model whose Ref keys the channels", hasKey)
 	return keepIf(c, p.require(k, m, ctx, "message", "the message or union published", hasMessage) && ok)
+}
+
+// keyParts reads a composite channel key: a sequence of model names.
+func (p *parser) keyParts(v *yaml.Node, subject string) ([]decl.KeyPart, bool) {
+	items, _ := p.sequence(v, subject, "a model name or a sequence of model names")
+	var out []decl.KeyPart
+	ok := true
+	for _, it := range items {
+		id, good := p.ident(it, "each item of "+subject)
+		if good {
+			out = append(out, decl.KeyPart{Model: id})
+		}
+		ok = ok && good
+	}
+	if len(items) == 0 {
+		p.diags.AddHint(p.nodePos(v), "e.g. key: [Lobby, Team]", "%s lists no model", subject)
+		return nil, false
+	}
+	return out, ok
 }
 
 // require reports that the entry ctx (written at k, declared by the mapping

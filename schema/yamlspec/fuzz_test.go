@@ -132,6 +132,16 @@ func specPositions(spec *decl.Spec) []diag.Pos {
 	for _, t := range append(append([]*decl.Type(nil), spec.Models...), spec.Messages...) {
 		add(t.Name.Pos)
 		lit(t.IDMaxLength)
+		lit(t.IDMinLength)
+		if t.IDPattern != nil {
+			add(t.IDPattern.Pos)
+		}
+		if t.IDValues != nil {
+			add(t.IDValuesPos)
+		}
+		for _, v := range t.IDValues {
+			add(v.Pos)
+		}
 		for _, f := range t.Fields {
 			add(f.Name.Pos)
 			add(f.Type.Pos)
@@ -166,7 +176,12 @@ func specPositions(spec *decl.Spec) []diag.Pos {
 	}
 	for _, c := range spec.Channels {
 		add(c.Name.Pos)
-		add(c.Key.Pos)
+		if c.KeyParts == nil {
+			add(c.Key.Pos)
+		}
+		for _, p := range c.KeyParts {
+			add(p.Model.Pos)
+		}
 		add(c.Message.Pos)
 		if c.Prefix != nil {
 			add(c.Prefix.Pos)

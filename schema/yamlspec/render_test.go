@@ -28,7 +28,15 @@ func render(spec *decl.Spec) string {
 		r.union(u)
 	}
 	for _, c := range spec.Channels {
-		r.line(0, "channel", r.ident(c.Name), r.doc(c.Doc), "key="+r.ident(c.Key), "message="+r.ident(c.Message), r.str("prefix", c.Prefix))
+		key := "key=" + r.ident(c.Key)
+		if c.KeyParts != nil {
+			var parts []string
+			for _, p := range c.KeyParts {
+				parts = append(parts, r.ident(p.Model))
+			}
+			key = "key=[" + strings.Join(parts, ",") + "]"
+		}
+		r.line(0, "channel", r.ident(c.Name), r.doc(c.Doc), key, "message="+r.ident(c.Message), r.str("prefix", c.Prefix))
 	}
 	for _, b := range spec.Events {
 		r.line(0, "events", r.ident(b.Name), r.doc(b.Doc))
@@ -121,7 +129,16 @@ func (r *renderer) doc(d string) string {
 }
 
 func (r *renderer) typ(kind string, t *decl.Type) {
-	r.line(0, kind, r.ident(t.Name), "origin="+origin(t.Origin), r.doc(t.Doc), r.lit("idMaxLength", t.IDMaxLength))
+	var idValues string
+	if t.IDValues != nil || t.IDValuesPos.Line != 0 {
+		var values []string
+		for _, v := range t.IDValues {
+			values = append(values, r.strVal(v))
+		}
+		idValues = "idValues=[" + strings.Join(values, ",") + "]" + r.pos(t.IDValuesPos)
+	}
+	r.line(0, kind, r.ident(t.Name), "origin="+origin(t.Origin), r.doc(t.Doc), r.lit("idMaxLength", t.IDMaxLength),
+		r.lit("idMinLength", t.IDMinLength), r.str("idPattern", t.IDPattern), idValues)
 	for _, f := range t.Fields {
 		var values []string
 		for _, v := range f.Values {

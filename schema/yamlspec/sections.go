@@ -12,7 +12,7 @@ import (
 // them (the order of the "allowed keys" hint).
 var (
 	topKeys        = []string{"version", "package", "models", "messages", "unions", "channels", "events", "controllers"}
-	modelKeys      = []string{"doc", "idMaxLength", "fields"}
+	modelKeys      = []string{"doc", "idMaxLength", "idMinLength", "idPattern", "idValues", "fields"}
 	messageKeys    = []string{"doc", "fields"}
 	fieldKeys      = []string{"type", "doc", "goName", "optional", "default", "values", "enumName", "minLength", "maxLength", "pattern", "min", "max", "minItems", "maxItems"}
 	unionKeys      = []string{"doc", "discriminator", "default", "variants"}
@@ -104,6 +104,12 @@ func (p *parser) typeDecl(k, v *yaml.Node, kind string, keys []string) *decl.Typ
 			t.Doc = p.doc(v, keyOf(key, ctx))
 		case "idMaxLength":
 			t.IDMaxLength = p.literal(v, keyOf(key, ctx))
+		case "idMinLength":
+			t.IDMinLength = p.literal(v, keyOf(key, ctx))
+		case "idPattern":
+			t.IDPattern = p.optStr(v, keyOf(key, ctx))
+		case "idValues":
+			t.IDValues, t.IDValuesPos = p.values(v, keyOf(key, ctx)), p.nodePos(v)
 		case "fields":
 			t.Fields = p.fields(v, k.Value, ctx)
 		}

@@ -21,8 +21,8 @@ func unknownKeyHint(key string, allowed []string) string {
 // knownConfusion explains keys that are valid elsewhere or in the Go form.
 func knownConfusion(key string, allowed []string) string {
 	switch key {
-	case "idMaxLength":
-		return "`idMaxLength` applies to models only"
+	case "idMaxLength", "idMinLength", "idPattern", "idValues":
+		return "`" + key + "` applies to models only"
 	case "enum":
 		if contains(allowed, "values") {
 			return "write `type: enum` and list the values in `values: [a, b]`"

@@ -87,6 +87,28 @@ model Room@3:3 origin=yaml doc="A room." idMaxLength=64@5:18
 `,
 	},
 	{
+		name: "identifier constraints and a composite channel key",
+		in: `version: 1
+models:
+  Team: {idValues: [red, "blue"], fields: {}}
+  Lobby:
+    idMinLength: 3
+    idMaxLength: 16
+    idPattern: '^[a-z]+$'
+  Empty: {idValues: []}
+channels:
+  T: {key: [Lobby, Team], message: M}
+  S: {key: [Team], message: M}
+`,
+		want: `spec jsgen.yaml origin=yaml
+model Team@3:3 origin=yaml idValues=["red"@3:21,"blue"@3:26]@3:20
+model Lobby@4:3 origin=yaml idMaxLength=16@6:18 idMinLength=3@5:18 idPattern="^[a-z]+$"@7:16
+model Empty@8:3 origin=yaml idValues=[]@8:21
+channel T@10:3 key=[Lobby@10:13,Team@10:20] message=M@10:36
+channel S@11:3 key=[Team@11:13] message=M@11:29
+`,
+	},
+	{
 		name: "unions, channels, events, controllers",
 		in: `version: 1
 unions:

@@ -22,9 +22,10 @@ type Room struct {
 	Name string `json:"name"`
 }
 
-// RoomRef validates raw as a Room identifier and returns its Ref. It refuses
-// identifiers that are empty, longer than 64 bytes, not valid UTF-8, or that contain
-// control characters, whitespace, '.', '*' or '>'; the error is a *jsgenrt.RefError.
+// RoomRef validates raw as a Room identifier and returns its Ref. It refuses identifiers
+// that are empty, longer than 64 bytes, not valid UTF-8, or that contain control characters,
+// whitespace, '.', '*' or '>'. The error is a *jsgenrt.RefError. Decoders, path parameters
+// and query values holding a Room identifier all go through it.
 func RoomRef(raw string) (jsgenrt.Ref[Room], error) {
 	return jsgenrt.NewRef[Room]("Room", raw, 64)
 }
@@ -148,9 +149,10 @@ type User struct {
 	Name string `json:"name"`
 }
 
-// UserRef validates raw as a User identifier and returns its Ref. It refuses
-// identifiers that are empty, longer than 32 bytes, not valid UTF-8, or that contain
-// control characters, whitespace, '.', '*' or '>'; the error is a *jsgenrt.RefError.
+// UserRef validates raw as a User identifier and returns its Ref. It refuses identifiers
+// that are empty, longer than 32 bytes, not valid UTF-8, or that contain control characters,
+// whitespace, '.', '*' or '>'. The error is a *jsgenrt.RefError. Decoders, path parameters
+// and query values holding a User identifier all go through it.
 func UserRef(raw string) (jsgenrt.Ref[User], error) {
 	return jsgenrt.NewRef[User]("User", raw, 32)
 }

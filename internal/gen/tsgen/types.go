@@ -31,11 +31,29 @@ func (g *generator) models() error {
 		}
 		g.doc("", orDefault(m.Doc, m.Name+" is a model."))
 		g.object(m.Name, m.Fields, ownTag{})
-		g.doc("", fmt.Sprintf("The identifier of a %s: what a message holds wherever it refers to one.", m.Name),
-			fmt.Sprintf("It is 1 to %d bytes of UTF-8, without whitespace, control or format characters, '.', '*' or '>'.", m.IDMaxLength))
+		if m.IDValues != nil {
+			vals := make([]string, len(m.IDValues))
+			for i, v := range m.IDValues {
+				vals[i] = quote(v)
+			}
+			g.doc("", fmt.Sprintf("The identifier of a %s: what a message holds wherever it refers to one.", m.Name),
+				fmt.Sprintf("It is one of %s.", strings.Join(vals, ", ")))
+			fmt.Fprintf(&g.buf, "export type %sRef = %s;\n\n", m.Name, strings.Join(vals, " | "))
+			continue
+		}
+		g.doc("", fmt.Sprintf("The identifier of a %s: what a message holds wherever it refers to one.", m.Name), idRules(m))
 		fmt.Fprintf(&g.buf, "export type %sRef = string;\n\n", m.Name)
 	}
 	return nil
+}
+
+// idRules says which identifiers the server accepts for m.
+func idRules(m *ir.Model) string {
+	rules := fmt.Sprintf("It is %d to %d bytes of UTF-8, without whitespace, control or format characters, '.', '*' or '>'", max(m.IDMinLength, 1), m.IDMaxLength)
+	if m.IDPattern != "" {
+		rules += ", matching " + quote(m.IDPattern)
+	}
+	return rules + "."
 }
 
 // enums writes each enum as a union of string literals:

@@ -45,6 +45,12 @@ type Model struct {
 	Doc string `json:"doc,omitempty"`
 	// The longest identifier a Ref to this model accepts, in bytes (default 255).
 	IDMaxLength int `json:"idMaxLength,omitempty" jsonschema:"minimum=1,maximum=4096"`
+	// The shortest identifier a Ref to this model accepts, in bytes (default 1).
+	IDMinLength int `json:"idMinLength,omitempty" jsonschema:"minimum=1,maximum=4096"`
+	// An RE2 regular expression every identifier must match somewhere (unanchored: anchor it with ^...$).
+	IDPattern string `json:"idPattern,omitempty"`
+	// The closed set of identifiers a Ref to this model accepts (e.g. team colours).
+	IDValues []string `json:"idValues,omitempty" jsonschema:"minItems=1,uniqueItems=true,minLength=1"`
 	// The model's fields, by wire (JSON) name, in order.
 	Fields map[string]Field `json:"fields,omitempty"`
 }
@@ -105,8 +111,8 @@ type Union struct {
 type Channel struct {
 	// Documentation, copied into the generated code.
 	Doc string `json:"doc,omitempty"`
-	// The model whose Ref keys the channels.
-	Key string `json:"key"`
+	// The model whose Ref keys the channels, or a list of models for a composite key (one channel per combination of Refs).
+	Key []string `json:"key"`
 	// The message or union published on the channels.
 	Message string `json:"message"`
 	// A prefix of the channels' subjects: letters, digits and : - _ /, at most 64.
@@ -205,9 +211,18 @@ func (Union) JSONSchemaExtend(s *js.Schema) {
 	v.AdditionalProperties = names(exportedIdent)
 }
 
-// JSONSchemaExtend names the channel's key and message.
+// JSONSchemaExtend names the channel's key (one model or a list) and
+// message.
 func (Channel) JSONSchemaExtend(s *js.Schema) {
-	prop(s, "key").Pattern = exportedIdent
+	one := uint64(1)
+	key := prop(s, "key")
+	*key = js.Schema{
+		Description: key.Description,
+		OneOf: []*js.Schema{
+			names(exportedIdent),
+			{Type: "array", MinItems: &one, Items: names(exportedIdent)},
+		},
+	}
 	prop(s, "message").Pattern = exportedIdent
 }
 

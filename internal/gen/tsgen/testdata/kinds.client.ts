@@ -34,9 +34,21 @@ export interface Player {
 /**
  * The identifier of a Player: what a message holds wherever it refers to one.
  *
- * It is 1 to 16 bytes of UTF-8, without whitespace, control or format characters, '.', '*' or '>'.
+ * It is 2 to 16 bytes of UTF-8, without whitespace, control or format characters, '.', '*' or '>',
+ * matching "^[a-z*\/]+$".
  */
 export type PlayerRef = string;
+
+/** Team is a model. */
+export interface Team {
+}
+
+/**
+ * The identifier of a Team: what a message holds wherever it refers to one.
+ *
+ * It is one of "red", "blue", "o\"k".
+ */
+export type TeamRef = "red" | "blue" | "o\"k";
 
 // ---------------------------------------------------------------------------
 // Enums
@@ -122,6 +134,7 @@ export interface Stroke {
   points: Point[];
   /** Matching the regular expression "^#[0-9a-f]{6}$" (RE2, unanchored). */
   color: string;
+  team?: TeamRef;
   /**
    * An integer; from 1 to 64.
    * Default: 2 (the server fills it in when absent).
