@@ -262,26 +262,6 @@ func (m *User) jsgenAppendFields(b []byte, more bool) []byte {
 	return b
 }
 
-// ClientMessageType is an enum: one of "message" or "typing".
-type ClientMessageType string
-
-// The values of ClientMessageType.
-const (
-	// ClientMessageTypeMessage is the ClientMessageType value "message".
-	ClientMessageTypeMessage ClientMessageType = "message"
-	// ClientMessageTypeTyping is the ClientMessageType value "typing".
-	ClientMessageTypeTyping ClientMessageType = "typing"
-)
-
-// Valid reports whether e is one of the values of ClientMessageType.
-func (e ClientMessageType) Valid() bool {
-	switch e {
-	case ClientMessageTypeMessage, ClientMessageTypeTyping:
-		return true
-	}
-	return false
-}
-
 // PresenceStatus is an enum: one of "online", "away" or "busy".
 type PresenceStatus string
 
@@ -458,65 +438,58 @@ func (m *ChatEvent) jsgenAppendFields(b []byte, more bool) []byte {
 	return b
 }
 
-// ClientMessage is what a client sends on a room socket.
-type ClientMessage struct {
-	// Type is the "type" member: required.
-	Type ClientMessageType `json:"type"`
-	// Content is the "content" member: optional; at least 1 characters; at most 4000 characters.
-	Content *string `json:"content,omitempty"`
+// ChatMessageIn is a message a client posts to the room.
+type ChatMessageIn struct {
+	// Content is the "content" member: required; at least 1 characters; at most 4000 characters.
+	Content string `json:"content"`
 }
 
 // Validate reports every constraint violation of m, each with its JSON path, as a
 // *jsgenrt.Error with code invalid_message; nil means m is valid. It does not allocate
 // when m is valid.
-func (m *ClientMessage) Validate() error {
+func (m *ChatMessageIn) Validate() error {
 	var errs jsgenrt.FieldErrors
 	m.jsgenValidate(&errs, nil)
 	return errs.Err()
 }
 
-func (m *ClientMessage) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
-	if !m.Type.Valid() {
-		errs.Add(p.Child("type"), jsonx.EnumMsg(string(m.Type), "message, typing"))
-	}
-	if m.Content != nil {
-		v1 := *m.Content
-		if !utf8.ValidString(v1) {
-			errs.Add(p.Child("content"), jsonx.MsgInvalidUTF8)
-		} else if len(v1) < 4 || len(v1) > 4000 {
-			if n := utf8.RuneCountInString(v1); n < 1 {
-				errs.Add(p.Child("content"), jsonx.MinLengthMsg(n, 1))
-			} else if n > 4000 {
-				errs.Add(p.Child("content"), jsonx.MaxLengthMsg(n, 4000))
-			}
+func (m *ChatMessageIn) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
+	if !utf8.ValidString(m.Content) {
+		errs.Add(p.Child("content"), jsonx.MsgInvalidUTF8)
+	} else if len(m.Content) < 4 || len(m.Content) > 4000 {
+		if n := utf8.RuneCountInString(m.Content); n < 1 {
+			errs.Add(p.Child("content"), jsonx.MinLengthMsg(n, 1))
+		} else if n > 4000 {
+			errs.Add(p.Child("content"), jsonx.MaxLengthMsg(n, 4000))
 		}
 	}
 }
 
-// DecodeClientMessage decodes data strictly as a ClientMessage, then validates it. It refuses
+// DecodeChatMessageIn decodes data strictly as a ChatMessageIn, then validates it. It refuses
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
 // found with its JSON path.
-func DecodeClientMessage(data []byte) (ClientMessage, error) {
+// The member "type" that AppendJSON writes is accepted if it is "message".
+func DecodeChatMessageIn(data []byte) (ChatMessageIn, error) {
 	var r jsonx.Reader
 	r.Reset(data)
-	var m ClientMessage
-	m.jsgenDecode(&r, nil)
+	var m ChatMessageIn
+	m.jsgenDecode(&r, nil, "type", "message")
 	r.End()
 	if err := r.Err(); err != nil {
-		return ClientMessage{}, err
+		return ChatMessageIn{}, err
 	}
 	if err := m.Validate(); err != nil {
-		return ClientMessage{}, err
+		return ChatMessageIn{}, err
 	}
 	return m, nil
 }
 
-// UnmarshalJSON decodes data with DecodeClientMessage, so encoding/json is as strict as it is.
+// UnmarshalJSON decodes data with DecodeChatMessageIn, so encoding/json is as strict as it is.
 // On failure m is left unchanged.
-func (m *ClientMessage) UnmarshalJSON(data []byte) error {
-	v, err := DecodeClientMessage(data)
+func (m *ChatMessageIn) UnmarshalJSON(data []byte) error {
+	v, err := DecodeChatMessageIn(data)
 	if err != nil {
 		return err
 	}
@@ -524,66 +497,64 @@ func (m *ClientMessage) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-func (m *ClientMessage) jsgenDecode(r *jsonx.Reader, p *jsonx.Path) {
+func (m *ChatMessageIn) jsgenDecode(r *jsonx.Reader, p *jsonx.Path, disc, tag string) {
 	if !r.Object(p) {
 		return
 	}
-	var seenType, seenContent bool
+	var seenContent, discSeen bool
 	for {
 		key, ok := r.Key(p)
 		if !ok {
 			break
 		}
 		switch string(key) {
-		case "type":
-			if seenType {
-				r.SkipDuplicate(p, "type")
-				continue
-			}
-			seenType = true
-			fp1 := jsonx.Path{Parent: p, Key: "type"}
-			m.Type = ClientMessageType(r.String(&fp1))
 		case "content":
 			if seenContent {
 				r.SkipDuplicate(p, "content")
 				continue
 			}
 			seenContent = true
-			fp2 := jsonx.Path{Parent: p, Key: "content"}
-			v3 := r.String(&fp2)
-			m.Content = &v3
+			fp1 := jsonx.Path{Parent: p, Key: "content"}
+			m.Content = r.String(&fp1)
 		default:
-			r.SkipUnknown(p, key, "type", "content")
+			if disc != "" && string(key) == disc {
+				if discSeen {
+					r.SkipDuplicate(p, disc)
+					continue
+				}
+				discSeen = true
+				dp := jsonx.Path{Parent: p, Key: disc}
+				r.CheckTag(&dp, tag)
+				continue
+			}
+			r.SkipUnknown(p, key, "content")
 		}
 	}
-	if !seenType {
-		r.Missing(p, "type")
+	if !seenContent {
+		r.Missing(p, "content")
 	}
 }
 
 // AppendJSON appends m to b as a JSON object, members in declaration order, optional
 // members only when set, and returns the extended buffer. It does not use reflection.
-func (m *ClientMessage) AppendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = m.jsgenAppendFields(b, false)
+// The first member is "type":"message", the tag of ChatMessageIn in its union.
+func (m *ChatMessageIn) AppendJSON(b []byte) []byte {
+	b = append(b, `{"type":"message"`...)
+	b = m.jsgenAppendFields(b, true)
 	return append(b, '}')
 }
 
 // MarshalJSON encodes m with AppendJSON.
-func (m ClientMessage) MarshalJSON() ([]byte, error) {
+func (m ChatMessageIn) MarshalJSON() ([]byte, error) {
 	return m.AppendJSON(nil), nil
 }
 
-func (m *ClientMessage) jsgenAppendFields(b []byte, more bool) []byte {
+func (m *ChatMessageIn) jsgenAppendFields(b []byte, more bool) []byte {
 	if more {
 		b = append(b, ',')
 	}
-	b = append(b, `"type":`...)
-	b = jsgenrt.AppendJSONString(b, string(m.Type))
-	if m.Content != nil {
-		b = append(b, `,"content":`...)
-		b = jsgenrt.AppendJSONString(b, *m.Content)
-	}
+	b = append(b, `"content":`...)
+	b = jsgenrt.AppendJSONString(b, m.Content)
 	return b
 }
 
@@ -2125,6 +2096,216 @@ func (m *TypingEvent) jsgenAppendFields(b []byte, more bool) []byte {
 	b = append(b, `,"timestamp":`...)
 	b = jsonx.AppendTime(b, m.Timestamp)
 	return b
+}
+
+// TypingIn says the sender is typing.
+type TypingIn struct{}
+
+// Validate reports every constraint violation of m, each with its JSON path, as a
+// *jsgenrt.Error with code invalid_message; nil means m is valid. It does not allocate
+// when m is valid.
+func (m *TypingIn) Validate() error {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	return errs.Err()
+}
+
+func (m *TypingIn) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {}
+
+// DecodeTypingIn decodes data strictly as a TypingIn, then validates it. It refuses
+// invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
+// or missing fields, values of the wrong type and constraint violations (code invalid_message).
+// Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
+// found with its JSON path.
+// The member "type" that AppendJSON writes is accepted if it is "typing".
+func DecodeTypingIn(data []byte) (TypingIn, error) {
+	var r jsonx.Reader
+	r.Reset(data)
+	var m TypingIn
+	m.jsgenDecode(&r, nil, "type", "typing")
+	r.End()
+	if err := r.Err(); err != nil {
+		return TypingIn{}, err
+	}
+	if err := m.Validate(); err != nil {
+		return TypingIn{}, err
+	}
+	return m, nil
+}
+
+// UnmarshalJSON decodes data with DecodeTypingIn, so encoding/json is as strict as it is.
+// On failure m is left unchanged.
+func (m *TypingIn) UnmarshalJSON(data []byte) error {
+	v, err := DecodeTypingIn(data)
+	if err != nil {
+		return err
+	}
+	*m = v
+	return nil
+}
+
+func (m *TypingIn) jsgenDecode(r *jsonx.Reader, p *jsonx.Path, disc, tag string) {
+	if !r.Object(p) {
+		return
+	}
+	var discSeen bool
+	for {
+		key, ok := r.Key(p)
+		if !ok {
+			break
+		}
+		switch string(key) {
+		default:
+			if disc != "" && string(key) == disc {
+				if discSeen {
+					r.SkipDuplicate(p, disc)
+					continue
+				}
+				discSeen = true
+				dp := jsonx.Path{Parent: p, Key: disc}
+				r.CheckTag(&dp, tag)
+				continue
+			}
+			r.SkipUnknown(p, key)
+		}
+	}
+}
+
+// AppendJSON appends m to b as a JSON object, members in declaration order, optional
+// members only when set, and returns the extended buffer. It does not use reflection.
+// The first member is "type":"typing", the tag of TypingIn in its union.
+func (m *TypingIn) AppendJSON(b []byte) []byte {
+	b = append(b, `{"type":"typing"`...)
+	b = m.jsgenAppendFields(b, true)
+	return append(b, '}')
+}
+
+// MarshalJSON encodes m with AppendJSON.
+func (m TypingIn) MarshalJSON() ([]byte, error) {
+	return m.AppendJSON(nil), nil
+}
+
+func (m *TypingIn) jsgenAppendFields(b []byte, more bool) []byte {
+	return b
+}
+
+// ClientMessage is a frame a client sends on a room socket.
+// Its variants are ChatMessageIn ("message"), TypingIn ("typing"), chosen by the "type" member.
+type ClientMessage interface {
+	// ClientMessageTag returns the variant's "type" value.
+	ClientMessageTag() string
+}
+
+// ClientMessageTag returns "message", the "type" of a ChatMessageIn in a ClientMessage.
+func (ChatMessageIn) ClientMessageTag() string {
+	return "message"
+}
+
+// ClientMessageTag returns "typing", the "type" of a TypingIn in a ClientMessage.
+func (TypingIn) ClientMessageTag() string {
+	return "typing"
+}
+
+// DecodeClientMessage decodes data strictly as a ClientMessage: an object whose "type" member
+// (anywhere in the object) picks the variant, decoded as strictly as Decode<Variant> does, then
+// validated. Errors are *jsgenrt.Error values listing every problem found with its JSON path.
+func DecodeClientMessage(data []byte) (ClientMessage, error) {
+	var r jsonx.Reader
+	r.Reset(data)
+	u := jsgenDecodeClientMessage(&r, nil)
+	r.End()
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	if err := ValidateClientMessage(u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func jsgenDecodeClientMessage(r *jsonx.Reader, p *jsonx.Path) ClientMessage {
+	tag, found, ok := r.Discriminator(p, "type")
+	if !ok {
+		return nil
+	}
+	if !found {
+		r.Missing(p, "type")
+		r.Skip(p)
+		return nil
+	}
+	switch string(tag) {
+	case "message":
+		var v ChatMessageIn
+		v.jsgenDecode(r, p, "type", "message")
+		return v
+	case "typing":
+		var v TypingIn
+		v.jsgenDecode(r, p, "type", "typing")
+		return v
+	}
+	r.SkipUnknownVariant(p, "type", tag, "message, typing")
+	return nil
+}
+
+// ValidateClientMessage reports every constraint violation of u (one of the variants of ClientMessage,
+// or a non-nil pointer to one), each with its JSON path, as a *jsgenrt.Error with code
+// invalid_message; nil means u is valid. It does not allocate when u is valid.
+func ValidateClientMessage(u ClientMessage) error {
+	var errs jsgenrt.FieldErrors
+	jsgenValidateClientMessage(u, &errs, nil)
+	return errs.Err()
+}
+
+func jsgenValidateClientMessage(u ClientMessage, errs *jsgenrt.FieldErrors, p *jsonx.Path) {
+	switch v := u.(type) {
+	case ChatMessageIn:
+		v.jsgenValidate(errs, p)
+	case *ChatMessageIn:
+		if v == nil {
+			errs.Add(p.String(), jsonx.MsgRequired)
+			return
+		}
+		v.jsgenValidate(errs, p)
+	case TypingIn:
+		v.jsgenValidate(errs, p)
+	case *TypingIn:
+		if v == nil {
+			errs.Add(p.String(), jsonx.MsgRequired)
+			return
+		}
+		v.jsgenValidate(errs, p)
+	default:
+		errs.Add(p.String(), jsonx.VariantMsg("ClientMessage", u))
+	}
+}
+
+// AppendClientMessageJSON appends u to b as a JSON object whose first member, "type", names
+// its variant, followed by the variant's members; it returns the extended buffer. A nil u, or
+// a value that is not a variant, is written as null (which DecodeClientMessage refuses).
+func AppendClientMessageJSON(b []byte, u ClientMessage) []byte {
+	switch v := u.(type) {
+	case ChatMessageIn:
+		b = append(b, `{"type":"message"`...)
+		b = v.jsgenAppendFields(b, true)
+		return append(b, '}')
+	case *ChatMessageIn:
+		if v != nil {
+			b = append(b, `{"type":"message"`...)
+			b = v.jsgenAppendFields(b, true)
+			return append(b, '}')
+		}
+	case TypingIn:
+		b = append(b, `{"type":"typing"`...)
+		b = v.jsgenAppendFields(b, true)
+		return append(b, '}')
+	case *TypingIn:
+		if v != nil {
+			b = append(b, `{"type":"typing"`...)
+			b = v.jsgenAppendFields(b, true)
+			return append(b, '}')
+		}
+	}
+	return append(b, "null"...)
 }
 
 // DMInbound is a frame a client sends on the direct-message socket.

@@ -42,9 +42,6 @@ export type UserRef = string;
 // Enums
 // ---------------------------------------------------------------------------
 
-/** ClientMessageType is one of "message", "typing". */
-export type ClientMessageType = "message" | "typing";
-
 /** PresenceStatus is one of "online", "away", "busy". */
 export type PresenceStatus = "online" | "away" | "busy";
 
@@ -63,11 +60,15 @@ export interface ChatEvent {
   timestamp: number;
 }
 
-/** ClientMessage is what a client sends on a room socket. */
-export interface ClientMessage {
-  type: ClientMessageType;
+/** ChatMessageIn is a message a client posts to the room. */
+export interface ChatMessageIn {
+  /**
+   * The tag of ChatMessageIn in ClientMessage: always written by the server, optional from a
+   * client.
+   */
+  type?: "message";
   /** 1 to 4000 characters (Unicode code points). */
-  content?: string;
+  content: string;
 }
 
 /** DMQuery is the query of a direct-message socket. */
@@ -168,9 +169,24 @@ export interface TypingEvent {
   timestamp: number;
 }
 
+/** TypingIn says the sender is typing. */
+export interface TypingIn {
+  /** The tag of TypingIn in ClientMessage: always written by the server, optional from a client. */
+  type?: "typing";
+}
+
 // ---------------------------------------------------------------------------
 // Unions
 // ---------------------------------------------------------------------------
+
+/**
+ * ClientMessage is a frame a client sends on a room socket.
+ *
+ * The member "type" names the variant.
+ */
+export type ClientMessage =
+  | (ChatMessageIn & { type: "message" })
+  | (TypingIn & { type: "typing" });
 
 /**
  * DMInbound is a frame a client sends on the direct-message socket.

@@ -21,8 +21,12 @@ const room = connectChatRoom(
   { WebSocket: Socket, reconnect: { initialDelayMs: 100, maxAttempts: 3 } },
 );
 use(room.send({ type: "message", content: "hi" }), room.send({ type: "typing" }), room.state);
-// @ts-expect-error: "nope" is not a ClientMessageType.
+// @ts-expect-error: "nope" is not a variant of ClientMessage.
 room.send({ type: "nope" });
+// @ts-expect-error: a message needs its content.
+room.send({ type: "message" });
+// @ts-expect-error: typing frames have no content.
+room.send({ type: "typing", content: "x" });
 // @ts-expect-error: content is a string.
 room.send({ type: "message", content: 1 });
 // @ts-expect-error: null is never a value.

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	sv "github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/jsgen-dev/jsgen/internal/cli"
+)
+
+// exportedSchemas runs `jsgen schema -o DIR ./chatapi` as a user would and
+// returns the output directory.
+func exportedSchemas(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if code := cli.Main([]string{"schema", "-o", dir, "./chatapi"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("jsgen schema: exit %d\n%s", code, stderr.String())
+	}
+	return dir
+}
+
+// compileSchema compiles the exported document file of dir with an
+// independent JSON Schema validator.
+func compileSchema(t *testing.T, dir, file string) *sv.Schema {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := sv.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	c := sv.NewCompiler()
+	url := "https://schemas.jsgen.invalid/" + file
+	if err := c.AddResource(url, doc); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	s, err := c.Compile(url)
+	if err != nil {
+		t.Fatalf("compiling %s: %v", file, err)
+	}
+	return s
+}
+
+func schemaAccepts(t *testing.T, s *sv.Schema, frame string) bool {
+	t.Helper()
+	inst, err := sv.UnmarshalJSON(bytes.NewReader([]byte(frame)))
+	if err != nil {
+		t.Fatalf("%s is not JSON: %v", frame, err)
+	}
+	return s.Validate(inst) == nil
+}
+
+// TestRoomFramesContract checks that the exported JSON Schema of the room
+// socket's inbound frames and the running server accept and refuse the
+// same frames, and that the server names the offending member: the
+// declarations are the contract, with no rule checked by hand beside them.
+func TestRoomFramesContract(t *testing.T) {
+	schema := compileSchema(t, exportedSchemas(t), "ClientMessage.schema.json")
+	n := startNode(t, appConfig{})
+	c := n.dial("/chat/room/contract?username=ann")
+	c.expect("join")
+	for _, tc := range []struct {
+		frame string
+		ok    bool
+		path  string // of the error the server reports when !ok
+		// unknown: the error is an unknown member, which may still be
+		// reported at the enclosing object with the member in its message.
+		unknown bool
+	}{
+		{`{"type":"message","content":"hi"}`, true, "", false},
+		{`{"type":"typing"}`, true, "", false},
+		{`{"type":"message"}`, false, "content", false},
+		{`{"type":"message","content":""}`, false, "content", false},
+		{`{"type":"typing","content":"x"}`, false, "content", true},
+		{`{"content":"hi"}`, false, "type", false},
+		{`{"type":"shout"}`, false, "type", false},
+	} {
+		if got := schemaAccepts(t, schema, tc.frame); got != tc.ok {
+			t.Errorf("exported schema accepts %s: %v, want %v", tc.frame, got, tc.ok)
+		}
+		c.send(tc.frame)
+		if tc.ok {
+			// The server accepted it: the room gets it (typing frames
+			// included), and no error frame comes first.
+			if f := c.next(); f["type"] == "error" {
+				t.Errorf("server refused %s: %v", tc.frame, f)
+			}
+			continue
+		}
+		f := c.next()
+		if f["type"] != "error" || f["code"] != "invalid_message" {
+			t.Errorf("server answered %s with %v, want an invalid_message error frame", tc.frame, f)
+			continue
+		}
+		if !hasPath(f, tc.path) && !(tc.unknown && hasPath(f, "") && strings.Contains(fmt.Sprint(f["errors"]), `"`+tc.path+`"`)) {
+			t.Errorf("server refused %s with %v, want an error at path %q", tc.frame, f["errors"], tc.path)
+		}
+	}
+}
+
+// hasPath reports whether the error frame f lists an error at path.
+func hasPath(f map[string]any, path string) bool {
+	errs, _ := f["errors"].([]any)
+	for _, e := range errs {
+		if m, _ := e.(map[string]any); m["path"] == path {
+			return true
+		}
+	}
+	return false
+}
