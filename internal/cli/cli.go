@@ -56,7 +56,7 @@ func commands() []command {
 		{"describe", "print the app's IR, as a summary or as JSON (--json)",
 			"jsgen describe [--json] [dir]\n\nPrints what jsgen understood from the declarations. --json prints the IR, which is\nthe same for the YAML and the Go form of an app; attach it to bug reports.\n", runDescribe},
 		{"schema", "write JSON Schemas (and the other client artefacts) of the messages: jsgen schema -o DIR",
-			"jsgen schema -o DIR [dir]\njsgen schema --config\n\nWrites one JSON Schema (draft 2020-12) per model, message and union of the app in dir\n(default .) into DIR as <Name>.schema.json. Only changed files are written.\n--config prints the JSON Schema of jsgen.yaml itself.\n", runSchema},
+			"jsgen schema -o DIR [dir]\njsgen schema --config\n\nWrites one JSON Schema (draft 2020-12) per model, message and union of the app in dir\n(default .) into DIR as <Name>.schema.json; for an app with controllers, also\njsgen.ErrorFrame.schema.json (the error frame every route may send), client.ts (a typed\nTypeScript client) and asyncapi.yaml (AsyncAPI 3.0). Only changed files are written.\n--config prints the JSON Schema of jsgen.yaml itself.\n", runSchema},
 		{"init", "scaffold jsgen.yaml and generate.go in a package directory, then generate",
 			"jsgen init [--force] [--module PATH] [--name PKG] [dir]\n\nWrites a commented jsgen.yaml and generate.go (with its //go:generate line) into dir\n(default .), then generates. Existing files are never overwritten without --force.\nScaffolded files are yours to edit; generated *.jsgen.go files are not.\n", runInit},
 		{"new", "scaffold a working service: jsgen new room-service NAME",
@@ -429,8 +429,10 @@ func runSchema(ctx context.Context, e *env, args []string) int {
 }
 
 // clientFiles are the artefacts for clients and other tools: a JSON Schema
-// per model, message and union and, for apps with controllers, the typed
-// TypeScript client (client.ts) and the AsyncAPI 3.0 document.
+// per model, message and union and, for apps with controllers, the JSON
+// Schema of the error frame every route may send
+// (jsgen.ErrorFrame.schema.json), the typed TypeScript client (client.ts)
+// and the AsyncAPI 3.0 document.
 func clientFiles(p *ir.Program) ([]writer.File, error) {
 	schemas, err := jsonschema.Messages(p)
 	if err != nil {
@@ -443,6 +445,11 @@ func clientFiles(p *ir.Program) ([]writer.File, error) {
 	if len(p.Controllers) == 0 {
 		return files, nil
 	}
+	ef, err := jsonschema.ErrorFrame()
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, writer.File{Path: ef.Path, Data: ef.Data})
 	ts, err := tsgen.Generate(p)
 	if err != nil {
 		return nil, err
