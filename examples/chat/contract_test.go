@@ -2,15 +2,19 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gorilla/websocket"
 	sv "github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/jsgen-dev/jsgen/internal/cli"
+	"github.com/jsgen-dev/jsgen/runtime/ws"
 )
 
 // exportedSchemas runs `jsgen schema -o DIR ./chatapi` as a user would and
@@ -64,7 +68,9 @@ func schemaAccepts(t *testing.T, s *sv.Schema, frame string) bool {
 // same frames, and that the server names the offending member: the
 // declarations are the contract, with no rule checked by hand beside them.
 func TestRoomFramesContract(t *testing.T) {
-	schema := compileSchema(t, exportedSchemas(t), "ClientMessage.schema.json")
+	dir := exportedSchemas(t)
+	schema := compileSchema(t, dir, "ClientMessage.schema.json")
+	errorFrame := compileSchema(t, dir, "jsgen.ErrorFrame.schema.json")
 	n := startNode(t, appConfig{})
 	c := n.dial("/chat/room/contract?username=ann")
 	c.expect("join")
@@ -97,6 +103,9 @@ func TestRoomFramesContract(t *testing.T) {
 			continue
 		}
 		f := c.next()
+		if raw, _ := json.Marshal(f); !schemaAccepts(t, errorFrame, string(raw)) {
+			t.Errorf("the exported error frame schema refuses the server's %s", raw)
+		}
 		if f["type"] != "error" || f["code"] != "invalid_message" {
 			t.Errorf("server answered %s with %v, want an invalid_message error frame", tc.frame, f)
 			continue
@@ -116,4 +125,41 @@ func hasPath(f map[string]any, path string) bool {
 		}
 	}
 	return false
+}
+
+// TestDMGuardRefusesOtherUsers checks the DM route's guard: with a server
+// guard that names the connection's user, opening another user's DM socket
+// is refused with 403 before the upgrade, while the room route (which has
+// no route guard) is not affected.
+func TestDMGuardRefusesOtherUsers(t *testing.T) {
+	byHeader := func(r *http.Request) (any, error) { return r.Header.Get("X-User"), nil }
+	n := startNode(t, appConfig{WS: []ws.Option{ws.WithGuard(byHeader)}})
+	dial := func(path, user string) (int, map[string]any) {
+		t.Helper()
+		url := "ws" + strings.TrimPrefix(n.srv.URL, "http") + path
+		conn, resp, err := websocket.DefaultDialer.Dial(url, http.Header{"X-User": {user}})
+		if err == nil {
+			conn.Close()
+			return resp.StatusCode, nil
+		}
+		if resp == nil {
+			t.Fatalf("dial %s: %v", path, err)
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		return resp.StatusCode, body
+	}
+	if status, body := dial("/chat/dm?username=bob", "alice"); status != http.StatusForbidden || body["code"] != ws.CodeForbidden {
+		t.Errorf("alice opening bob's DMs: status %d, body %v; want 403 forbidden", status, body)
+	}
+	if status, body := dial("/chat/dm?username=alice", "alice"); status != http.StatusSwitchingProtocols {
+		t.Errorf("alice opening her DMs: status %d, body %v", status, body)
+	}
+	if status, body := dial("/chat/room/lobby?username=bob", "alice"); status != http.StatusSwitchingProtocols {
+		t.Errorf("the room route was affected by the DM guard: status %d, body %v", status, body)
+	}
+	if st := n.getJSON("/chat/presence/bob", nil); st != http.StatusNotFound {
+		t.Errorf("a refused DM socket made bob present: %d", st)
+	}
 }

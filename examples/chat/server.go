@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jsgen-dev/jsgen/examples/chat/chatapi"
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 	"github.com/jsgen-dev/jsgen/runtime/bus"
 	"github.com/jsgen-dev/jsgen/runtime/channel"
 	"github.com/jsgen-dev/jsgen/runtime/room"
@@ -88,7 +89,7 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 		}
 	}
 	a.metrics = ws.NewPrometheus()
-	opts := append([]ws.Option{ws.WithLogger(a.log), ws.WithMetrics(a.metrics)}, cfg.WS...)
+	opts := append([]ws.Option{ws.WithLogger(a.log), ws.WithMetrics(a.metrics), chatapi.WithChatDMGuard(authorizeDM)}, cfg.WS...)
 	if a.ws, err = chatapi.MountChat(a.mux, a, opts...); err != nil {
 		a.close()
 		return nil, fmt.Errorf("websocket server: %w", err)
@@ -166,7 +167,7 @@ func (a *app) Room(_ context.Context, c *chatapi.ChatRoomConn) error {
 	if err != nil {
 		sub.Close()
 		log.Warn("join refused", "err", err)
-		_ = c.Send(chatapi.ErrorEvent{Code: "join_refused", Message: err.Error()})
+		_ = c.SendErrorFrame(&jsgenrt.Error{Code: "join_refused", Message: err.Error()})
 		return nil
 	}
 	log.Info("joined")
@@ -221,15 +222,21 @@ func (a *app) roomFrame(c *chatapi.ChatRoomConn, msg chatapi.ClientMessage) erro
 	return c.Send(chatapi.SentEvent{MessageID: id})
 }
 
+// authorizeDM refuses, before the upgrade, a DM socket whose user is not
+// the connection's identity (when a server guard attached one): nobody
+// opens another user's direct messages.
+func authorizeDM(_ context.Context, u chatapi.ChatDMUpgrade) error {
+	if err := room.Authorize(u.Query.Username, u.Identity); err != nil {
+		return ws.Refuse(http.StatusForbidden, err.Error())
+	}
+	return nil
+}
+
 // DM serves WS /chat/dm: direct messages to every connection of the
 // recipient, and the sender's presence.
 func (a *app) DM(ctx context.Context, c *chatapi.ChatDMConn) error {
 	user := c.Query.Username
 	log := a.log.With("conn", c.ID(), "user", user.ID())
-	if err := room.Authorize(user, c.Identity()); err != nil {
-		_ = c.SendErrorEvent(chatapi.ErrorEvent{Code: "forbidden", Message: err.Error()})
-		return nil
-	}
 	sub := ws.Subscribe(a.dm.Channels(), user, c.Conn)
 	defer sub.Close()
 	if err := a.presence.Set(user, c.ID(), room.StatusOnline); err != nil {
@@ -259,7 +266,7 @@ func (a *app) DM(ctx context.Context, c *chatapi.ChatDMConn) error {
 				err = a.presence.Set(user, c.ID(), status)
 			}
 			if err != nil {
-				_ = c.SendErrorEvent(chatapi.ErrorEvent{Code: "invalid_message", Message: err.Error()})
+				_ = c.SendErrorFrame(&jsgenrt.Error{Code: "presence_refused", Message: err.Error()})
 			}
 		}
 	}

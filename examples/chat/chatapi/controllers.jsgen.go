@@ -160,13 +160,6 @@ func (c *ChatDMConn) Send(msg DirectMessage) error {
 	return c.SendBytes(msg.AppendJSON(nil))
 }
 
-// SendErrorEvent encodes msg once and queues it for the client. It fails with ws.ErrClosed
-// once the connection is closing, and with ws.ErrSlowClient when the client cannot keep up
-// (the connection is then closed with a code saying so).
-func (c *ChatDMConn) SendErrorEvent(msg ErrorEvent) error {
-	return c.SendBytes(msg.AppendJSON(nil))
-}
-
 type chatDMState struct {
 	query DMQuery
 }

@@ -940,296 +940,6 @@ func (m *DirectMessageIn) jsgenAppendFields(b []byte, more bool) []byte {
 	return b
 }
 
-// ErrorEvent reports a refused frame; the connection stays open.
-type ErrorEvent struct {
-	// Code is the "code" member: required.
-	Code string `json:"code"`
-	// Message is the "message" member: required.
-	Message string `json:"message"`
-	// Errors is the "errors" member: optional.
-	Errors []FieldError `json:"errors,omitempty"`
-}
-
-// Validate reports every constraint violation of m, each with its JSON path, as a
-// *jsgenrt.Error with code invalid_message; nil means m is valid. It does not allocate
-// when m is valid.
-func (m *ErrorEvent) Validate() error {
-	var errs jsgenrt.FieldErrors
-	m.jsgenValidate(&errs, nil)
-	return errs.Err()
-}
-
-func (m *ErrorEvent) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
-	if !utf8.ValidString(m.Code) {
-		errs.Add(p.Child("code"), jsonx.MsgInvalidUTF8)
-	}
-	if !utf8.ValidString(m.Message) {
-		errs.Add(p.Child("message"), jsonx.MsgInvalidUTF8)
-	}
-	if m.Errors != nil {
-		fp1 := jsonx.Path{Parent: p, Key: "errors"}
-		for i2 := range m.Errors {
-			fp3 := jsonx.Path{Parent: &fp1, Index: i2, IsIndex: true}
-			m.Errors[i2].jsgenValidate(errs, &fp3)
-		}
-	}
-}
-
-// DecodeErrorEvent decodes data strictly as a ErrorEvent, then validates it. It refuses
-// invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
-// or missing fields, values of the wrong type and constraint violations (code invalid_message).
-// Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
-// The member "type" that AppendJSON writes is accepted if it is "error".
-func DecodeErrorEvent(data []byte) (ErrorEvent, error) {
-	var r jsonx.Reader
-	r.Reset(data)
-	var m ErrorEvent
-	m.jsgenDecode(&r, nil, "type", "error")
-	r.End()
-	if err := r.Err(); err != nil {
-		return ErrorEvent{}, err
-	}
-	if err := m.Validate(); err != nil {
-		return ErrorEvent{}, err
-	}
-	return m, nil
-}
-
-// UnmarshalJSON decodes data with DecodeErrorEvent, so encoding/json is as strict as it is.
-// On failure m is left unchanged.
-func (m *ErrorEvent) UnmarshalJSON(data []byte) error {
-	v, err := DecodeErrorEvent(data)
-	if err != nil {
-		return err
-	}
-	*m = v
-	return nil
-}
-
-func (m *ErrorEvent) jsgenDecode(r *jsonx.Reader, p *jsonx.Path, disc, tag string) {
-	if !r.Object(p) {
-		return
-	}
-	var seenCode, seenMessage, seenErrors, discSeen bool
-	for {
-		key, ok := r.Key(p)
-		if !ok {
-			break
-		}
-		switch string(key) {
-		case "code":
-			if seenCode {
-				r.SkipDuplicate(p, "code")
-				continue
-			}
-			seenCode = true
-			fp1 := jsonx.Path{Parent: p, Key: "code"}
-			m.Code = r.String(&fp1)
-		case "message":
-			if seenMessage {
-				r.SkipDuplicate(p, "message")
-				continue
-			}
-			seenMessage = true
-			fp2 := jsonx.Path{Parent: p, Key: "message"}
-			m.Message = r.String(&fp2)
-		case "errors":
-			if seenErrors {
-				r.SkipDuplicate(p, "errors")
-				continue
-			}
-			seenErrors = true
-			fp3 := jsonx.Path{Parent: p, Key: "errors"}
-			var v4 []FieldError
-			if r.Array(&fp3) {
-				v4 = []FieldError{}
-				for i5 := 0; r.More(&fp3); i5++ {
-					ip6 := jsonx.Path{Parent: &fp3, Index: i5, IsIndex: true}
-					var v7 FieldError
-					v7.jsgenDecode(r, &ip6)
-					v4 = append(v4, v7)
-				}
-			}
-			m.Errors = v4
-		default:
-			if disc != "" && string(key) == disc {
-				if discSeen {
-					r.SkipDuplicate(p, disc)
-					continue
-				}
-				discSeen = true
-				dp := jsonx.Path{Parent: p, Key: disc}
-				r.CheckTag(&dp, tag)
-				continue
-			}
-			r.SkipUnknown(p, key, "code", "message", "errors")
-		}
-	}
-	if !seenCode {
-		r.Missing(p, "code")
-	}
-	if !seenMessage {
-		r.Missing(p, "message")
-	}
-}
-
-// AppendJSON appends m to b as a JSON object, members in declaration order, optional
-// members only when set, and returns the extended buffer. It does not use reflection.
-// The first member is "type":"error", the tag of ErrorEvent in its union.
-func (m *ErrorEvent) AppendJSON(b []byte) []byte {
-	b = append(b, `{"type":"error"`...)
-	b = m.jsgenAppendFields(b, true)
-	return append(b, '}')
-}
-
-// MarshalJSON encodes m with AppendJSON.
-func (m ErrorEvent) MarshalJSON() ([]byte, error) {
-	return m.AppendJSON(nil), nil
-}
-
-func (m *ErrorEvent) jsgenAppendFields(b []byte, more bool) []byte {
-	if more {
-		b = append(b, ',')
-	}
-	b = append(b, `"code":`...)
-	b = jsgenrt.AppendJSONString(b, m.Code)
-	b = append(b, `,"message":`...)
-	b = jsgenrt.AppendJSONString(b, m.Message)
-	if m.Errors != nil {
-		b = append(b, `,"errors":`...)
-		b = append(b, '[')
-		for i1 := range m.Errors {
-			if i1 > 0 {
-				b = append(b, ',')
-			}
-			b = m.Errors[i1].AppendJSON(b)
-		}
-		b = append(b, ']')
-	}
-	return b
-}
-
-// FieldError is one violation at a JSON path.
-type FieldError struct {
-	// Path is the "path" member: required.
-	Path string `json:"path"`
-	// Message is the "message" member: required.
-	Message string `json:"message"`
-}
-
-// Validate reports every constraint violation of m, each with its JSON path, as a
-// *jsgenrt.Error with code invalid_message; nil means m is valid. It does not allocate
-// when m is valid.
-func (m *FieldError) Validate() error {
-	var errs jsgenrt.FieldErrors
-	m.jsgenValidate(&errs, nil)
-	return errs.Err()
-}
-
-func (m *FieldError) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
-	if !utf8.ValidString(m.Path) {
-		errs.Add(p.Child("path"), jsonx.MsgInvalidUTF8)
-	}
-	if !utf8.ValidString(m.Message) {
-		errs.Add(p.Child("message"), jsonx.MsgInvalidUTF8)
-	}
-}
-
-// DecodeFieldError decodes data strictly as a FieldError, then validates it. It refuses
-// invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
-// or missing fields, values of the wrong type and constraint violations (code invalid_message).
-// Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found with its JSON path.
-func DecodeFieldError(data []byte) (FieldError, error) {
-	var r jsonx.Reader
-	r.Reset(data)
-	var m FieldError
-	m.jsgenDecode(&r, nil)
-	r.End()
-	if err := r.Err(); err != nil {
-		return FieldError{}, err
-	}
-	if err := m.Validate(); err != nil {
-		return FieldError{}, err
-	}
-	return m, nil
-}
-
-// UnmarshalJSON decodes data with DecodeFieldError, so encoding/json is as strict as it is.
-// On failure m is left unchanged.
-func (m *FieldError) UnmarshalJSON(data []byte) error {
-	v, err := DecodeFieldError(data)
-	if err != nil {
-		return err
-	}
-	*m = v
-	return nil
-}
-
-func (m *FieldError) jsgenDecode(r *jsonx.Reader, p *jsonx.Path) {
-	if !r.Object(p) {
-		return
-	}
-	var seenPath, seenMessage bool
-	for {
-		key, ok := r.Key(p)
-		if !ok {
-			break
-		}
-		switch string(key) {
-		case "path":
-			if seenPath {
-				r.SkipDuplicate(p, "path")
-				continue
-			}
-			seenPath = true
-			fp1 := jsonx.Path{Parent: p, Key: "path"}
-			m.Path = r.String(&fp1)
-		case "message":
-			if seenMessage {
-				r.SkipDuplicate(p, "message")
-				continue
-			}
-			seenMessage = true
-			fp2 := jsonx.Path{Parent: p, Key: "message"}
-			m.Message = r.String(&fp2)
-		default:
-			r.SkipUnknown(p, key, "path", "message")
-		}
-	}
-	if !seenPath {
-		r.Missing(p, "path")
-	}
-	if !seenMessage {
-		r.Missing(p, "message")
-	}
-}
-
-// AppendJSON appends m to b as a JSON object, members in declaration order, optional
-// members only when set, and returns the extended buffer. It does not use reflection.
-func (m *FieldError) AppendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = m.jsgenAppendFields(b, false)
-	return append(b, '}')
-}
-
-// MarshalJSON encodes m with AppendJSON.
-func (m FieldError) MarshalJSON() ([]byte, error) {
-	return m.AppendJSON(nil), nil
-}
-
-func (m *FieldError) jsgenAppendFields(b []byte, more bool) []byte {
-	if more {
-		b = append(b, ',')
-	}
-	b = append(b, `"path":`...)
-	b = jsgenrt.AppendJSONString(b, m.Path)
-	b = append(b, `,"message":`...)
-	b = jsgenrt.AppendJSONString(b, m.Message)
-	return b
-}
-
 // JoinEvent announces a member joining the room.
 type JoinEvent struct {
 	// Username is the "username" member: required.
@@ -2429,7 +2139,7 @@ func AppendDMInboundJSON(b []byte, u DMInbound) []byte {
 }
 
 // RoomEvent is a frame sent to the members of a room.
-// Its variants are JoinEvent ("join"), LeaveEvent ("leave"), ChatEvent ("message"), TypingEvent ("typing"), SentEvent ("sent"), ErrorEvent ("error"), chosen by the "type" member.
+// Its variants are JoinEvent ("join"), LeaveEvent ("leave"), ChatEvent ("message"), TypingEvent ("typing"), SentEvent ("sent"), chosen by the "type" member.
 type RoomEvent interface {
 	// RoomEventTag returns the variant's "type" value.
 	RoomEventTag() string
@@ -2458,11 +2168,6 @@ func (TypingEvent) RoomEventTag() string {
 // RoomEventTag returns "sent", the "type" of a SentEvent in a RoomEvent.
 func (SentEvent) RoomEventTag() string {
 	return "sent"
-}
-
-// RoomEventTag returns "error", the "type" of a ErrorEvent in a RoomEvent.
-func (ErrorEvent) RoomEventTag() string {
-	return "error"
 }
 
 // DecodeRoomEvent decodes data strictly as a RoomEvent: an object whose "type" member
@@ -2513,12 +2218,8 @@ func jsgenDecodeRoomEvent(r *jsonx.Reader, p *jsonx.Path) RoomEvent {
 		var v SentEvent
 		v.jsgenDecode(r, p, "type", "sent")
 		return v
-	case "error":
-		var v ErrorEvent
-		v.jsgenDecode(r, p, "type", "error")
-		return v
 	}
-	r.SkipUnknownVariant(p, "type", tag, "join, leave, message, typing, sent, error")
+	r.SkipUnknownVariant(p, "type", tag, "join, leave, message, typing, sent")
 	return nil
 }
 
@@ -2568,14 +2269,6 @@ func jsgenValidateRoomEvent(u RoomEvent, errs *jsgenrt.FieldErrors, p *jsonx.Pat
 	case SentEvent:
 		v.jsgenValidate(errs, p)
 	case *SentEvent:
-		if v == nil {
-			errs.Add(p.String(), jsonx.MsgRequired)
-			return
-		}
-		v.jsgenValidate(errs, p)
-	case ErrorEvent:
-		v.jsgenValidate(errs, p)
-	case *ErrorEvent:
 		if v == nil {
 			errs.Add(p.String(), jsonx.MsgRequired)
 			return
@@ -2638,16 +2331,6 @@ func AppendRoomEventJSON(b []byte, u RoomEvent) []byte {
 	case *SentEvent:
 		if v != nil {
 			b = append(b, `{"type":"sent"`...)
-			b = v.jsgenAppendFields(b, true)
-			return append(b, '}')
-		}
-	case ErrorEvent:
-		b = append(b, `{"type":"error"`...)
-		b = v.jsgenAppendFields(b, true)
-		return append(b, '}')
-	case *ErrorEvent:
-		if v != nil {
-			b = append(b, `{"type":"error"`...)
 			b = v.jsgenAppendFields(b, true)
 			return append(b, '}')
 		}

@@ -114,7 +114,7 @@ func TestChatWireShapes(t *testing.T) {
 		`  | (ChatEvent & { type: "message" })`,
 		`  | (DirectMessageIn & { type?: "dm" })`,
 		"  /** Unix time in milliseconds. */\n  timestamp: number;",
-		`  error: JsgenErrorFrame | (ErrorEvent & { type: "error" });`,
+		`  error: JsgenErrorFrame;`,
 		`  DirectMessage: DirectMessage;`,
 		`export function connectChatRoom(baseURL: string, args: ChatRoomArgs, options: JsgenClientOptions = {}): ChatRoomClient {`,
 		`  const path = "/chat/room/" + encodeURIComponent(args.params.roomId);`,

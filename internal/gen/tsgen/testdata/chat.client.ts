@@ -96,21 +96,6 @@ export interface DirectMessageIn {
   content: string;
 }
 
-/** ErrorEvent reports a refused frame; the connection stays open. */
-export interface ErrorEvent {
-  /** The tag of ErrorEvent in RoomEvent: always written by the server, optional from a client. */
-  type?: "error";
-  code: string;
-  message: string;
-  errors?: FieldError[];
-}
-
-/** FieldError is one violation at a JSON path. */
-export interface FieldError {
-  path: string;
-  message: string;
-}
-
 /** JoinEvent announces a member joining the room. */
 export interface JoinEvent {
   /** The tag of JoinEvent in RoomEvent: always written by the server, optional from a client. */
@@ -207,8 +192,7 @@ export type RoomEvent =
   | (LeaveEvent & { type: "leave" })
   | (ChatEvent & { type: "message" })
   | (TypingEvent & { type: "typing" })
-  | (SentEvent & { type: "sent" })
-  | (ErrorEvent & { type: "error" });
+  | (SentEvent & { type: "sent" });
 
 // ---------------------------------------------------------------------------
 // Client runtime: the same for every route and every app.
@@ -616,7 +600,7 @@ export interface ChatRoomEvents {
   message: ChatEvent & { type: "message" };
   typing: TypingEvent & { type: "typing" };
   sent: SentEvent & { type: "sent" };
-  error: JsgenErrorFrame | (ErrorEvent & { type: "error" });
+  error: JsgenErrorFrame;
   open: JsgenOpenEvent;
   close: JsgenCloseEvent;
 }
@@ -631,7 +615,6 @@ const jsgenChatRoomRoute: JsgenRoute = {
     ["type", "message", "message"],
     ["type", "typing", "typing"],
     ["type", "sent", "sent"],
-    ["type", "error", "error"],
   ],
   untagged: [],
 };
@@ -668,7 +651,7 @@ export interface ChatDMArgs {
  */
 export interface ChatDMEvents {
   DirectMessage: DirectMessage;
-  error: JsgenErrorFrame | (ErrorEvent & { type: "error" });
+  error: JsgenErrorFrame;
   open: JsgenOpenEvent;
   close: JsgenCloseEvent;
 }
@@ -677,9 +660,7 @@ export interface ChatDMEvents {
 export type ChatDMClient = JsgenClient<DMInbound, ChatDMEvents>;
 
 const jsgenChatDMRoute: JsgenRoute = {
-  tagged: [
-    ["type", "error", "error"],
-  ],
+  tagged: [],
   untagged: [
     { event: "DirectMessage", fields: ["from", "content", "timestamp"], required: ["from", "content", "timestamp"] },
   ],
