@@ -147,7 +147,7 @@ func (g *generator) emitGuard(f *jen.File, c *ir.Controller, r *ir.Route) {
 		once += " and the query is valid"
 	}
 	f.Add(docComment(fmt.Sprintf("With%sGuard returns an option for Mount%s (or ws.New) that runs guard before\n"+
-		"every upgrade on %s, %s; ctx is the request's context.\n"+
+		"every upgrade on %s,\n%s; ctx is the request's context.\n"+
 		"A nil error lets the client connect. ws.Refuse(status, reason) refuses it with that status\n"+
 		"(401, 403, 404, 409, ...) and a JSON error body carrying reason; any other error refuses it\n"+
 		"with 403 and is logged, not sent. A refused request is never upgraded. Several guards of\n"+

@@ -109,7 +109,8 @@ type ChatRoomUpgrade struct {
 }
 
 // WithChatRoomGuard returns an option for MountChat (or ws.New) that runs guard before
-// every upgrade on WS /chat/room/{roomId}, once the server's guard has passed and the path parameters and query are valid; ctx is the request's context.
+// every upgrade on WS /chat/room/{roomId},
+// once the server's guard has passed and the path parameters and query are valid; ctx is the request's context.
 // A nil error lets the client connect. ws.Refuse(status, reason) refuses it with that status
 // (401, 403, 404, 409, ...) and a JSON error body carrying reason; any other error refuses it
 // with 403 and is logged, not sent. A refused request is never upgraded. Several guards of
@@ -210,7 +211,8 @@ type ChatDMUpgrade struct {
 }
 
 // WithChatDMGuard returns an option for MountChat (or ws.New) that runs guard before
-// every upgrade on WS /chat/dm, once the server's guard has passed and the query is valid; ctx is the request's context.
+// every upgrade on WS /chat/dm,
+// once the server's guard has passed and the query is valid; ctx is the request's context.
 // A nil error lets the client connect. ws.Refuse(status, reason) refuses it with that status
 // (401, 403, 404, 409, ...) and a JSON error body carrying reason; any other error refuses it
 // with 403 and is logged, not sent. A refused request is never upgraded. Several guards of
