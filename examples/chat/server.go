@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jsgen-dev/jsgen/examples/chat/chatapi"
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 	"github.com/jsgen-dev/jsgen/runtime/bus"
 	"github.com/jsgen-dev/jsgen/runtime/channel"
 	"github.com/jsgen-dev/jsgen/runtime/room"
@@ -88,7 +89,7 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 		}
 	}
 	a.metrics = ws.NewPrometheus()
-	opts := append([]ws.Option{ws.WithLogger(a.log), ws.WithMetrics(a.metrics)}, cfg.WS...)
+	opts := append([]ws.Option{ws.WithLogger(a.log), ws.WithMetrics(a.metrics), chatapi.WithChatDMGuard(authorizeDM)}, cfg.WS...)
 	if a.ws, err = chatapi.MountChat(a.mux, a, opts...); err != nil {
 		a.close()
 		return nil, fmt.Errorf("websocket server: %w", err)
@@ -166,7 +167,7 @@ func (a *app) Room(_ context.Context, c *chatapi.ChatRoomConn) error {
 	if err != nil {
 		sub.Close()
 		log.Warn("join refused", "err", err)
-		_ = c.Send(chatapi.ErrorEvent{Code: "join_refused", Message: err.Error()})
+		_ = c.SendErrorFrame(&jsgenrt.Error{Code: "join_refused", Message: err.Error()})
 		return nil
 	}
 	log.Info("joined")
@@ -197,31 +198,39 @@ func relayErr(err error) error {
 	return err
 }
 
-// roomFrame handles one client frame of the room socket.
+// roomFrame handles one client frame of the room socket. The generated
+// decoder has already refused every frame the declarations refuse (a
+// message without content among them), so nothing is checked here.
 func (a *app) roomFrame(c *chatapi.ChatRoomConn, msg chatapi.ClientMessage) error {
 	now := time.Now().UTC()
 	var ev chatapi.RoomEvent
-	switch msg.Type {
-	case chatapi.ClientMessageTypeMessage:
-		if msg.Content == nil {
-			return c.Send(chatapi.ErrorEvent{Code: "invalid_message", Message: "a message needs content",
-				Errors: []chatapi.FieldError{{Path: "content", Message: "required when type is \"message\""}}})
-		}
-		ev = chatapi.ChatEvent{Username: c.Query.Username, Content: *msg.Content, Timestamp: now}
-	case chatapi.ClientMessageTypeTyping:
+	switch m := msg.(type) {
+	case chatapi.ChatMessageIn:
+		ev = chatapi.ChatEvent{Username: c.Query.Username, Content: m.Content, Timestamp: now}
+	case chatapi.TypingIn:
 		ev = chatapi.TypingEvent{Username: c.Query.Username, Timestamp: now}
 	default:
-		return nil // the decoder only lets declared types through
+		return nil // the decoder only lets declared variants through
 	}
 	if c.Query.Echo {
 		a.rooms.Publish(c.Params.RoomID, ev)
 		return nil
 	}
 	id := room.PublishExcept(a.rooms, c.Params.RoomID, ev, c.ID(), a.ids)
-	if msg.Type != chatapi.ClientMessageTypeMessage {
+	if _, ok := msg.(chatapi.ChatMessageIn); !ok {
 		return nil
 	}
 	return c.Send(chatapi.SentEvent{MessageID: id})
+}
+
+// authorizeDM refuses, before the upgrade, a DM socket whose user is not
+// the connection's identity (when a server guard attached one): nobody
+// opens another user's direct messages.
+func authorizeDM(_ context.Context, u chatapi.ChatDMUpgrade) error {
+	if err := room.Authorize(u.Query.Username, u.Identity); err != nil {
+		return ws.Refuse(http.StatusForbidden, err.Error())
+	}
+	return nil
 }
 
 // DM serves WS /chat/dm: direct messages to every connection of the
@@ -229,10 +238,6 @@ func (a *app) roomFrame(c *chatapi.ChatRoomConn, msg chatapi.ClientMessage) erro
 func (a *app) DM(ctx context.Context, c *chatapi.ChatDMConn) error {
 	user := c.Query.Username
 	log := a.log.With("conn", c.ID(), "user", user.ID())
-	if err := room.Authorize(user, c.Identity()); err != nil {
-		_ = c.SendErrorEvent(chatapi.ErrorEvent{Code: "forbidden", Message: err.Error()})
-		return nil
-	}
 	sub := ws.Subscribe(a.dm.Channels(), user, c.Conn)
 	defer sub.Close()
 	if err := a.presence.Set(user, c.ID(), room.StatusOnline); err != nil {
@@ -262,7 +267,7 @@ func (a *app) DM(ctx context.Context, c *chatapi.ChatDMConn) error {
 				err = a.presence.Set(user, c.ID(), status)
 			}
 			if err != nil {
-				_ = c.SendErrorEvent(chatapi.ErrorEvent{Code: "invalid_message", Message: err.Error()})
+				_ = c.SendErrorFrame(&jsgenrt.Error{Code: "presence_refused", Message: err.Error()})
 			}
 		}
 	}

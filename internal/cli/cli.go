@@ -67,7 +67,7 @@ func commands() []command {
 		{"describe", "print the app's IR, as a summary or as JSON (--json)",
 			"jsgen describe [--json] [packages]\n\nPrints what jsgen understood from the declarations. --json prints the IR, which is\nthe same for the YAML and the Go form of an app; attach it to bug reports. With a\npattern or several directories, each summary starts with a \"# DIR\" line, and --json\nprints one object keyed by directory.\n" + packagesHelp, runDescribe},
 		{"schema", "write the client artefacts (JSON Schemas, TypeScript client, AsyncAPI): jsgen schema -o DIR",
-			"jsgen schema -o DIR [packages]\njsgen schema --config\n\nWrites the client artefacts of each package into DIR; only changed files are written:\n\n\t<Name>.schema.json  one JSON Schema (draft 2020-12) per model, message and union\n\tclient.ts           the typed TypeScript client (apps with controllers)\n\tasyncapi.yaml       the AsyncAPI 3.0 document (apps with controllers)\n\nWith one package directory the files go into DIR itself. With a pattern or several\ndirectories, each package's files go into DIR/<its directory relative to the current\ndirectory> (jsgen schema -o web/api ./... writes web/api/chat/api/... for ./chat/api),\nso each package must be below the current directory. Nothing is written unless every\npackage is valid.\n\n--config prints the JSON Schema of jsgen.yaml itself.\n" + packagesHelp, runSchema},
+			"jsgen schema -o DIR [packages]\njsgen schema --config\n\nWrites the client artefacts of each package into DIR; only changed files are written:\n\n\t<Name>.schema.json            one JSON Schema (draft 2020-12) per model, message and union\n\tjsgen.ErrorFrame.schema.json  the error frame every route may send (apps with controllers)\n\tclient.ts                     the typed TypeScript client (apps with controllers)\n\tasyncapi.yaml                 the AsyncAPI 3.0 document (apps with controllers)\n\nWith one package directory the files go into DIR itself. With a pattern or several\ndirectories, each package's files go into DIR/<its directory relative to the current\ndirectory> (jsgen schema -o web/api ./... writes web/api/chat/api/... for ./chat/api),\nso each package must be below the current directory. Nothing is written unless every\npackage is valid.\n\n--config prints the JSON Schema of jsgen.yaml itself.\n" + packagesHelp, runSchema},
 		{"init", "scaffold jsgen.yaml and generate.go in a package directory, then generate",
 			"jsgen init [--force] [--module PATH] [--name PKG] [dir]\n\nWrites a commented jsgen.yaml and generate.go (with its //go:generate line) into dir\n(default .), then generates. Existing files are never overwritten without --force.\nScaffolded files are yours to edit; generated *.jsgen.go files are not.\n", runInit},
 		{"new", "scaffold a working service: jsgen new room-service NAME",
@@ -587,8 +587,10 @@ func writeSchemaFiles(e *env, dir string, files []writer.File) int {
 }
 
 // clientFiles are the artefacts for clients and other tools: a JSON Schema
-// per model, message and union and, for apps with controllers, the typed
-// TypeScript client (client.ts) and the AsyncAPI 3.0 document.
+// per model, message and union and, for apps with controllers, the JSON
+// Schema of the error frame every route may send
+// (jsgen.ErrorFrame.schema.json), the typed TypeScript client (client.ts)
+// and the AsyncAPI 3.0 document.
 func clientFiles(p *ir.Program) ([]writer.File, error) {
 	schemas, err := jsonschema.Messages(p)
 	if err != nil {
@@ -601,6 +603,11 @@ func clientFiles(p *ir.Program) ([]writer.File, error) {
 	if len(p.Controllers) == 0 {
 		return files, nil
 	}
+	ef, err := jsonschema.ErrorFrame()
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, writer.File{Path: ef.Path, Data: ef.Data})
 	ts, err := tsgen.Generate(p)
 	if err != nil {
 		return nil, err

@@ -73,7 +73,9 @@ func (g *generator) emitRoute(f *jen.File, c *ir.Controller, r *ir.Route) {
 		doc += "\n\n" + strings.TrimSpace(r.Doc)
 	}
 	f.Add(docComment(doc + "\n\nThe embedded *ws.Conn gives its stable ID, its Context (cancelled when the client\n" +
-		"goes away or the server shuts down), the identity a guard attached, and Close."))
+		"goes away or the server shuts down), the identity a guard attached, SendErrorFrame (the\n" +
+		"runtime's error frame, which every route may send: refuse a frame for a reason of the app's\n" +
+		"own without declaring an error message) and Close."))
 	f.Type().Id(name + "Conn").StructFunc(func(gr *jen.Group) {
 		gr.Op("*").Qual(wsPath, "Conn")
 		if len(r.Params) > 0 {
@@ -107,6 +109,71 @@ func (g *generator) emitRoute(f *jen.File, c *ir.Controller, r *ir.Route) {
 		f.Line()
 	}
 	g.emitPrepare(f, c, r)
+	g.emitGuard(f, c, r)
+}
+
+// emitGuard emits the request a route's guard decides on and the typed
+// option that installs the guard:
+//
+//	type ChatRoomUpgrade struct{ Request *http.Request; Identity any; Params ChatRoomParams; Query RoomQuery }
+//	func WithChatRoomGuard(guard func(ctx context.Context, u ChatRoomUpgrade) error) ws.Option
+func (g *generator) emitGuard(f *jen.File, c *ir.Controller, r *ir.Route) {
+	name := routeName(c, r)
+	where := fmt.Sprintf("WS %s", r.Pattern)
+	f.Add(docComment(fmt.Sprintf("%sUpgrade is a request to connect to %s as the route's guard sees it\n"+
+		"(With%sGuard): validated, not yet upgraded.", name, where, name)))
+	f.Type().Id(name + "Upgrade").StructFunc(func(gr *jen.Group) {
+		gr.Comment("Request is the HTTP upgrade request.")
+		gr.Id("Request").Op("*").Qual("net/http", "Request")
+		gr.Comment("Identity is what the server's guard (ws.WithGuard) returned; nil without one.")
+		gr.Id("Identity").Any()
+		if len(r.Params) > 0 {
+			gr.Comment("Params are the validated path parameters.")
+			gr.Id("Params").Id(name + "Params")
+		}
+		if r.Query != "" {
+			gr.Comment("Query is the validated query; absent parameters have their defaults.")
+			gr.Id("Query").Id(r.Query)
+		}
+	})
+	f.Line()
+	once := "once the server's guard has passed"
+	switch {
+	case len(r.Params) > 0 && r.Query != "":
+		once += " and the path parameters and query are valid"
+	case len(r.Params) > 0:
+		once += " and the path parameters are valid"
+	case r.Query != "":
+		once += " and the query is valid"
+	}
+	f.Add(docComment(fmt.Sprintf("With%sGuard returns an option for Mount%s (or ws.New) that runs guard before\n"+
+		"every upgrade on %s,\n%s; ctx is the request's context.\n"+
+		"A nil error lets the client connect. ws.Refuse(status, reason) refuses it with that status\n"+
+		"(401, 403, 404, 409, ...) and a JSON error body carrying reason; any other error refuses it\n"+
+		"with 403 and is logged, not sent. A refused request is never upgraded. Several guards of\n"+
+		"one route run in order; the first refusal wins. Other routes are not affected.", name, c.Name, where, once)))
+	f.Func().Id("With"+name+"Guard").Params(
+		jen.Id("guard").Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("u").Id(name+"Upgrade")).Error(),
+	).Qual(wsPath, "Option").Block(
+		jen.If(jen.Id("guard").Op("==").Nil()).Block(jen.Return(jen.Func().Params(jen.Op("*").Qual(wsPath, "Options")).Block())),
+		jen.Return(jen.Qual(wsPath, "WithRouteGuard").Call(jen.Lit("GET "+r.Pattern), jen.Func().Params(
+			jen.Id("r").Op("*").Qual("net/http", "Request"), jen.List(jen.Id("identity"), jen.Id("state")).Any(),
+		).Error().BlockFunc(func(b *jen.Group) {
+			b.Id("u").Op(":=").Id(name + "Upgrade").Values(jen.Dict{jen.Id("Request"): jen.Id("r"), jen.Id("Identity"): jen.Id("identity")})
+			if len(r.Params) > 0 || r.Query != "" {
+				b.If(jen.List(jen.Id("st"), jen.Id("ok")).Op(":=").Id("state").Assert(jen.Op("*").Id(lowerFirst(name)+"State")), jen.Id("ok")).BlockFunc(func(b *jen.Group) {
+					if len(r.Params) > 0 {
+						b.Id("u").Dot("Params").Op("=").Id("st").Dot("params")
+					}
+					if r.Query != "" {
+						b.Id("u").Dot("Query").Op("=").Id("st").Dot("query")
+					}
+				})
+			}
+			b.Return(jen.Id("guard").Call(jen.Id("r").Dot("Context").Call(), jen.Id("u")))
+		}))),
+	)
+	f.Line()
 }
 
 // encodeCall encodes v of type t into a new slice.
@@ -224,9 +291,15 @@ func (g *generator) emitMount(f *jen.File, c *ir.Controller) {
 	if where == "" {
 		where = "/"
 	}
+	guards := make([]string, len(c.Routes))
+	for i, r := range c.Routes {
+		guards[i] = "With" + routeName(c, r) + "Guard"
+	}
 	f.Add(docComment(fmt.Sprintf("Mount%s creates a WebSocket server configured by opts (secure defaults: same-origin\n"+
 		"upgrades only, 64 KiB read limit, rate limit, bounded outbound queues) and registers every\n"+
-		"route of %s on mux under %s. Stop it with the server's Shutdown.", c.Name, c.Name, where)))
+		"route of %s on mux under %s. Stop it with the server's Shutdown.\n\n"+
+		"Guards run before the upgrade: ws.WithGuard for every route, and per route, with its typed\n"+
+		"parameters and query, %s.", c.Name, c.Name, where, joinNames(guards))))
 	f.Func().Id("Mount"+c.Name).Params(
 		jen.Id("mux").Op("*").Qual("net/http", "ServeMux"), jen.Id("h").Id(c.Name+"Handlers"), jen.Id("opts").Op("...").Qual(wsPath, "Option"),
 	).Parens(jen.List(jen.Op("*").Qual(wsPath, "Server"), jen.Error())).Block(
@@ -278,6 +351,14 @@ func (g *generator) emitMount(f *jen.File, c *ir.Controller) {
 		}
 	})
 	f.Line()
+}
+
+// joinNames lists names as "a", "a and b" or "a, b and c".
+func joinNames(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 func lowerFirst(s string) string {

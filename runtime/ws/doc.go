@@ -48,8 +48,11 @@
 // neither the request's own host nor in AllowedOrigins (requests without
 // Origin pass unless RequireOrigin); the guard (401/403 through Refuse,
 // identity attached as Conn.Identity); Prepare (400 or its status, state
-// attached as Conn.State). Every refusal has a JSON body shaped like an
-// error frame. permessage-deflate is never negotiated.
+// attached as Conn.State); the route's own guards (Options.RouteGuards,
+// set through the generated With<Controller><Route>Guard options, which see
+// the typed parameters and query: any 4xx or 5xx through Refuse). Every
+// refusal has a JSON body shaped like an error frame, and nothing refused
+// is upgraded. permessage-deflate is never negotiated.
 //
 // # Inbound
 //
@@ -65,7 +68,9 @@
 //     across fragments are judged correctly): close 1007, the decoder
 //     never sees it;
 //   - Decode error: error frame {"type":"error","code":…,"message":…,
-//     "errors":[{"path":…,"message":…}]}, connection stays open;
+//     "errors":[{"path":…,"message":…}]}, connection stays open (handlers
+//     send the same frame for reasons of their own with
+//     Conn.SendErrorFrame; clients decode it with DecodeErrorFrame);
 //   - otherwise the message waits in an inbox (InboxSize, default 16) for
 //     the handler; if the handler takes none for InboundWait (default
 //     5 s): close 1013.

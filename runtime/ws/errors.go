@@ -17,6 +17,8 @@ const (
 	CodeBadRequest         = "bad_request"          // Prepare refused the request (HTTP 400 by default)
 	CodeForbidden          = "forbidden"            // origin or guard refused (HTTP 403)
 	CodeUnauthorized       = "unauthorized"         // guard refused (HTTP 401)
+	CodeNotFound           = "not_found"            // guard refused (HTTP 404)
+	CodeConflict           = "conflict"             // guard refused (HTTP 409)
 	CodeUnavailable        = "unavailable"          // shutting down or at MaxConnections (HTTP 503)
 	CodeNotWebSocket       = "not_websocket"        // plain HTTP request on a WebSocket route (HTTP 400)
 )
@@ -72,20 +74,31 @@ func (e *RefusalError) Error() string {
 }
 
 // Refuse returns an error that refuses an upgrade with status (typically
-// 401 or 403) and message; the client gets that status and a JSON body
-// {"type":"error","code":...,"message":message,"errors":[]} where code is
-// "unauthorized" for 401, "forbidden" for 403 and "bad_request" otherwise.
+// 401, 403, 404 or 409) and message; the client gets that status and a JSON
+// body {"type":"error","code":...,"message":message,"errors":[]} where code
+// is "unauthorized" for 401, "forbidden" for 403, "not_found" for 404,
+// "conflict" for 409, "unavailable" for 503 and "bad_request" otherwise.
+// A status that is not 4xx or 5xx is sent as 403: a refusal never upgrades.
+// For another code, return a *RefusalError of your own.
 func Refuse(status int, message string) error {
-	code := CodeBadRequest
+	return &RefusalError{Status: status, Code: codeForStatus(status), Message: message}
+}
+
+// codeForStatus is the error code Refuse gives a status.
+func codeForStatus(status int) string {
 	switch status {
 	case http.StatusUnauthorized:
-		code = CodeUnauthorized
+		return CodeUnauthorized
 	case http.StatusForbidden:
-		code = CodeForbidden
+		return CodeForbidden
+	case http.StatusNotFound:
+		return CodeNotFound
+	case http.StatusConflict:
+		return CodeConflict
 	case http.StatusServiceUnavailable:
-		code = CodeUnavailable
+		return CodeUnavailable
 	}
-	return &RefusalError{Status: status, Code: code, Message: message}
+	return CodeBadRequest
 }
 
 // AppendErrorFrame appends the error frame

@@ -46,6 +46,14 @@ type Options struct {
 	// (Conn.Identity) or an error refusing it: use Refuse(401 or 403, msg);
 	// any other error refuses with 403 and is logged.
 	Guard func(r *http.Request) (identity any, err error)
+	// RouteGuards run before the upgrade on the route whose Pattern is the
+	// key, after Guard and after the route's Prepare has validated the path
+	// parameters and query: identity is what Guard returned (nil without
+	// one), state what Prepare returned. Several guards of one route run in
+	// order and the first error refuses the upgrade, as Guard's does.
+	// Generated code adds them through typed options (With<Controller><Route>Guard)
+	// that hand the guard the route's typed parameters and query.
+	RouteGuards map[string][]RouteGuard
 
 	// ReadLimit is the largest inbound message in bytes (a message over it
 	// is answered with close 1009). Default 64 KiB.
@@ -118,6 +126,30 @@ func WithAllowedOrigins(origins ...string) Option {
 // WithGuard sets the server-wide guard run before every upgrade.
 func WithGuard(g func(r *http.Request) (identity any, err error)) Option {
 	return func(o *Options) { o.Guard = g }
+}
+
+// RouteGuard decides, before the upgrade, whether a request may connect to
+// one route (see Options.RouteGuards). It returns nil to let it through, or
+// an error refusing it: use Refuse (401, 403, 404, 409, ...) to choose the
+// status and reason; any other error refuses with 403 and is logged, not
+// sent.
+type RouteGuard func(r *http.Request, identity, state any) error
+
+// WithRouteGuard adds g to the guards of the route with the given pattern
+// (Route.Pattern, e.g. "GET /chat/room/{roomId}"). Prefer the typed
+// options generated per route, which call it.
+func WithRouteGuard(pattern string, g RouteGuard) Option {
+	return func(o *Options) {
+		if g == nil {
+			return
+		}
+		guards := make(map[string][]RouteGuard, len(o.RouteGuards)+1)
+		for k, v := range o.RouteGuards {
+			guards[k] = v
+		}
+		guards[pattern] = append(guards[pattern][:len(guards[pattern]):len(guards[pattern])], g)
+		o.RouteGuards = guards
+	}
 }
 
 // WithReadLimit sets the largest inbound message in bytes.

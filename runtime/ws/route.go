@@ -82,6 +82,9 @@ func (h *routeHandler[In]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if !h.routeGuards(w, r, identity, state) {
+		return
+	}
 	box := &inbox[In]{decode: h.rt.Decode, ch: make(chan In, s.opts.InboxSize)}
 	c := newConn(s, route, r.RemoteAddr, identity, state, box, r.Context())
 	run := func(ctx context.Context, c *Conn) error { return h.rt.Run(ctx, c, box.seq(ctx)) }
@@ -100,14 +103,41 @@ func (h *routeHandler[In]) guard(w http.ResponseWriter, r *http.Request) (any, b
 	if err == nil {
 		return identity, true
 	}
+	h.refuseGuard(w, err)
+	return nil, false
+}
+
+// routeGuards runs the route's guards (Options.RouteGuards) in order and
+// refuses the upgrade with the first one's error.
+func (h *routeHandler[In]) routeGuards(w http.ResponseWriter, r *http.Request, identity, state any) bool {
+	for _, g := range h.srv.opts.RouteGuards[h.rt.Pattern] {
+		if err := g(r, identity, state); err != nil {
+			h.refuseGuard(w, err)
+			return false
+		}
+	}
+	return true
+}
+
+// refuseGuard answers a guard's refusal: a *RefusalError with its status
+// (403 when it is not a 4xx or 5xx status, so a refusal never upgrades),
+// code and message; any other error with 403, logged and not sent.
+func (h *routeHandler[In]) refuseGuard(w http.ResponseWriter, err error) {
 	var ref *RefusalError
 	if errors.As(err, &ref) {
-		h.srv.refuse(w, h.rt.Pattern, ref.Status, ref.Code, ref.Message, nil)
-		return nil, false
+		status, code := ref.Status, ref.Code
+		if status < 400 || status > 599 {
+			h.srv.opts.Logger.Warn("ws: guard refused with a status that is not an error; sending 403", "route", h.rt.Pattern, "status", status)
+			status, code = http.StatusForbidden, CodeForbidden
+		}
+		if code == "" {
+			code = codeForStatus(status)
+		}
+		h.srv.refuse(w, h.rt.Pattern, status, code, ref.Message, nil)
+		return
 	}
 	h.srv.opts.Logger.Warn("ws: guard failed", "route", h.rt.Pattern, "err", err)
 	h.srv.refuse(w, h.rt.Pattern, http.StatusForbidden, CodeForbidden, "forbidden", nil)
-	return nil, false
 }
 
 func (h *routeHandler[In]) prepare(w http.ResponseWriter, r *http.Request) (any, bool) {

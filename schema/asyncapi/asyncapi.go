@@ -45,6 +45,7 @@ import (
 
 	"github.com/jsgen-dev/jsgen/internal/gen"
 	"github.com/jsgen-dev/jsgen/schema/ir"
+	"github.com/jsgen-dev/jsgen/schema/jsonschema"
 )
 
 // File is one generated file: its path, relative to the output directory,
@@ -159,7 +160,9 @@ func (b *builder) route(c *ir.Controller, r *ir.Route, channels, operations *nod
 		}
 		out = appendNew(out, keys...)
 	}
-	b.errorFrame()
+	if err := b.errorFrame(); err != nil {
+		return err
+	}
 	out = appendNew(out, errorFrameKey)
 	for _, k := range appendNew(slices.Clone(in), out...) {
 		chMessages.set(k, ref("#/components/messages/"+pointerToken(k)))
@@ -340,36 +343,29 @@ func variantKey(union, tag string) string {
 }
 
 // errorFrame adds the runtime's error frame to components.messages and
-// components.schemas.
-func (b *builder) errorFrame() {
+// components.schemas: the schema is jsonschema's (the document `jsgen
+// schema` writes as jsgen.ErrorFrame.schema.json), so both outputs describe
+// it alike.
+func (b *builder) errorFrame() error {
 	if b.messages.get(errorFrameKey) != nil {
-		return
+		return nil
 	}
-	stringSchema := func() *node { return newMap().set("type", str("string")) }
-	fieldError := newMap().
-		set("type", str("object")).
-		set("properties", newMap().
-			set("path", stringSchema().set("description", str("JSON path of the offending value in the refused frame, e.g. content or items[2].name.")))).
-		set("required", seq(strs("path", "message")...)).
-		set("additionalProperties", lit("false"))
-	fieldError.get("properties").set("message", stringSchema())
-	schema := newMap().
-		set("title", str("ErrorFrame")).
-		set("description", str("The server refused a frame (invalid JSON, a message that does not match the declared type, a rate limit, a binary frame). The connection stays open unless the server closes it.")).
-		set("type", str("object")).
-		set("properties", newMap().
-			set("type", newMap().set("const", str("error"))).
-			set("code", stringSchema().set("description", str("Machine-readable reason, e.g. invalid_json, invalid_message, rate_limited, binary_not_supported."))).
-			set("message", stringSchema()).
-			set("errors", newMap().set("type", str("array")).set("items", fieldError))).
-		set("required", seq(strs("type", "code", "message", "errors")...)).
-		set("additionalProperties", lit("false"))
+	f, err := jsonschema.ErrorFrame()
+	if err != nil {
+		return fmt.Errorf("asyncapi: %w", err)
+	}
+	schema, err := parseJSON(f.Data)
+	if err != nil {
+		return fmt.Errorf("asyncapi: reading the JSON Schema of the error frame: %w", err)
+	}
+	schema.remove("$schema")
 	b.schemas.set(errorFrameKey, schema)
 	b.messages.set(errorFrameKey, newMap().
 		set("name", str("ErrorFrame")).
 		set("title", str("Error frame")).
-		set("summary", str("The runtime's answer to a frame it refuses; sent on every route.")).
+		set("summary", str("The runtime's answer to a frame it refuses, and the app's own refusals (ws.Conn.SendErrorFrame); sent on every route.")).
 		set("payload", ref("#/components/schemas/"+pointerToken(errorFrameKey))))
+	return nil
 }
 
 // appendNew appends the elements of add that dst does not hold yet.

@@ -24,7 +24,9 @@ type ChatRoomParams struct {
 // Room is a chat room socket.
 //
 // The embedded *ws.Conn gives its stable ID, its Context (cancelled when the client
-// goes away or the server shuts down), the identity a guard attached, and Close.
+// goes away or the server shuts down), the identity a guard attached, SendErrorFrame (the
+// runtime's error frame, which every route may send: refuse a frame for a reason of the app's
+// own without declaring an error message) and Close.
 type ChatRoomConn struct {
 	*ws.Conn
 	// Params are the validated path parameters.
@@ -93,12 +95,51 @@ func decodeChatRoomQuery(r *http.Request) (RoomQuery, error) {
 	return DecodeRoomQuery(data)
 }
 
+// ChatRoomUpgrade is a request to connect to WS /chat/room/{roomId} as the route's guard sees it
+// (WithChatRoomGuard): validated, not yet upgraded.
+type ChatRoomUpgrade struct {
+	// Request is the HTTP upgrade request.
+	Request *http.Request
+	// Identity is what the server's guard (ws.WithGuard) returned; nil without one.
+	Identity any
+	// Params are the validated path parameters.
+	Params ChatRoomParams
+	// Query is the validated query; absent parameters have their defaults.
+	Query RoomQuery
+}
+
+// WithChatRoomGuard returns an option for MountChat (or ws.New) that runs guard before
+// every upgrade on WS /chat/room/{roomId},
+// once the server's guard has passed and the path parameters and query are valid; ctx is the request's context.
+// A nil error lets the client connect. ws.Refuse(status, reason) refuses it with that status
+// (401, 403, 404, 409, ...) and a JSON error body carrying reason; any other error refuses it
+// with 403 and is logged, not sent. A refused request is never upgraded. Several guards of
+// one route run in order; the first refusal wins. Other routes are not affected.
+func WithChatRoomGuard(guard func(ctx context.Context, u ChatRoomUpgrade) error) ws.Option {
+	if guard == nil {
+		return func(*ws.Options) {}
+	}
+	return ws.WithRouteGuard("GET /chat/room/{roomId}", func(r *http.Request, identity, state any) error {
+		u := ChatRoomUpgrade{
+			Identity: identity,
+			Request:  r,
+		}
+		if st, ok := state.(*chatRoomState); ok {
+			u.Params = st.params
+			u.Query = st.query
+		}
+		return guard(r.Context(), u)
+	})
+}
+
 // ChatDMConn is one client connection on WS /chat/dm.
 //
 // DM is the direct-message and presence socket.
 //
 // The embedded *ws.Conn gives its stable ID, its Context (cancelled when the client
-// goes away or the server shuts down), the identity a guard attached, and Close.
+// goes away or the server shuts down), the identity a guard attached, SendErrorFrame (the
+// runtime's error frame, which every route may send: refuse a frame for a reason of the app's
+// own without declaring an error message) and Close.
 type ChatDMConn struct {
 	*ws.Conn
 	// Query is the validated query; absent parameters have their defaults.
@@ -117,13 +158,6 @@ func (c *ChatDMConn) Messages() iter.Seq[DMInbound] {
 // once the connection is closing, and with ws.ErrSlowClient when the client cannot keep up
 // (the connection is then closed with a code saying so).
 func (c *ChatDMConn) Send(msg DirectMessage) error {
-	return c.SendBytes(msg.AppendJSON(nil))
-}
-
-// SendErrorEvent encodes msg once and queues it for the client. It fails with ws.ErrClosed
-// once the connection is closing, and with ws.ErrSlowClient when the client cannot keep up
-// (the connection is then closed with a code saying so).
-func (c *ChatDMConn) SendErrorEvent(msg ErrorEvent) error {
 	return c.SendBytes(msg.AppendJSON(nil))
 }
 
@@ -165,6 +199,40 @@ func decodeChatDMQuery(r *http.Request) (DMQuery, error) {
 	return DecodeDMQuery(data)
 }
 
+// ChatDMUpgrade is a request to connect to WS /chat/dm as the route's guard sees it
+// (WithChatDMGuard): validated, not yet upgraded.
+type ChatDMUpgrade struct {
+	// Request is the HTTP upgrade request.
+	Request *http.Request
+	// Identity is what the server's guard (ws.WithGuard) returned; nil without one.
+	Identity any
+	// Query is the validated query; absent parameters have their defaults.
+	Query DMQuery
+}
+
+// WithChatDMGuard returns an option for MountChat (or ws.New) that runs guard before
+// every upgrade on WS /chat/dm,
+// once the server's guard has passed and the query is valid; ctx is the request's context.
+// A nil error lets the client connect. ws.Refuse(status, reason) refuses it with that status
+// (401, 403, 404, 409, ...) and a JSON error body carrying reason; any other error refuses it
+// with 403 and is logged, not sent. A refused request is never upgraded. Several guards of
+// one route run in order; the first refusal wins. Other routes are not affected.
+func WithChatDMGuard(guard func(ctx context.Context, u ChatDMUpgrade) error) ws.Option {
+	if guard == nil {
+		return func(*ws.Options) {}
+	}
+	return ws.WithRouteGuard("GET /chat/dm", func(r *http.Request, identity, state any) error {
+		u := ChatDMUpgrade{
+			Identity: identity,
+			Request:  r,
+		}
+		if st, ok := state.(*chatDMState); ok {
+			u.Query = st.query
+		}
+		return guard(r.Context(), u)
+	})
+}
+
 // ChatHandlers is implemented by the app: one method per route of the Chat controller.
 // A method runs for the lifetime of one connection. Returning nil closes it with 1000 after
 // queued frames are written; an error or a panic closes it with 1011 and is logged.
@@ -180,6 +248,9 @@ type ChatHandlers interface {
 // MountChat creates a WebSocket server configured by opts (secure defaults: same-origin
 // upgrades only, 64 KiB read limit, rate limit, bounded outbound queues) and registers every
 // route of Chat on mux under /chat. Stop it with the server's Shutdown.
+//
+// Guards run before the upgrade: ws.WithGuard for every route, and per route, with its typed
+// parameters and query, WithChatRoomGuard and WithChatDMGuard.
 func MountChat(mux *http.ServeMux, h ChatHandlers, opts ...ws.Option) (*ws.Server, error) {
 	s, err := ws.New(opts...)
 	if err != nil {

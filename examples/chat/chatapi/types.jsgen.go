@@ -270,26 +270,6 @@ func (m *User) jsgenAppendFields(b []byte, more bool) []byte {
 	return b
 }
 
-// ClientMessageType is an enum: one of "message" or "typing".
-type ClientMessageType string
-
-// The values of ClientMessageType.
-const (
-	// ClientMessageTypeMessage is the ClientMessageType value "message".
-	ClientMessageTypeMessage ClientMessageType = "message"
-	// ClientMessageTypeTyping is the ClientMessageType value "typing".
-	ClientMessageTypeTyping ClientMessageType = "typing"
-)
-
-// Valid reports whether e is one of the values of ClientMessageType.
-func (e ClientMessageType) Valid() bool {
-	switch e {
-	case ClientMessageTypeMessage, ClientMessageTypeTyping:
-		return true
-	}
-	return false
-}
-
 // PresenceStatus is an enum: one of "online", "away" or "busy".
 type PresenceStatus string
 
@@ -469,68 +449,61 @@ func (m *ChatEvent) jsgenAppendFields(b []byte, more bool) []byte {
 	return b
 }
 
-// ClientMessage is what a client sends on a room socket.
-type ClientMessage struct {
-	// Type is the "type" member: required.
-	Type ClientMessageType `json:"type"`
-	// Content is the "content" member: optional; at least 1 characters; at most 4000 characters.
-	Content *string `json:"content,omitempty"`
+// ChatMessageIn is a message a client posts to the room.
+type ChatMessageIn struct {
+	// Content is the "content" member: required; at least 1 characters; at most 4000 characters.
+	Content string `json:"content"`
 }
 
 // Validate reports every constraint violation of m, each with its JSON path, as a
 // *jsgenrt.Error with code invalid_message; nil means m is valid. It does not allocate
 // when m is valid.
-func (m *ClientMessage) Validate() error {
+func (m *ChatMessageIn) Validate() error {
 	var errs jsgenrt.FieldErrors
 	m.jsgenValidate(&errs, nil)
 	return errs.Err()
 }
 
-func (m *ClientMessage) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
-	if !m.Type.Valid() {
-		errs.Add(p.Child("type"), jsonx.EnumMsg(string(m.Type), "message, typing"))
-	}
-	if m.Content != nil {
-		v1 := *m.Content
-		if !utf8.ValidString(v1) {
-			errs.Add(p.Child("content"), jsonx.MsgInvalidUTF8)
-		} else if len(v1) < 4 || len(v1) > 4000 {
-			if n := utf8.RuneCountInString(v1); n < 1 {
-				errs.Add(p.Child("content"), jsonx.MinLengthMsg(n, 1))
-			} else if n > 4000 {
-				errs.Add(p.Child("content"), jsonx.MaxLengthMsg(n, 4000))
-			}
+func (m *ChatMessageIn) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
+	if !utf8.ValidString(m.Content) {
+		errs.Add(p.Child("content"), jsonx.MsgInvalidUTF8)
+	} else if len(m.Content) < 4 || len(m.Content) > 4000 {
+		if n := utf8.RuneCountInString(m.Content); n < 1 {
+			errs.Add(p.Child("content"), jsonx.MinLengthMsg(n, 1))
+		} else if n > 4000 {
+			errs.Add(p.Child("content"), jsonx.MaxLengthMsg(n, 4000))
 		}
 	}
 }
 
-// DecodeClientMessage decodes data strictly as a ClientMessage, then validates it. It refuses
+// DecodeChatMessageIn decodes data strictly as a ChatMessageIn, then validates it. It refuses
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
 // found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
 // order followed by the constraint violations of the fields that decoded.
-func DecodeClientMessage(data []byte) (ClientMessage, error) {
+// The member "type" that AppendJSON writes is accepted if it is "message".
+func DecodeChatMessageIn(data []byte) (ChatMessageIn, error) {
 	var r jsonx.Reader
 	r.Reset(data)
-	var m ClientMessage
-	m.jsgenDecode(&r, nil)
+	var m ChatMessageIn
+	m.jsgenDecode(&r, nil, "type", "message")
 	r.End()
 	if r.Failed() {
-		return ClientMessage{}, r.Err()
+		return ChatMessageIn{}, r.Err()
 	}
 	var errs jsgenrt.FieldErrors
 	m.jsgenValidate(&errs, nil)
 	if err := r.ErrWith(errs); err != nil {
-		return ClientMessage{}, err
+		return ChatMessageIn{}, err
 	}
 	return m, nil
 }
 
-// UnmarshalJSON decodes data with DecodeClientMessage, so encoding/json is as strict as it is.
+// UnmarshalJSON decodes data with DecodeChatMessageIn, so encoding/json is as strict as it is.
 // On failure m is left unchanged.
-func (m *ClientMessage) UnmarshalJSON(data []byte) error {
-	v, err := DecodeClientMessage(data)
+func (m *ChatMessageIn) UnmarshalJSON(data []byte) error {
+	v, err := DecodeChatMessageIn(data)
 	if err != nil {
 		return err
 	}
@@ -538,66 +511,64 @@ func (m *ClientMessage) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-func (m *ClientMessage) jsgenDecode(r *jsonx.Reader, p *jsonx.Path) {
+func (m *ChatMessageIn) jsgenDecode(r *jsonx.Reader, p *jsonx.Path, disc, tag string) {
 	if !r.Object(p) {
 		return
 	}
-	var seenType, seenContent bool
+	var seenContent, discSeen bool
 	for {
 		key, ok := r.Key(p)
 		if !ok {
 			break
 		}
 		switch string(key) {
-		case "type":
-			if seenType {
-				r.SkipDuplicate(p, "type")
-				continue
-			}
-			seenType = true
-			fp1 := jsonx.Path{Parent: p, Key: "type"}
-			m.Type = ClientMessageType(r.String(&fp1))
 		case "content":
 			if seenContent {
 				r.SkipDuplicate(p, "content")
 				continue
 			}
 			seenContent = true
-			fp2 := jsonx.Path{Parent: p, Key: "content"}
-			v3 := r.String(&fp2)
-			m.Content = &v3
+			fp1 := jsonx.Path{Parent: p, Key: "content"}
+			m.Content = r.String(&fp1)
 		default:
-			r.SkipUnknown(p, key, "type", "content")
+			if disc != "" && string(key) == disc {
+				if discSeen {
+					r.SkipDuplicate(p, disc)
+					continue
+				}
+				discSeen = true
+				dp := jsonx.Path{Parent: p, Key: disc}
+				r.CheckTag(&dp, tag)
+				continue
+			}
+			r.SkipUnknown(p, key, "content")
 		}
 	}
-	if !seenType {
-		r.Missing(p, "type")
+	if !seenContent {
+		r.Missing(p, "content")
 	}
 }
 
 // AppendJSON appends m to b as a JSON object, members in declaration order, optional
 // members only when set, and returns the extended buffer. It does not use reflection.
-func (m *ClientMessage) AppendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = m.jsgenAppendFields(b, false)
+// The first member is "type":"message", the tag of ChatMessageIn in its union.
+func (m *ChatMessageIn) AppendJSON(b []byte) []byte {
+	b = append(b, `{"type":"message"`...)
+	b = m.jsgenAppendFields(b, true)
 	return append(b, '}')
 }
 
 // MarshalJSON encodes m with AppendJSON.
-func (m ClientMessage) MarshalJSON() ([]byte, error) {
+func (m ChatMessageIn) MarshalJSON() ([]byte, error) {
 	return m.AppendJSON(nil), nil
 }
 
-func (m *ClientMessage) jsgenAppendFields(b []byte, more bool) []byte {
+func (m *ChatMessageIn) jsgenAppendFields(b []byte, more bool) []byte {
 	if more {
 		b = append(b, ',')
 	}
-	b = append(b, `"type":`...)
-	b = jsgenrt.AppendJSONString(b, string(m.Type))
-	if m.Content != nil {
-		b = append(b, `,"content":`...)
-		b = jsgenrt.AppendJSONString(b, *m.Content)
-	}
+	b = append(b, `"content":`...)
+	b = jsgenrt.AppendJSONString(b, m.Content)
 	return b
 }
 
@@ -989,302 +960,6 @@ func (m *DirectMessageIn) jsgenAppendFields(b []byte, more bool) []byte {
 	b = m.To.AppendJSON(b)
 	b = append(b, `,"content":`...)
 	b = jsgenrt.AppendJSONString(b, m.Content)
-	return b
-}
-
-// ErrorEvent reports a refused frame; the connection stays open.
-type ErrorEvent struct {
-	// Code is the "code" member: required.
-	Code string `json:"code"`
-	// Message is the "message" member: required.
-	Message string `json:"message"`
-	// Errors is the "errors" member: optional.
-	Errors []FieldError `json:"errors,omitempty"`
-}
-
-// Validate reports every constraint violation of m, each with its JSON path, as a
-// *jsgenrt.Error with code invalid_message; nil means m is valid. It does not allocate
-// when m is valid.
-func (m *ErrorEvent) Validate() error {
-	var errs jsgenrt.FieldErrors
-	m.jsgenValidate(&errs, nil)
-	return errs.Err()
-}
-
-func (m *ErrorEvent) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
-	if !utf8.ValidString(m.Code) {
-		errs.Add(p.Child("code"), jsonx.MsgInvalidUTF8)
-	}
-	if !utf8.ValidString(m.Message) {
-		errs.Add(p.Child("message"), jsonx.MsgInvalidUTF8)
-	}
-	if m.Errors != nil {
-		fp1 := jsonx.Path{Parent: p, Key: "errors"}
-		for i2 := range m.Errors {
-			fp3 := jsonx.Path{Parent: &fp1, Index: i2, IsIndex: true}
-			m.Errors[i2].jsgenValidate(errs, &fp3)
-		}
-	}
-}
-
-// DecodeErrorEvent decodes data strictly as a ErrorEvent, then validates it. It refuses
-// invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
-// or missing fields, values of the wrong type and constraint violations (code invalid_message).
-// Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
-// order followed by the constraint violations of the fields that decoded.
-// The member "type" that AppendJSON writes is accepted if it is "error".
-func DecodeErrorEvent(data []byte) (ErrorEvent, error) {
-	var r jsonx.Reader
-	r.Reset(data)
-	var m ErrorEvent
-	m.jsgenDecode(&r, nil, "type", "error")
-	r.End()
-	if r.Failed() {
-		return ErrorEvent{}, r.Err()
-	}
-	var errs jsgenrt.FieldErrors
-	m.jsgenValidate(&errs, nil)
-	if err := r.ErrWith(errs); err != nil {
-		return ErrorEvent{}, err
-	}
-	return m, nil
-}
-
-// UnmarshalJSON decodes data with DecodeErrorEvent, so encoding/json is as strict as it is.
-// On failure m is left unchanged.
-func (m *ErrorEvent) UnmarshalJSON(data []byte) error {
-	v, err := DecodeErrorEvent(data)
-	if err != nil {
-		return err
-	}
-	*m = v
-	return nil
-}
-
-func (m *ErrorEvent) jsgenDecode(r *jsonx.Reader, p *jsonx.Path, disc, tag string) {
-	if !r.Object(p) {
-		return
-	}
-	var seenCode, seenMessage, seenErrors, discSeen bool
-	for {
-		key, ok := r.Key(p)
-		if !ok {
-			break
-		}
-		switch string(key) {
-		case "code":
-			if seenCode {
-				r.SkipDuplicate(p, "code")
-				continue
-			}
-			seenCode = true
-			fp1 := jsonx.Path{Parent: p, Key: "code"}
-			m.Code = r.String(&fp1)
-		case "message":
-			if seenMessage {
-				r.SkipDuplicate(p, "message")
-				continue
-			}
-			seenMessage = true
-			fp2 := jsonx.Path{Parent: p, Key: "message"}
-			m.Message = r.String(&fp2)
-		case "errors":
-			if seenErrors {
-				r.SkipDuplicate(p, "errors")
-				continue
-			}
-			seenErrors = true
-			fp3 := jsonx.Path{Parent: p, Key: "errors"}
-			var v4 []FieldError
-			if r.Array(&fp3) {
-				v4 = []FieldError{}
-				for i5 := 0; r.More(&fp3); i5++ {
-					ip6 := jsonx.Path{Parent: &fp3, Index: i5, IsIndex: true}
-					var v7 FieldError
-					v7.jsgenDecode(r, &ip6)
-					v4 = append(v4, v7)
-				}
-			}
-			m.Errors = v4
-		default:
-			if disc != "" && string(key) == disc {
-				if discSeen {
-					r.SkipDuplicate(p, disc)
-					continue
-				}
-				discSeen = true
-				dp := jsonx.Path{Parent: p, Key: disc}
-				r.CheckTag(&dp, tag)
-				continue
-			}
-			r.SkipUnknown(p, key, "code", "message", "errors")
-		}
-	}
-	if !seenCode {
-		r.Missing(p, "code")
-	}
-	if !seenMessage {
-		r.Missing(p, "message")
-	}
-}
-
-// AppendJSON appends m to b as a JSON object, members in declaration order, optional
-// members only when set, and returns the extended buffer. It does not use reflection.
-// The first member is "type":"error", the tag of ErrorEvent in its union.
-func (m *ErrorEvent) AppendJSON(b []byte) []byte {
-	b = append(b, `{"type":"error"`...)
-	b = m.jsgenAppendFields(b, true)
-	return append(b, '}')
-}
-
-// MarshalJSON encodes m with AppendJSON.
-func (m ErrorEvent) MarshalJSON() ([]byte, error) {
-	return m.AppendJSON(nil), nil
-}
-
-func (m *ErrorEvent) jsgenAppendFields(b []byte, more bool) []byte {
-	if more {
-		b = append(b, ',')
-	}
-	b = append(b, `"code":`...)
-	b = jsgenrt.AppendJSONString(b, m.Code)
-	b = append(b, `,"message":`...)
-	b = jsgenrt.AppendJSONString(b, m.Message)
-	if m.Errors != nil {
-		b = append(b, `,"errors":`...)
-		b = append(b, '[')
-		for i1 := range m.Errors {
-			if i1 > 0 {
-				b = append(b, ',')
-			}
-			b = m.Errors[i1].AppendJSON(b)
-		}
-		b = append(b, ']')
-	}
-	return b
-}
-
-// FieldError is one violation at a JSON path.
-type FieldError struct {
-	// Path is the "path" member: required.
-	Path string `json:"path"`
-	// Message is the "message" member: required.
-	Message string `json:"message"`
-}
-
-// Validate reports every constraint violation of m, each with its JSON path, as a
-// *jsgenrt.Error with code invalid_message; nil means m is valid. It does not allocate
-// when m is valid.
-func (m *FieldError) Validate() error {
-	var errs jsgenrt.FieldErrors
-	m.jsgenValidate(&errs, nil)
-	return errs.Err()
-}
-
-func (m *FieldError) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
-	if !utf8.ValidString(m.Path) {
-		errs.Add(p.Child("path"), jsonx.MsgInvalidUTF8)
-	}
-	if !utf8.ValidString(m.Message) {
-		errs.Add(p.Child("message"), jsonx.MsgInvalidUTF8)
-	}
-}
-
-// DecodeFieldError decodes data strictly as a FieldError, then validates it. It refuses
-// invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
-// or missing fields, values of the wrong type and constraint violations (code invalid_message).
-// Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
-// order followed by the constraint violations of the fields that decoded.
-func DecodeFieldError(data []byte) (FieldError, error) {
-	var r jsonx.Reader
-	r.Reset(data)
-	var m FieldError
-	m.jsgenDecode(&r, nil)
-	r.End()
-	if r.Failed() {
-		return FieldError{}, r.Err()
-	}
-	var errs jsgenrt.FieldErrors
-	m.jsgenValidate(&errs, nil)
-	if err := r.ErrWith(errs); err != nil {
-		return FieldError{}, err
-	}
-	return m, nil
-}
-
-// UnmarshalJSON decodes data with DecodeFieldError, so encoding/json is as strict as it is.
-// On failure m is left unchanged.
-func (m *FieldError) UnmarshalJSON(data []byte) error {
-	v, err := DecodeFieldError(data)
-	if err != nil {
-		return err
-	}
-	*m = v
-	return nil
-}
-
-func (m *FieldError) jsgenDecode(r *jsonx.Reader, p *jsonx.Path) {
-	if !r.Object(p) {
-		return
-	}
-	var seenPath, seenMessage bool
-	for {
-		key, ok := r.Key(p)
-		if !ok {
-			break
-		}
-		switch string(key) {
-		case "path":
-			if seenPath {
-				r.SkipDuplicate(p, "path")
-				continue
-			}
-			seenPath = true
-			fp1 := jsonx.Path{Parent: p, Key: "path"}
-			m.Path = r.String(&fp1)
-		case "message":
-			if seenMessage {
-				r.SkipDuplicate(p, "message")
-				continue
-			}
-			seenMessage = true
-			fp2 := jsonx.Path{Parent: p, Key: "message"}
-			m.Message = r.String(&fp2)
-		default:
-			r.SkipUnknown(p, key, "path", "message")
-		}
-	}
-	if !seenPath {
-		r.Missing(p, "path")
-	}
-	if !seenMessage {
-		r.Missing(p, "message")
-	}
-}
-
-// AppendJSON appends m to b as a JSON object, members in declaration order, optional
-// members only when set, and returns the extended buffer. It does not use reflection.
-func (m *FieldError) AppendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = m.jsgenAppendFields(b, false)
-	return append(b, '}')
-}
-
-// MarshalJSON encodes m with AppendJSON.
-func (m FieldError) MarshalJSON() ([]byte, error) {
-	return m.AppendJSON(nil), nil
-}
-
-func (m *FieldError) jsgenAppendFields(b []byte, more bool) []byte {
-	if more {
-		b = append(b, ',')
-	}
-	b = append(b, `"path":`...)
-	b = jsgenrt.AppendJSONString(b, m.Path)
-	b = append(b, `,"message":`...)
-	b = jsgenrt.AppendJSONString(b, m.Message)
 	return b
 }
 
@@ -2177,6 +1852,221 @@ func (m *TypingEvent) jsgenAppendFields(b []byte, more bool) []byte {
 	return b
 }
 
+// TypingIn says the sender is typing.
+type TypingIn struct{}
+
+// Validate reports every constraint violation of m, each with its JSON path, as a
+// *jsgenrt.Error with code invalid_message; nil means m is valid. It does not allocate
+// when m is valid.
+func (m *TypingIn) Validate() error {
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	return errs.Err()
+}
+
+func (m *TypingIn) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {}
+
+// DecodeTypingIn decodes data strictly as a TypingIn, then validates it. It refuses
+// invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
+// or missing fields, values of the wrong type and constraint violations (code invalid_message).
+// Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
+// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
+// order followed by the constraint violations of the fields that decoded.
+// The member "type" that AppendJSON writes is accepted if it is "typing".
+func DecodeTypingIn(data []byte) (TypingIn, error) {
+	var r jsonx.Reader
+	r.Reset(data)
+	var m TypingIn
+	m.jsgenDecode(&r, nil, "type", "typing")
+	r.End()
+	if r.Failed() {
+		return TypingIn{}, r.Err()
+	}
+	var errs jsgenrt.FieldErrors
+	m.jsgenValidate(&errs, nil)
+	if err := r.ErrWith(errs); err != nil {
+		return TypingIn{}, err
+	}
+	return m, nil
+}
+
+// UnmarshalJSON decodes data with DecodeTypingIn, so encoding/json is as strict as it is.
+// On failure m is left unchanged.
+func (m *TypingIn) UnmarshalJSON(data []byte) error {
+	v, err := DecodeTypingIn(data)
+	if err != nil {
+		return err
+	}
+	*m = v
+	return nil
+}
+
+func (m *TypingIn) jsgenDecode(r *jsonx.Reader, p *jsonx.Path, disc, tag string) {
+	if !r.Object(p) {
+		return
+	}
+	var discSeen bool
+	for {
+		key, ok := r.Key(p)
+		if !ok {
+			break
+		}
+		switch string(key) {
+		default:
+			if disc != "" && string(key) == disc {
+				if discSeen {
+					r.SkipDuplicate(p, disc)
+					continue
+				}
+				discSeen = true
+				dp := jsonx.Path{Parent: p, Key: disc}
+				r.CheckTag(&dp, tag)
+				continue
+			}
+			r.SkipUnknown(p, key)
+		}
+	}
+}
+
+// AppendJSON appends m to b as a JSON object, members in declaration order, optional
+// members only when set, and returns the extended buffer. It does not use reflection.
+// The first member is "type":"typing", the tag of TypingIn in its union.
+func (m *TypingIn) AppendJSON(b []byte) []byte {
+	b = append(b, `{"type":"typing"`...)
+	b = m.jsgenAppendFields(b, true)
+	return append(b, '}')
+}
+
+// MarshalJSON encodes m with AppendJSON.
+func (m TypingIn) MarshalJSON() ([]byte, error) {
+	return m.AppendJSON(nil), nil
+}
+
+func (m *TypingIn) jsgenAppendFields(b []byte, more bool) []byte {
+	return b
+}
+
+// ClientMessage is a frame a client sends on a room socket.
+// Its variants are ChatMessageIn ("message"), TypingIn ("typing"), chosen by the "type" member.
+type ClientMessage interface {
+	// ClientMessageTag returns the variant's "type" value.
+	ClientMessageTag() string
+}
+
+// ClientMessageTag returns "message", the "type" of a ChatMessageIn in a ClientMessage.
+func (ChatMessageIn) ClientMessageTag() string {
+	return "message"
+}
+
+// ClientMessageTag returns "typing", the "type" of a TypingIn in a ClientMessage.
+func (TypingIn) ClientMessageTag() string {
+	return "typing"
+}
+
+// DecodeClientMessage decodes data strictly as a ClientMessage: an object whose "type" member
+// (anywhere in the object) picks the variant, decoded as strictly as Decode<Variant> does, then
+// validated. Errors are *jsgenrt.Error values listing every problem found, as Decode<Variant>
+// does.
+func DecodeClientMessage(data []byte) (ClientMessage, error) {
+	var r jsonx.Reader
+	r.Reset(data)
+	u := jsgenDecodeClientMessage(&r, nil)
+	r.End()
+	if r.Failed() {
+		return nil, r.Err()
+	}
+	var errs jsgenrt.FieldErrors
+	jsgenValidateClientMessage(u, &errs, nil)
+	if err := r.ErrWith(errs); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func jsgenDecodeClientMessage(r *jsonx.Reader, p *jsonx.Path) ClientMessage {
+	tag, found, ok := r.Discriminator(p, "type")
+	if !ok {
+		return nil
+	}
+	if !found {
+		r.SkipMissingVariant(p, "type")
+		return nil
+	}
+	switch string(tag) {
+	case "message":
+		var v ChatMessageIn
+		v.jsgenDecode(r, p, "type", "message")
+		return v
+	case "typing":
+		var v TypingIn
+		v.jsgenDecode(r, p, "type", "typing")
+		return v
+	}
+	r.SkipUnknownVariant(p, "type", tag, "message, typing")
+	return nil
+}
+
+// ValidateClientMessage reports every constraint violation of u (one of the variants of ClientMessage,
+// or a non-nil pointer to one), each with its JSON path, as a *jsgenrt.Error with code
+// invalid_message; nil means u is valid. It does not allocate when u is valid.
+func ValidateClientMessage(u ClientMessage) error {
+	var errs jsgenrt.FieldErrors
+	jsgenValidateClientMessage(u, &errs, nil)
+	return errs.Err()
+}
+
+func jsgenValidateClientMessage(u ClientMessage, errs *jsgenrt.FieldErrors, p *jsonx.Path) {
+	switch v := u.(type) {
+	case ChatMessageIn:
+		v.jsgenValidate(errs, p)
+	case *ChatMessageIn:
+		if v == nil {
+			errs.Add(p.String(), jsonx.MsgRequired)
+			return
+		}
+		v.jsgenValidate(errs, p)
+	case TypingIn:
+		v.jsgenValidate(errs, p)
+	case *TypingIn:
+		if v == nil {
+			errs.Add(p.String(), jsonx.MsgRequired)
+			return
+		}
+		v.jsgenValidate(errs, p)
+	default:
+		errs.Add(p.String(), jsonx.VariantMsg("ClientMessage", u))
+	}
+}
+
+// AppendClientMessageJSON appends u to b as a JSON object whose first member, "type", names
+// its variant, followed by the variant's members; it returns the extended buffer. A nil u, or
+// a value that is not a variant, is written as null (which DecodeClientMessage refuses).
+func AppendClientMessageJSON(b []byte, u ClientMessage) []byte {
+	switch v := u.(type) {
+	case ChatMessageIn:
+		b = append(b, `{"type":"message"`...)
+		b = v.jsgenAppendFields(b, true)
+		return append(b, '}')
+	case *ChatMessageIn:
+		if v != nil {
+			b = append(b, `{"type":"message"`...)
+			b = v.jsgenAppendFields(b, true)
+			return append(b, '}')
+		}
+	case TypingIn:
+		b = append(b, `{"type":"typing"`...)
+		b = v.jsgenAppendFields(b, true)
+		return append(b, '}')
+	case *TypingIn:
+		if v != nil {
+			b = append(b, `{"type":"typing"`...)
+			b = v.jsgenAppendFields(b, true)
+			return append(b, '}')
+		}
+	}
+	return append(b, "null"...)
+}
+
 // DMInbound is a frame a client sends on the direct-message socket.
 // Its variants are DirectMessageIn ("dm"), PresenceUpdate ("presence"), chosen by the "type" member.
 // Without that member, the value is a "dm".
@@ -2301,7 +2191,7 @@ func AppendDMInboundJSON(b []byte, u DMInbound) []byte {
 }
 
 // RoomEvent is a frame sent to the members of a room.
-// Its variants are JoinEvent ("join"), LeaveEvent ("leave"), ChatEvent ("message"), TypingEvent ("typing"), SentEvent ("sent"), ErrorEvent ("error"), chosen by the "type" member.
+// Its variants are JoinEvent ("join"), LeaveEvent ("leave"), ChatEvent ("message"), TypingEvent ("typing"), SentEvent ("sent"), chosen by the "type" member.
 type RoomEvent interface {
 	// RoomEventTag returns the variant's "type" value.
 	RoomEventTag() string
@@ -2330,11 +2220,6 @@ func (TypingEvent) RoomEventTag() string {
 // RoomEventTag returns "sent", the "type" of a SentEvent in a RoomEvent.
 func (SentEvent) RoomEventTag() string {
 	return "sent"
-}
-
-// RoomEventTag returns "error", the "type" of a ErrorEvent in a RoomEvent.
-func (ErrorEvent) RoomEventTag() string {
-	return "error"
 }
 
 // DecodeRoomEvent decodes data strictly as a RoomEvent: an object whose "type" member
@@ -2387,12 +2272,8 @@ func jsgenDecodeRoomEvent(r *jsonx.Reader, p *jsonx.Path) RoomEvent {
 		var v SentEvent
 		v.jsgenDecode(r, p, "type", "sent")
 		return v
-	case "error":
-		var v ErrorEvent
-		v.jsgenDecode(r, p, "type", "error")
-		return v
 	}
-	r.SkipUnknownVariant(p, "type", tag, "join, leave, message, typing, sent, error")
+	r.SkipUnknownVariant(p, "type", tag, "join, leave, message, typing, sent")
 	return nil
 }
 
@@ -2442,14 +2323,6 @@ func jsgenValidateRoomEvent(u RoomEvent, errs *jsgenrt.FieldErrors, p *jsonx.Pat
 	case SentEvent:
 		v.jsgenValidate(errs, p)
 	case *SentEvent:
-		if v == nil {
-			errs.Add(p.String(), jsonx.MsgRequired)
-			return
-		}
-		v.jsgenValidate(errs, p)
-	case ErrorEvent:
-		v.jsgenValidate(errs, p)
-	case *ErrorEvent:
 		if v == nil {
 			errs.Add(p.String(), jsonx.MsgRequired)
 			return
@@ -2512,16 +2385,6 @@ func AppendRoomEventJSON(b []byte, u RoomEvent) []byte {
 	case *SentEvent:
 		if v != nil {
 			b = append(b, `{"type":"sent"`...)
-			b = v.jsgenAppendFields(b, true)
-			return append(b, '}')
-		}
-	case ErrorEvent:
-		b = append(b, `{"type":"error"`...)
-		b = v.jsgenAppendFields(b, true)
-		return append(b, '}')
-	case *ErrorEvent:
-		if v != nil {
-			b = append(b, `{"type":"error"`...)
 			b = v.jsgenAppendFields(b, true)
 			return append(b, '}')
 		}

@@ -89,12 +89,13 @@ export interface JsgenFieldError {
 
 /**
  * An error frame: the server refused a frame (invalid JSON, a message that
- * does not match the declared type, a rate limit, ...). The connection stays
- * open unless the server closes it.
+ * does not match the declared type, a rate limit, ...) or the app refused
+ * something for a reason of its own. Every route may send it. The connection
+ * stays open unless the server closes it.
  */
 export interface JsgenErrorFrame {
   type: "error";
-  /** Machine-readable reason, e.g. "invalid_json", "invalid_message". */
+  /** Machine-readable reason, e.g. "invalid_json", "invalid_message", or the app's own. */
   code: string;
   message: string;
   errors: JsgenFieldError[];

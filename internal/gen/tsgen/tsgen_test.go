@@ -109,13 +109,12 @@ func TestChatWireShapes(t *testing.T) {
 	src := string(f.Data)
 	for _, want := range []string{
 		`export type UserRef = string;`,
-		"export interface ClientMessage {\n  type: ClientMessageType;\n",
-		`  content?: string;`,
-		`export type ClientMessageType = "message" | "typing";`,
+		"export type ClientMessage =\n  | (ChatMessageIn & { type: \"message\" })\n  | (TypingIn & { type: \"typing\" });",
+		"  /** 1 to 4000 characters (Unicode code points). */\n  content: string;",
 		`  | (ChatEvent & { type: "message" })`,
 		`  | (DirectMessageIn & { type?: "dm" })`,
 		"  /** Unix time in milliseconds. */\n  timestamp: number;",
-		`  error: JsgenErrorFrame | (ErrorEvent & { type: "error" });`,
+		`  error: JsgenErrorFrame;`,
 		`  DirectMessage: DirectMessage;`,
 		`export function connectChatRoom(baseURL: string, args: ChatRoomArgs, options: JsgenClientOptions = {}): ChatRoomClient {`,
 		`  const path = "/chat/room/" + encodeURIComponent(args.params.roomId);`,

@@ -42,9 +42,6 @@ export type UserRef = string;
 // Enums
 // ---------------------------------------------------------------------------
 
-/** ClientMessageType is one of "message", "typing". */
-export type ClientMessageType = "message" | "typing";
-
 /** PresenceStatus is one of "online", "away", "busy". */
 export type PresenceStatus = "online" | "away" | "busy";
 
@@ -63,11 +60,15 @@ export interface ChatEvent {
   timestamp: number;
 }
 
-/** ClientMessage is what a client sends on a room socket. */
-export interface ClientMessage {
-  type: ClientMessageType;
+/** ChatMessageIn is a message a client posts to the room. */
+export interface ChatMessageIn {
+  /**
+   * The tag of ChatMessageIn in ClientMessage: always written by the server, optional from a
+   * client.
+   */
+  type?: "message";
   /** 1 to 4000 characters (Unicode code points). */
-  content?: string;
+  content: string;
 }
 
 /** DMQuery is the query of a direct-message socket. */
@@ -93,21 +94,6 @@ export interface DirectMessageIn {
   to: UserRef;
   /** 1 to 4000 characters (Unicode code points). */
   content: string;
-}
-
-/** ErrorEvent reports a refused frame; the connection stays open. */
-export interface ErrorEvent {
-  /** The tag of ErrorEvent in RoomEvent: always written by the server, optional from a client. */
-  type?: "error";
-  code: string;
-  message: string;
-  errors?: FieldError[];
-}
-
-/** FieldError is one violation at a JSON path. */
-export interface FieldError {
-  path: string;
-  message: string;
 }
 
 /** JoinEvent announces a member joining the room. */
@@ -168,9 +154,24 @@ export interface TypingEvent {
   timestamp: number;
 }
 
+/** TypingIn says the sender is typing. */
+export interface TypingIn {
+  /** The tag of TypingIn in ClientMessage: always written by the server, optional from a client. */
+  type?: "typing";
+}
+
 // ---------------------------------------------------------------------------
 // Unions
 // ---------------------------------------------------------------------------
+
+/**
+ * ClientMessage is a frame a client sends on a room socket.
+ *
+ * The member "type" names the variant.
+ */
+export type ClientMessage =
+  | (ChatMessageIn & { type: "message" })
+  | (TypingIn & { type: "typing" });
 
 /**
  * DMInbound is a frame a client sends on the direct-message socket.
@@ -191,8 +192,7 @@ export type RoomEvent =
   | (LeaveEvent & { type: "leave" })
   | (ChatEvent & { type: "message" })
   | (TypingEvent & { type: "typing" })
-  | (SentEvent & { type: "sent" })
-  | (ErrorEvent & { type: "error" });
+  | (SentEvent & { type: "sent" });
 
 // ---------------------------------------------------------------------------
 // Client runtime: the same for every route and every app.
@@ -285,12 +285,13 @@ export interface JsgenFieldError {
 
 /**
  * An error frame: the server refused a frame (invalid JSON, a message that
- * does not match the declared type, a rate limit, ...). The connection stays
- * open unless the server closes it.
+ * does not match the declared type, a rate limit, ...) or the app refused
+ * something for a reason of its own. Every route may send it. The connection
+ * stays open unless the server closes it.
  */
 export interface JsgenErrorFrame {
   type: "error";
-  /** Machine-readable reason, e.g. "invalid_json", "invalid_message". */
+  /** Machine-readable reason, e.g. "invalid_json", "invalid_message", or the app's own. */
   code: string;
   message: string;
   errors: JsgenFieldError[];
@@ -599,7 +600,7 @@ export interface ChatRoomEvents {
   message: ChatEvent & { type: "message" };
   typing: TypingEvent & { type: "typing" };
   sent: SentEvent & { type: "sent" };
-  error: JsgenErrorFrame | (ErrorEvent & { type: "error" });
+  error: JsgenErrorFrame;
   open: JsgenOpenEvent;
   close: JsgenCloseEvent;
 }
@@ -614,7 +615,6 @@ const jsgenChatRoomRoute: JsgenRoute = {
     ["type", "message", "message"],
     ["type", "typing", "typing"],
     ["type", "sent", "sent"],
-    ["type", "error", "error"],
   ],
   untagged: [],
 };
@@ -651,7 +651,7 @@ export interface ChatDMArgs {
  */
 export interface ChatDMEvents {
   DirectMessage: DirectMessage;
-  error: JsgenErrorFrame | (ErrorEvent & { type: "error" });
+  error: JsgenErrorFrame;
   open: JsgenOpenEvent;
   close: JsgenCloseEvent;
 }
@@ -660,9 +660,7 @@ export interface ChatDMEvents {
 export type ChatDMClient = JsgenClient<DMInbound, ChatDMEvents>;
 
 const jsgenChatDMRoute: JsgenRoute = {
-  tagged: [
-    ["type", "error", "error"],
-  ],
+  tagged: [],
   untagged: [
     { event: "DirectMessage", fields: ["from", "content", "timestamp"], required: ["from", "content", "timestamp"] },
   ],

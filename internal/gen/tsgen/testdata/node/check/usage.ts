@@ -21,8 +21,12 @@ const room = connectChatRoom(
   { WebSocket: Socket, reconnect: { initialDelayMs: 100, maxAttempts: 3 } },
 );
 use(room.send({ type: "message", content: "hi" }), room.send({ type: "typing" }), room.state);
-// @ts-expect-error: "nope" is not a ClientMessageType.
+// @ts-expect-error: "nope" is not a variant of ClientMessage.
 room.send({ type: "nope" });
+// @ts-expect-error: a message needs its content.
+room.send({ type: "message" });
+// @ts-expect-error: typing frames have no content.
+room.send({ type: "typing", content: "x" });
 // @ts-expect-error: content is a string.
 room.send({ type: "message", content: 1 });
 // @ts-expect-error: null is never a value.
@@ -40,9 +44,11 @@ room.on("message", (e) => {
   use(content, username, timestamp, tag);
 });
 room.on("sent", (e) => use(e.messageId.length));
+// Error frames (the runtime's, on every route) always list their field errors.
 room.on("error", (e) => {
   const code: string = e.code;
-  use(code, e.message, e.errors?.map((fe) => fe.path + fe.message));
+  const tag: "error" = e.type;
+  use(code, tag, e.message, e.errors.map((fe) => fe.path + fe.message));
 });
 room.on("open", (e) => use(e.reconnected));
 const off = room.on("close", (e) => use(e.code, e.reason, e.wasClean, e.willReconnect, e.delayMs));
@@ -71,6 +77,7 @@ dm.send({ status: "away" });
 // @ts-expect-error: the DM query's username is required.
 connectChatDM("ws://x", {});
 dm.on("DirectMessage", (e) => use(e.from, e.content, e.timestamp));
+dm.on("error", (e) => use(e.code, e.errors.length));
 
 // Unions narrow on their discriminator, exhaustively.
 function describe(e: RoomEvent): string {
@@ -85,8 +92,6 @@ function describe(e: RoomEvent): string {
       return e.username + " is typing";
     case "sent":
       return "sent " + e.messageId;
-    case "error":
-      return "error " + e.code;
     default: {
       const unreachable: never = e;
       return unreachable;

@@ -135,6 +135,13 @@ for (const [name, impl] of impls) {
     assert.equal(e2.code, "invalid_message");
     assert.ok(e2.errors?.some((fe) => fe.path === "content"), JSON.stringify(e2));
 
+    // The type refuses it at compile time; the server refuses it too.
+    const noContent = next(c, "error");
+    c.send({ type: "message" } as unknown as ClientMessage);
+    const e3 = await noContent;
+    assert.equal(e3.code, "invalid_message");
+    assert.ok(e3.errors?.some((fe) => fe.path === "content"), JSON.stringify(e3));
+
     const echoed = next(c, "message", (e) => e.username === user);
     c.send({ type: "message", content: "still here" });
     assert.equal((await echoed).content, "still here");

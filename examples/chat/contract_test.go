@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/websocket"
+	sv "github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/jsgen-dev/jsgen/internal/cli"
+	"github.com/jsgen-dev/jsgen/runtime/ws"
+)
+
+// exportedSchemas runs `jsgen schema -o DIR ./chatapi` as a user would and
+// returns the output directory.
+func exportedSchemas(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if code := cli.Main([]string{"schema", "-o", dir, "./chatapi"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("jsgen schema: exit %d\n%s", code, stderr.String())
+	}
+	return dir
+}
+
+// compileSchema compiles the exported document file of dir with an
+// independent JSON Schema validator.
+func compileSchema(t *testing.T, dir, file string) *sv.Schema {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := sv.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	c := sv.NewCompiler()
+	url := "https://schemas.jsgen.invalid/" + file
+	if err := c.AddResource(url, doc); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	s, err := c.Compile(url)
+	if err != nil {
+		t.Fatalf("compiling %s: %v", file, err)
+	}
+	return s
+}
+
+func schemaAccepts(t *testing.T, s *sv.Schema, frame string) bool {
+	t.Helper()
+	inst, err := sv.UnmarshalJSON(bytes.NewReader([]byte(frame)))
+	if err != nil {
+		t.Fatalf("%s is not JSON: %v", frame, err)
+	}
+	return s.Validate(inst) == nil
+}
+
+// TestRoomFramesContract checks that the exported JSON Schema of the room
+// socket's inbound frames and the running server accept and refuse the
+// same frames, and that the server names the offending member: the
+// declarations are the contract, with no rule checked by hand beside them.
+func TestRoomFramesContract(t *testing.T) {
+	dir := exportedSchemas(t)
+	schema := compileSchema(t, dir, "ClientMessage.schema.json")
+	errorFrame := compileSchema(t, dir, "jsgen.ErrorFrame.schema.json")
+	n := startNode(t, appConfig{})
+	c := n.dial("/chat/room/contract?username=ann")
+	c.expect("join")
+	for _, tc := range []struct {
+		frame string
+		ok    bool
+		path  string // of the error the server reports when !ok
+	}{
+		{`{"type":"message","content":"hi"}`, true, ""},
+		{`{"type":"typing"}`, true, ""},
+		{`{"type":"message"}`, false, "content"},
+		{`{"type":"message","content":""}`, false, "content"},
+		{`{"type":"typing","content":"x"}`, false, "content"},
+		{`{"content":"hi"}`, false, "type"},
+		{`{"type":"shout"}`, false, "type"},
+	} {
+		if got := schemaAccepts(t, schema, tc.frame); got != tc.ok {
+			t.Errorf("exported schema accepts %s: %v, want %v", tc.frame, got, tc.ok)
+		}
+		c.send(tc.frame)
+		if tc.ok {
+			// The server accepted it: the room gets it (typing frames
+			// included), and no error frame comes first.
+			if f := c.next(); f["type"] == "error" {
+				t.Errorf("server refused %s: %v", tc.frame, f)
+			}
+			continue
+		}
+		f := c.next()
+		if raw, _ := json.Marshal(f); !schemaAccepts(t, errorFrame, string(raw)) {
+			t.Errorf("the exported error frame schema refuses the server's %s", raw)
+		}
+		if f["type"] != "error" || f["code"] != "invalid_message" {
+			t.Errorf("server answered %s with %v, want an invalid_message error frame", tc.frame, f)
+			continue
+		}
+		if !hasPath(f, tc.path) {
+			t.Errorf("server refused %s with %v, want an error at path %q", tc.frame, f["errors"], tc.path)
+		}
+	}
+}
+
+// hasPath reports whether the error frame f lists an error at path.
+func hasPath(f map[string]any, path string) bool {
+	errs, _ := f["errors"].([]any)
+	for _, e := range errs {
+		if m, _ := e.(map[string]any); m["path"] == path {
+			return true
+		}
+	}
+	return false
+}
+
+// TestDMGuardRefusesOtherUsers checks the DM route's guard: with a server
+// guard that names the connection's user, opening another user's DM socket
+// is refused with 403 before the upgrade, while the room route (which has
+// no route guard) is not affected.
+func TestDMGuardRefusesOtherUsers(t *testing.T) {
+	byHeader := func(r *http.Request) (any, error) { return r.Header.Get("X-User"), nil }
+	n := startNode(t, appConfig{WS: []ws.Option{ws.WithGuard(byHeader)}})
+	dial := func(path, user string) (int, map[string]any) {
+		t.Helper()
+		url := "ws" + strings.TrimPrefix(n.srv.URL, "http") + path
+		conn, resp, err := websocket.DefaultDialer.Dial(url, http.Header{"X-User": {user}})
+		if err == nil {
+			conn.Close()
+			return resp.StatusCode, nil
+		}
+		if resp == nil {
+			t.Fatalf("dial %s: %v", path, err)
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		return resp.StatusCode, body
+	}
+	if status, body := dial("/chat/dm?username=bob", "alice"); status != http.StatusForbidden || body["code"] != ws.CodeForbidden {
+		t.Errorf("alice opening bob's DMs: status %d, body %v; want 403 forbidden", status, body)
+	}
+	if status, body := dial("/chat/dm?username=alice", "alice"); status != http.StatusSwitchingProtocols {
+		t.Errorf("alice opening her DMs: status %d, body %v", status, body)
+	}
+	if status, body := dial("/chat/room/lobby?username=bob", "alice"); status != http.StatusSwitchingProtocols {
+		t.Errorf("the room route was affected by the DM guard: status %d, body %v", status, body)
+	}
+	if st := n.getJSON("/chat/presence/bob", nil); st != http.StatusNotFound {
+		t.Errorf("a refused DM socket made bob present: %d", st)
+	}
+}
