@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/jsgen-dev/jsgen/internal/diag"
@@ -27,19 +28,27 @@ const ConfigName = "jsgen.yaml"
 var ErrNothingDeclared = errors.New("no declarations: the directory has no " + ConfigName + " and no //jsgen: directives")
 
 // Dir loads the declarations in dir and builds the IR. User mistakes come
-// back as diagnostics (with a nil Program); the error is for everything else
-// (unreadable files, a Go package that cannot be loaded at all).
+// back as diagnostics (with a nil Program), all at once: the front-ends'
+// (YAML shape, directives, tags, Go type errors inside declarations) and
+// the checks of package ir on everything the front-ends could read. The
+// error is for everything else (unreadable files, a Go package that cannot
+// be loaded at all).
 func Dir(ctx context.Context, dir string) (*ir.Program, diag.List, error) {
 	specs, diags, err := specs(ctx, dir)
-	if err != nil || len(diags) > 0 {
+	if err != nil {
 		return nil, diags.Sorted(), err
 	}
-	if empty(specs) {
+	if slices.Contains(specs, nil) {
+		// A document that could not be read at all: checking the rest
+		// against it would only report what it would have declared.
+		return nil, diags.Sorted(), nil
+	}
+	if len(diags) == 0 && empty(specs) {
 		return nil, nil, fmt.Errorf("%s: %w", dir, ErrNothingDeclared)
 	}
-	prog, diags := ir.Build(specs...)
-	if len(diags) > 0 {
-		return nil, diags, nil
+	prog, irDiags := ir.Build(specs...)
+	if diags = append(diags, irDiags...); len(diags) > 0 {
+		return nil, diags.Sorted(), nil
 	}
 	if prog.Package == "" {
 		prog.Package = defaultPackage(dir)

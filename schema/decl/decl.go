@@ -53,6 +53,11 @@ type Spec struct {
 	Channels    []*Channel
 	Events      []*EventBus
 	Controllers []*Controller
+
+	// Broken names the models, messages and unions the front-end reported
+	// as unreadable and left out. Package ir resolves references to them
+	// without reporting each use again.
+	Broken []Ident
 }
 
 // Type declares a model or a message: a named struct of fields.

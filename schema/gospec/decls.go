@@ -59,6 +59,7 @@ func (l *loader) declareType(a *annotated, args []dirArg) {
 	}
 	st := l.structOf(a, "its fields are the "+a.dir.Name+"'s fields")
 	if st == nil {
+		l.spec.Broken = append(l.spec.Broken, l.ident(a.spec.Name))
 		return
 	}
 	t := &decl.Type{Name: l.ident(a.spec.Name), Doc: a.doc, Origin: decl.FromGo}
@@ -78,6 +79,7 @@ func (l *loader) declareUnion(a *annotated, args []dirArg) {
 	if _, ok := a.spec.Type.(*ast.InterfaceType); !ok || a.spec.Assign.IsValid() || a.spec.TypeParams != nil {
 		l.diags.AddHint(l.pos(a.spec.Name.Pos()), "declare it as type "+a.spec.Name.Name+" interface{ "+a.spec.Name.Name+"Tag() string }",
 			"//jsgen:union must annotate an interface type")
+		l.spec.Broken = append(l.spec.Broken, l.ident(a.spec.Name))
 		return
 	}
 	u := &decl.Union{Name: l.ident(a.spec.Name), Doc: a.doc, Origin: decl.FromGo}

@@ -275,6 +275,7 @@ func (l *loader) annotate(dirs []directive, ts *ast.TypeSpec, doc *ast.CommentGr
 	obj, _ := l.pkg.TypesInfo.Defs[ts.Name].(*types.TypeName)
 	if obj == nil {
 		l.diags.Add(l.pos(ts.Name.Pos()), "cannot type-check %s", ts.Name.Name)
+		l.spec.Broken = append(l.spec.Broken, l.ident(ts.Name))
 		return nil
 	}
 	a.obj = obj

@@ -68,6 +68,7 @@ func (b *builder) route(c *Controller, r *decl.Route) *Route {
 			pattern.WriteString(seg)
 			continue
 		}
+		pattern.WriteString("{" + name + "}")
 		if used[name] {
 			b.diags.Add(r.Path.Pos, "path parameter :%s appears twice in %q", name, r.Path.Value)
 			continue
@@ -79,7 +80,6 @@ func (b *builder) route(c *Controller, r *decl.Route) *Route {
 			continue
 		}
 		model := b.modelRef(p.Model, "path parameter :"+name)
-		pattern.WriteString("{" + name + "}")
 		out.Params = append(out.Params, &Param{Name: name, GoName: GoName(name), Model: model})
 	}
 	for _, p := range r.Params {

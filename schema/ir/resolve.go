@@ -103,6 +103,9 @@ func (b *builder) typeExpr(s decl.String) *Type {
 		return &Type{Kind: k}
 	}
 	if k, ok := b.kinds[text]; ok {
+		if k == broken {
+			return nil // its declaration was reported
+		}
 		return &Type{Kind: k, Name: text}
 	}
 	if alias, ok := typeAliases[text]; ok {
@@ -415,6 +418,8 @@ func (b *builder) namedType(id decl.Ident, what string) *Type {
 	case id.Name == "":
 		b.diags.Add(id.Pos, "missing %s", what)
 		return nil
+	case k == broken:
+		return nil // its declaration was reported
 	case !ok:
 		b.diags.AddHint(id.Pos, suggest(id.Name, slices.Sorted(maps.Keys(b.kinds))), "%s %q is not a declared message or union", what, id.Name)
 		return nil
@@ -430,6 +435,8 @@ func (b *builder) modelRef(id decl.Ident, what string) string {
 	switch {
 	case id.Name == "":
 		b.diags.Add(id.Pos, "missing %s", what)
+	case k == broken:
+		// its declaration was reported
 	case !ok:
 		b.diags.AddHint(id.Pos, suggest(id.Name, b.modelNames()), "%s %q is not a declared model", what, id.Name)
 	case k != Ref:
