@@ -78,7 +78,9 @@ type Field struct {
 	Doc    string
 	// Type is a type expression: string, bool, int, int64, float64,
 	// timestamp, enum, a model name (a ref), a message or union name, []T,
-	// or map[string]T.
+	// or map[string]T. In the Go form (FromGo) a ref is written Ref[Model],
+	// as the Go type jsgenrt.Ref[Model] says, and a bare name is the type
+	// itself (a message or union held by value).
 	Type String
 	// EnumName names the Go type of an enum field; empty means derived
 	// (<Type><Field>).

@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -83,6 +84,7 @@ func (l *loader) declareUnion(a *annotated, args []dirArg) {
 		return
 	}
 	u := &decl.Union{Name: l.ident(a.spec.Name), Doc: a.doc, Origin: decl.FromGo}
+	defer l.checkUnionMethods(a, u)
 	for _, arg := range args {
 		if !arg.HasValue {
 			l.diags.AddHint(l.pos(arg.Pos), "variants are written tag=Message, e.g. join=JoinEvent",
@@ -109,6 +111,72 @@ func (l *loader) declareUnion(a *annotated, args []dirArg) {
 		}
 	}
 	l.spec.Unions = append(l.spec.Unions, u)
+}
+
+// checkUnionMethods checks that the interface of union u is what the
+// generated code implements: exactly the method <Union>Tag() string, which
+// jsgen emits on every variant.
+func (l *loader) checkUnionMethods(a *annotated, u *decl.Union) {
+	iface, ok := a.obj.Type().Underlying().(*types.Interface)
+	if !ok || a.hasError {
+		return
+	}
+	name := a.spec.Name.Name
+	want := name + "Tag"
+	sig := want + "() string"
+	hint := "declare it as type " + name + " interface{ " + sig + " }: jsgen emits " + want + " on every variant"
+	astIface, _ := a.spec.Type.(*ast.InterfaceType)
+	if iface.NumEmbeddeds() > 0 {
+		l.diags.AddHint(l.pos(a.spec.Type.Pos()), hint, "union %s: its interface must not embed other types", name)
+		return
+	}
+	found := false
+	for i := range iface.NumExplicitMethods() {
+		m := iface.ExplicitMethod(i)
+		pos := l.methodPos(astIface, m.Name(), a.spec.Type.Pos())
+		switch {
+		case m.Name() == want && !isTagSignature(m.Type()):
+			l.diags.AddHint(l.pos(pos), "write "+sig, "union %s: %s must be %s, not %s", name, want, sig, l.typeString(m.Type()))
+			found = true
+		case m.Name() == want:
+			found = true
+		default:
+			h := hint
+			if editDistance(strings.ToLower(m.Name()), strings.ToLower(want)) <= 3 {
+				h = "rename it " + want + ": jsgen emits " + want + " on every variant"
+			}
+			l.diags.AddHint(l.pos(pos), h, "union %s: unexpected method %s; the interface must have exactly the method %s", name, m.Name(), sig)
+			found = true // reported: do not also report the missing method
+		}
+	}
+	if !found {
+		l.diags.AddHint(l.pos(a.spec.Type.Pos()), hint, "union %s: its interface needs the method %s", name, sig)
+	}
+}
+
+// methodPos is the position of the method called name in iface, or def.
+func (l *loader) methodPos(iface *ast.InterfaceType, name string, def token.Pos) token.Pos {
+	if iface == nil || iface.Methods == nil {
+		return def
+	}
+	for _, f := range iface.Methods.List {
+		for _, n := range f.Names {
+			if n.Name == name {
+				return n.Pos()
+			}
+		}
+	}
+	return def
+}
+
+// isTagSignature reports whether t is func() string.
+func isTagSignature(t types.Type) bool {
+	sig, ok := t.(*types.Signature)
+	if !ok || sig.Params().Len() != 0 || sig.Results().Len() != 1 || sig.Variadic() {
+		return false
+	}
+	b, ok := sig.Results().At(0).Type().(*types.Basic)
+	return ok && b.Kind() == types.String
 }
 
 // declareChannels reads a //jsgen:channels alias of

@@ -21,7 +21,7 @@ type typeProblem struct {
 
 // mapped is a Go type translated to a declaration type expression.
 type mapped struct {
-	expr     string // e.g. "[]string", "timestamp", "Room"
+	expr     string // e.g. "[]string", "timestamp", "Ref[Room]", "ChatEvent"
 	enumName string // the named string type of an enum, "" otherwise
 }
 
@@ -73,7 +73,7 @@ func (l *loader) namedExpr(t *types.Named, enum bool) (mapped, *typeProblem) {
 		if !ok {
 			return mapped{}, &typeProblem{msg: fmt.Sprintf("the type argument of %s must be a model of this package", l.typeString(t))}
 		}
-		return mapped{expr: model}, nil
+		return mapped{expr: "Ref[" + model + "]"}, nil
 	case obj.Pkg() != l.pkg.Types:
 		return mapped{}, &typeProblem{msg: fmt.Sprintf("unsupported type %s (from another package)", l.typeString(t))}
 	case t.TypeArgs().Len() > 0:

@@ -70,15 +70,15 @@ func (b *builder) resolve() {
 }
 
 // typeExpr parses a type expression: a basic type, a declared name, []T or
-// map[string]T.
-func (b *builder) typeExpr(s decl.String) *Type {
+// map[string]T; in the Go form, Ref[Model] for a ref (see decl.Field.Type).
+func (b *builder) typeExpr(s decl.String, origin decl.Origin) *Type {
 	text := strings.TrimSpace(s.Value)
 	switch {
 	case text == "":
 		b.diags.AddHint(s.Pos, "e.g. type: string", "missing type")
 		return nil
 	case strings.HasPrefix(text, "[]"):
-		elem := b.typeExpr(decl.String{Value: text[2:], Pos: s.Pos})
+		elem := b.typeExpr(decl.String{Value: text[2:], Pos: s.Pos}, origin)
 		if elem == nil {
 			return nil
 		}
@@ -93,7 +93,7 @@ func (b *builder) typeExpr(s decl.String) *Type {
 			b.diags.AddHint(s.Pos, "use map[string]T", "map key type %q is not supported: JSON object keys are strings", key)
 			return nil
 		}
-		elem := b.typeExpr(decl.String{Value: rest, Pos: s.Pos})
+		elem := b.typeExpr(decl.String{Value: rest, Pos: s.Pos}, origin)
 		if elem == nil {
 			return nil
 		}
@@ -101,6 +101,9 @@ func (b *builder) typeExpr(s decl.String) *Type {
 	}
 	if k, ok := basicKinds[text]; ok {
 		return &Type{Kind: k}
+	}
+	if origin == decl.FromGo {
+		return b.goNamedType(s.Pos, text)
 	}
 	if k, ok := b.kinds[text]; ok {
 		if k == broken {
@@ -118,11 +121,37 @@ func (b *builder) typeExpr(s decl.String) *Type {
 	return nil
 }
 
+// goNamedType resolves a name written in the Go form: Ref[M] must name a
+// model, and a bare name must not, for the generated code to compile.
+func (b *builder) goNamedType(pos diag.Pos, text string) *Type {
+	name, isRef := strings.CutPrefix(text, "Ref[")
+	if isRef {
+		name = strings.TrimSuffix(name, "]")
+	}
+	k, ok := b.kinds[name]
+	switch {
+	case k == broken:
+		return nil // its declaration was reported
+	case !ok:
+		b.diags.AddHint(pos, suggest(name, slices.Sorted(maps.Keys(b.kinds))), "unknown type %q: it has no //jsgen: directive", name)
+		return nil
+	case isRef && k != Ref:
+		b.diags.AddHint(pos, fmt.Sprintf("write %s to hold the %s itself, or declare %s with //jsgen:model to refer to it by identifier", name, k, name),
+			"jsgenrt.Ref[%s]: %s is a %s; a Ref refers to a model", name, name, k)
+		return nil
+	case !isRef && k == Ref:
+		b.diags.AddHint(pos, fmt.Sprintf("write jsgenrt.Ref[%s]", name),
+			"%s is a model: a field refers to a model by its identifier, not by value", name)
+		return nil
+	}
+	return &Type{Kind: k, Name: name}
+}
+
 // fields resolves the fields of a model or message.
 func (b *builder) fields(t *decl.Type, enums map[string]*Enum) []*Field {
 	out := make([]*Field, 0, len(t.Fields))
 	for _, f := range t.Fields {
-		typ := b.typeExpr(f.Type)
+		typ := b.typeExpr(f.Type, t.Origin)
 		if typ == nil {
 			continue
 		}
