@@ -14,6 +14,7 @@ import (
 
 	"github.com/jsgen-dev/jsgen/internal/diag"
 	"github.com/jsgen-dev/jsgen/runtime"
+	"github.com/jsgen-dev/jsgen/runtime/jsonx"
 	"github.com/jsgen-dev/jsgen/schema/decl"
 )
 
@@ -387,13 +388,13 @@ func checkValue(p *Program, f *Field, text string) []string {
 	case String:
 		n := utf8.RuneCountInString(text)
 		if c.MinLength != nil && n < *c.MinLength {
-			out = append(out, fmt.Sprintf("%d characters, at least %d", n, *c.MinLength))
+			out = append(out, jsonx.MinLengthMsg(n, *c.MinLength))
 		}
 		if c.MaxLength != nil && n > *c.MaxLength {
-			out = append(out, fmt.Sprintf("%d characters, at most %d", n, *c.MaxLength))
+			out = append(out, jsonx.MaxLengthMsg(n, *c.MaxLength))
 		}
 		if c.Pattern != "" && !regexp.MustCompile(c.Pattern).MatchString(text) {
-			out = append(out, fmt.Sprintf("does not match pattern %q", c.Pattern))
+			out = append(out, jsonx.PatternMsg(c.Pattern))
 		}
 	case Int, Int64, Float64:
 		v, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
