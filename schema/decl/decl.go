@@ -143,6 +143,7 @@ type Topic struct {
 
 // Controller declares WebSocket routes under a common path prefix.
 type Controller struct {
+	Origin Origin // set by package ir from the Spec
 	Name   Ident
 	Doc    string
 	Prefix *String

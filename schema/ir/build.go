@@ -89,6 +89,9 @@ func (b *builder) collect(specs []*decl.Spec) {
 		}
 		b.channels = append(b.channels, s.Channels...)
 		b.buses = append(b.buses, s.Events...)
+		for _, c := range s.Controllers {
+			c.Origin = s.Origin
+		}
 		b.ctrls = append(b.ctrls, s.Controllers...)
 	}
 	b.collectDeclared()
@@ -185,6 +188,15 @@ func (b *builder) declare(id decl.Ident, what string, kind Kind, derived ...stri
 		}
 		b.names[d] = nameUse{what: fmt.Sprintf("%s (generated for %s %s)", d, what, name), pos: id.Pos}
 	}
+}
+
+// formHint returns the hint written in the syntax of the form a declaration
+// came from: yaml for jsgen.yaml, goForm for annotated Go.
+func formHint(o decl.Origin, yaml, goForm string) string {
+	if o == decl.FromGo {
+		return goForm
+	}
+	return yaml
 }
 
 // exportedHint suggests an exported form of name that no declaration uses.

@@ -172,7 +172,7 @@ func (b *builder) fields(t *decl.Type, enums map[string]*Enum) []*Field {
 		}
 		b.constraints(f, field)
 		if f.Default != nil {
-			field.Default = b.defaultValue(f.Default, field)
+			field.Default = b.defaultValue(f.Default, field, t.Origin)
 			field.Optional = true
 		}
 		out = append(out, field)
@@ -202,7 +202,7 @@ func (b *builder) enum(t *decl.Type, f *decl.Field, enums map[string]*Enum) stri
 		}
 	}
 	if len(f.Values) == 0 {
-		b.diags.AddHint(f.Type.Pos, "e.g. values: [a, b] (YAML) or enum=a|b (Go tag)", "enum field %q has no values", f.Name.Name)
+		b.diags.AddHint(f.Type.Pos, formHint(t.Origin, "e.g. values: [a, b]", `list them in the tag: jsgen:"enum=a|b"`), "enum field %q has no values", f.Name.Name)
 	}
 	if e, ok := enums[name]; ok {
 		if !slices.Equal(e.Values, values) {
@@ -213,7 +213,7 @@ func (b *builder) enum(t *decl.Type, f *decl.Field, enums map[string]*Enum) stri
 	if !isExportedIdent(name) {
 		b.diags.Add(pos, "enum name %q is not an exported Go identifier", name)
 	} else if prev, ok := b.names[name]; ok {
-		b.diags.AddHint(pos, "set enumName", "enum %s collides with %s at %s", name, prev.what, prev.pos)
+		b.diags.AddHint(pos, formHint(t.Origin, "set enumName", "rename the named string type"), "enum %s collides with %s at %s", name, prev.what, prev.pos)
 	}
 	b.names[name] = nameUse{what: "enum " + name, pos: pos}
 	enums[name] = &Enum{Name: name, Values: values, Origin: t.Origin, Pos: pos}
@@ -347,10 +347,15 @@ func (b *builder) numberLit(l *decl.Literal, key string, kind Kind) *json.Number
 
 // defaultValue converts a default literal to a canonical JSON literal and
 // checks it against the field's own type and constraints.
-func (b *builder) defaultValue(l *decl.Literal, f *Field) json.RawMessage {
+func (b *builder) defaultValue(l *decl.Literal, f *Field, origin decl.Origin) json.RawMessage {
 	t := f.Type
 	if !t.IsScalar() || t.Kind == Timestamp {
-		b.diags.AddHint(l.Pos, "make the field optional instead", "default is not supported on field %q of type %s; it is supported on strings, bools, numbers, enums and refs", f.Name, t)
+		goHint := "make the field a pointer instead"
+		if t.Kind == Array || t.Kind == Map || t.Kind == UnionK {
+			goHint = "make the field optional instead, with the optional flag"
+		}
+		hint := formHint(origin, "make the field optional instead", goHint)
+		b.diags.AddHint(l.Pos, hint, "default is not supported on field %q of type %s; it is supported on strings, bools, numbers, enums and refs", f.Name, t)
 		return nil
 	}
 	text := l.Text
@@ -460,7 +465,7 @@ func (b *builder) namedType(id decl.Ident, what string) *Type {
 	return &Type{Kind: k, Name: id.Name}
 }
 
-func (b *builder) modelRef(id decl.Ident, what string) string {
+func (b *builder) modelRef(id decl.Ident, what string, origin decl.Origin) string {
 	k, ok := b.kinds[id.Name]
 	switch {
 	case id.Name == "":
@@ -470,7 +475,7 @@ func (b *builder) modelRef(id decl.Ident, what string) string {
 	case !ok:
 		b.diags.AddHint(id.Pos, suggest(id.Name, b.modelNames()), "%s %q is not a declared model", what, id.Name)
 	case k != Ref:
-		b.diags.AddHint(id.Pos, "declare it under models", "%s must be a model, but %s is a %s", what, id.Name, k)
+		b.diags.AddHint(id.Pos, formHint(origin, "declare it under models", "annotate it with //jsgen:model"), "%s must be a model, but %s is a %s", what, id.Name, k)
 	default:
 		return id.Name
 	}
@@ -535,7 +540,7 @@ func (b *builder) union(u *decl.Union) *Union {
 
 func (b *builder) channel(c *decl.Channel) *Channel {
 	out := &Channel{Name: c.Name.Name, Doc: c.Doc, Origin: c.Origin, Pos: c.Name.Pos}
-	out.Key = b.modelRef(c.Key, "channel key")
+	out.Key = b.modelRef(c.Key, "channel key", c.Origin)
 	out.Message = b.namedType(c.Message, "channel message")
 	if c.Prefix != nil {
 		out.Prefix = c.Prefix.Value
