@@ -78,6 +78,9 @@ func specs(ctx context.Context, dir string) ([]*decl.Spec, diag.List, error) {
 	}
 	if hasGo {
 		spec, d, err := gospec.Load(ctx, dir)
+		if err != nil && !inModule(dir) {
+			return nil, append(diags, noModule(dir)), nil
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("load Go package in %s: %w", dir, err)
 		}
@@ -85,6 +88,34 @@ func specs(ctx context.Context, dir string) ([]*decl.Spec, diag.List, error) {
 		out = append(out, spec)
 	}
 	return out, diags, nil
+}
+
+// inModule reports whether dir or one of its parents has a go.mod.
+func inModule(dir string) bool {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return true // let the go command's own error stand
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(abs, "go.mod")); err == nil {
+			return true
+		}
+		parent := filepath.Dir(abs)
+		if parent == abs {
+			return false
+		}
+		abs = parent
+	}
+}
+
+// noModule is the diagnostic for Go files outside any Go module: jsgen
+// type-checks them with the go command, which needs one.
+func noModule(dir string) diag.Diagnostic {
+	return diag.Diagnostic{
+		Pos:  diag.Pos{File: relPath(dir)},
+		Msg:  "no go.mod in this directory or any parent: jsgen reads annotated Go as a package of a Go module",
+		Hint: "run `go mod init <module path>` at the root of your app, then `go get github.com/jsgen-dev/jsgen` (see the README for using a checkout)",
+	}
 }
 
 // hasGoFiles reports whether dir has Go files that are not jsgen's output
