@@ -77,7 +77,7 @@ func (b *builder) route(c *Controller, r *decl.Route, origin decl.Origin) *Route
 		p, ok := declared[name]
 		if !ok {
 			hint := formHint(origin, "add params: {"+name+": SomeModel}",
-				"add to the route struct: Params struct { "+GoName(name)+" jsgenrt.Ref[SomeModel] `json:\""+name+"\"` }")
+				"declare it in the route's Params struct: "+GoName(name)+" jsgenrt.Ref[SomeModel] `json:\""+name+"\"`")
 			b.diags.AddHint(r.Path.Pos, hint, "path parameter :%s of route %s has no model", name, r.Name.Name)
 			continue
 		}

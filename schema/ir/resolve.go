@@ -112,6 +112,11 @@ func (b *builder) typeExpr(s decl.String, origin decl.Origin) *Type {
 		}
 		return &Type{Kind: k, Name: text}
 	}
+	if name, ok := strings.CutPrefix(text, "Ref["); ok {
+		name = strings.TrimSuffix(name, "]")
+		b.diags.AddHint(s.Pos, "in jsgen.yaml, a model's name is a ref to it: write "+name, "unknown type %q", text)
+		return nil
+	}
 	if alias, ok := typeAliases[text]; ok {
 		b.diags.AddHint(s.Pos, "did you mean "+alias+"?", "unknown type %q", text)
 		return nil
