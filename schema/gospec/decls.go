@@ -190,7 +190,7 @@ func (l *loader) declareChannels(a *annotated, args []dirArg) {
 		return
 	}
 	if isInvalid(types.Unalias(a.obj.Type())) {
-		l.invalidType(a.spec.Type.Pos(), a.spec.Name.Name)
+		l.invalidType(a.spec.Type, a.spec.Name.Name)
 		return
 	}
 	name, targs := aliasTarget(a.obj.Type())
@@ -221,12 +221,28 @@ func (l *loader) declareChannels(a *annotated, args []dirArg) {
 	l.spec.Channels = append(l.spec.Channels, c)
 }
 
-// invalidType reports a type that did not type-check, unless a type error
-// inside the declaration being read was reported already.
-func (l *loader) invalidType(pos token.Pos, label string) {
-	if !l.cur.hasError {
-		l.diags.AddHint(l.pos(pos), "go build -tags=jsgen shows why", "%s: its type does not type-check", label)
+// invalidType reports the type expression e that did not type-check, unless
+// a type error inside the declaration being read, or the failed import of
+// a jsgen package e uses, was reported already.
+func (l *loader) invalidType(e ast.Expr, label string) {
+	if !l.cur.hasError && !l.usesFailedImport(e) {
+		l.diags.AddHint(l.pos(e.Pos()), "go build -tags=jsgen shows why", "%s: its type does not type-check", label)
 	}
+}
+
+// usesFailedImport reports whether e names a package whose import was
+// reported by reportRuntimeImport.
+func (l *loader) usesFailedImport(e ast.Expr) bool {
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			if pn, ok := l.pkg.TypesInfo.Uses[id].(*types.PkgName); ok && l.failedImports[pn.Imported().Path()] {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 // aliasTarget returns the name and type arguments of the type an alias
@@ -407,7 +423,7 @@ func (l *loader) params(label string, f *ast.Field) []decl.Param {
 func (l *loader) paramModel(label string, f *ast.Field) (decl.Ident, bool) {
 	t := l.pkg.TypesInfo.TypeOf(f.Type)
 	if isInvalid(t) {
-		l.invalidType(f.Type.Pos(), label)
+		l.invalidType(f.Type, label)
 		return decl.Ident{}, false
 	}
 	if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() != nil &&
@@ -433,7 +449,7 @@ func refArgPos(e ast.Expr) token.Pos {
 func (l *loader) typeRef(e ast.Expr, label, what string) (decl.Ident, bool) {
 	t := l.pkg.TypesInfo.TypeOf(e)
 	if isInvalid(t) {
-		l.invalidType(e.Pos(), label)
+		l.invalidType(e, label)
 		return decl.Ident{}, false
 	}
 	if name, ok := l.localName(t); ok {

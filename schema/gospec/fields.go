@@ -218,7 +218,7 @@ func (l *loader) fieldType(a *annotated, df *decl.Field, f *ast.Field, fn *ast.I
 	label := a.spec.Name.Name + "." + fn.Name
 	t := l.pkg.TypesInfo.TypeOf(f.Type)
 	if isInvalid(t) {
-		l.invalidType(f.Type.Pos(), label)
+		l.invalidType(f.Type, label)
 		return false
 	}
 	ptr, isPtr := types.Unalias(t).(*types.Pointer)
@@ -234,7 +234,7 @@ func (l *loader) fieldType(a *annotated, df *decl.Field, f *ast.Field, fn *ast.I
 	m, prob := l.typeExpr(t, hasEnum)
 	switch {
 	case prob != nil && prob.invalid:
-		l.invalidType(f.Type.Pos(), label)
+		l.invalidType(f.Type, label)
 		return false
 	case prob != nil:
 		l.diags.AddHint(l.pos(f.Type.Pos()), supportedTypes, "%s: %s", label, prob.msg)

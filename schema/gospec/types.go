@@ -6,7 +6,8 @@ import (
 )
 
 const (
-	runtimePath = "github.com/jsgen-dev/jsgen/runtime"
+	modulePath  = "github.com/jsgen-dev/jsgen"
+	runtimePath = modulePath + "/runtime"
 
 	supportedTypes = "supported: string, bool, int, int64, float64, time.Time, jsgenrt.Ref[Model], " +
 		"a message or union of this package, a named string type with enum=..., []T, map[string]T, *T"
