@@ -169,6 +169,7 @@ func (l *loader) run() {
 	for _, a := range decls {
 		l.declare(a)
 	}
+	l.checkGeneratedNames()
 }
 
 // reportSyntaxErrors turns the package's parse errors into diagnostics,
