@@ -139,7 +139,11 @@ func (b *builder) goNamedType(pos diag.Pos, text string) *Type {
 	case k == broken:
 		return nil // its declaration was reported
 	case !ok:
-		b.diags.AddHint(pos, suggest(name, slices.Sorted(maps.Keys(b.kinds))), "unknown type %q: it has no //jsgen: directive", name)
+		hint := "annotate it with //jsgen:message (a struct) or //jsgen:union (an interface)"
+		if isRef {
+			hint = "annotate it with //jsgen:model"
+		}
+		b.diags.AddHint(pos, hint, "type %s has no //jsgen: directive, so jsgen cannot put it on the wire", name)
 		return nil
 	case isRef && k != Ref:
 		b.diags.AddHint(pos, fmt.Sprintf("write %s to hold the %s itself, or declare %s with //jsgen:model to refer to it by identifier", name, k, name),
