@@ -3,6 +3,9 @@ package gospec
 import (
 	"go/types"
 	"slices"
+
+	"github.com/jsgen-dev/jsgen/schema/decl"
+	"github.com/jsgen-dev/jsgen/schema/ir"
 )
 
 // generatedMethods are the methods jsgen generates on every model and
@@ -30,6 +33,84 @@ func (l *loader) checkGeneratedNames() {
 	for _, u := range l.spec.Unions {
 		for _, v := range u.Variants {
 			l.checkNames(v.Message.Name, []string{u.Name.Name + "Tag"}, "on every variant of union "+u.Name.Name)
+		}
+	}
+	l.checkPackageNames()
+}
+
+// checkPackageNames reports the package-level declarations of the user's
+// package that have the name of an identifier jsgen generates there.
+func (l *loader) checkPackageNames() {
+	generated := l.generatedNames()
+	scope := l.pkg.Types.Scope()
+	for _, name := range scope.Names() {
+		what, ok := generated[name]
+		if !ok {
+			continue
+		}
+		obj := scope.Lookup(name)
+		l.diags.AddHint(l.pos(obj.Pos()), "rename yours, or remove it if it does what jsgen's does",
+			"%s: jsgen generates %s %s in this package", name, name, what)
+	}
+}
+
+// generatedNames returns the exported package-level identifiers jsgen
+// generates for the declarations read so far, each with what it is
+// generated for.
+func (l *loader) generatedNames() map[string]string {
+	out := map[string]string{}
+	add := func(what string, names ...string) {
+		for _, n := range names {
+			out[n] = what
+		}
+	}
+	for _, m := range l.spec.Models {
+		n := m.Name.Name
+		add("for model "+n, n+"Ref", "Must"+n+"Ref", "Decode"+n)
+	}
+	for _, m := range l.spec.Messages {
+		add("for message "+m.Name.Name, "Decode"+m.Name.Name)
+		for _, f := range m.Fields {
+			if f.EnumName.Name != "" {
+				l.addEnumConsts(out, f)
+			}
+		}
+	}
+	for _, m := range l.spec.Models {
+		for _, f := range m.Fields {
+			if f.EnumName.Name != "" {
+				l.addEnumConsts(out, f)
+			}
+		}
+	}
+	for _, u := range l.spec.Unions {
+		n := u.Name.Name
+		add("for union "+n, "Decode"+n, "Append"+n+"JSON", "Validate"+n)
+	}
+	for _, c := range l.spec.Channels {
+		add("for channels "+c.Name.Name, "New"+c.Name.Name, "Bridge"+c.Name.Name)
+	}
+	for _, b := range l.spec.Events {
+		add("for event bus "+b.Name.Name, b.Name.Name, "New"+b.Name.Name)
+	}
+	for _, c := range l.spec.Controllers {
+		n := c.Name.Name
+		add("for controller "+n, "Mount"+n, "Mount"+n+"On", n+"Handlers")
+		for _, r := range c.Routes {
+			g := ir.GoName(r.Name.Name)
+			add("for route "+n+"."+g, n+g+"Conn", n+g+"Params")
+		}
+	}
+	return out
+}
+
+// addEnumConsts adds the constants jsgen generates for the values of the
+// enum field f: <Enum><Value> (values without letters or digits get
+// numbered names, which are left out).
+func (l *loader) addEnumConsts(out map[string]string, f *decl.Field) {
+	for _, v := range f.Values {
+		if g := ir.GoName(v.Value); g != "" {
+			out[f.EnumName.Name+g] = "as a value of enum " + f.EnumName.Name
 		}
 	}
 }

@@ -46,6 +46,8 @@ func TestGeneratedMethodsMatchGenerator(t *testing.T) {
 			allowed[v.Message] = append(slices.Clone(allowed[v.Message]), u.Name+"Tag")
 		}
 	}
+	l := &loader{spec: spec}
+	topLevel := l.generatedNames()
 	seen := 0
 	for _, f := range files {
 		if !strings.HasSuffix(f.Path, ".go") {
@@ -54,6 +56,11 @@ func TestGeneratedMethodsMatchGenerator(t *testing.T) {
 		file, err := parser.ParseFile(token.NewFileSet(), f.Path, f.Data, parser.SkipObjectResolution)
 		if err != nil {
 			t.Fatalf("%s: %v", f.Path, err)
+		}
+		for _, name := range topLevelNames(file) {
+			if _, ok := topLevel[name]; !ok && ast.IsExported(name) {
+				t.Errorf("%s: jsgen generates %s, which generatedNames does not know", f.Path, name)
+			}
 		}
 		for _, d := range file.Decls {
 			fn, ok := d.(*ast.FuncDecl)
@@ -89,4 +96,30 @@ func receiverName(e ast.Expr) string {
 		return e.Name
 	}
 	return ""
+}
+
+// topLevelNames returns the package-level identifiers file declares
+// (functions without a receiver, types, variables and constants).
+func topLevelNames(file *ast.File) []string {
+	var out []string
+	for _, d := range file.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv == nil {
+				out = append(out, d.Name.Name)
+			}
+		case *ast.GenDecl:
+			for _, sp := range d.Specs {
+				switch sp := sp.(type) {
+				case *ast.TypeSpec:
+					out = append(out, sp.Name.Name)
+				case *ast.ValueSpec:
+					for _, n := range sp.Names {
+						out = append(out, n.Name)
+					}
+				}
+			}
+		}
+	}
+	return out
 }
