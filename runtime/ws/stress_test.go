@@ -358,6 +358,7 @@ func TestStressBroadcastMixedMembers(t *testing.T) {
 		func(o *Options) {
 			o.WriteWait = 500 * time.Millisecond
 			o.CloseTimeout = 300 * time.Millisecond
+			o.LingerTimeout = 300 * time.Millisecond
 		},
 	}})
 	conns := make([]*websocket.Conn, len(kinds))
@@ -565,6 +566,7 @@ func TestStressShutdownDuringPartialWrites(t *testing.T) {
 			cfg.opts = append(append([]Option(nil), cfg.opts...), WithMaxQueueBytes(4<<20), func(o *Options) {
 				o.WriteWait = 5 * time.Second // the close, not the write deadline, must end blocked writes
 				o.CloseTimeout = 300 * time.Millisecond
+				o.LingerTimeout = 300 * time.Millisecond
 			})
 			e := newEnv(t, cfg)
 			var gconns []*websocket.Conn
@@ -824,6 +826,7 @@ func TestStressDiscardCloseMidFrame(t *testing.T) {
 			cfg.opts = append(append([]Option(nil), cfg.opts...), WithMaxQueueBytes(96<<10), func(o *Options) {
 				o.WriteWait = 3 * time.Second
 				o.CloseTimeout = 500 * time.Millisecond
+				o.LingerTimeout = 500 * time.Millisecond
 			})
 			cfg.runOverride = func(ctx context.Context, c *Conn, _ iter.Seq[testMsg]) error {
 				for k := 0; k < 10000; k++ {
@@ -943,6 +946,7 @@ func TestStressFlushTimeoutNoDataAfterClose(t *testing.T) {
 			cfg.opts = append(append([]Option(nil), cfg.opts...), WithMaxQueueBytes(8<<20), func(o *Options) {
 				o.FlushTimeout = 200 * time.Millisecond
 				o.CloseTimeout = time.Second
+				o.LingerTimeout = time.Second
 			})
 			cfg.runOverride = func(ctx context.Context, c *Conn, _ iter.Seq[testMsg]) error {
 				for k := range frames {
