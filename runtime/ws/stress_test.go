@@ -356,7 +356,10 @@ func TestStressBroadcastMixedMembers(t *testing.T) {
 	e := newEnv(t, envConfig{sndBuf: 16 << 10, opts: []Option{
 		WithMaxQueueBytes(256 << 10),
 		func(o *Options) {
-			o.WriteWait = 500 * time.Millisecond
+			// Stalled members are cut by the queue bound (1013) or, past
+			// WriteWait, by the write deadline; a reader that keeps up must
+			// never be taken for one because a loaded machine let it sleep.
+			o.WriteWait = 3 * time.Second
 			o.CloseTimeout = 300 * time.Millisecond
 			o.LingerTimeout = 300 * time.Millisecond
 		},
