@@ -126,7 +126,11 @@ func checkUndeclared(errs *jsgenrt.FieldErrors, v url.Values, fields []Field) {
 		}
 		for _, s := range v[k] {
 			if i := invalidUTF8At(s); i >= 0 {
-				errs.Add(k, "invalid UTF-8 at byte "+strconv.Itoa(i))
+				msg := "invalid UTF-8 at byte " + strconv.Itoa(i)
+				if k == "" {
+					msg = "parameter with an empty name: " + msg
+				}
+				errs.Add(k, msg)
 				break
 			}
 		}
