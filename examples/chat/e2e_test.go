@@ -86,7 +86,7 @@ func (c *client) send(frame string) {
 // next reads the next frame as a JSON object.
 func (c *client) next() map[string]any {
 	c.t.Helper()
-	c.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	c.conn.SetReadDeadline(time.Now().Add(20 * time.Second)) // a hang guard, generous for a loaded machine
 	_, data, err := c.conn.ReadMessage()
 	if err != nil {
 		c.t.Fatalf("read: %v", err)
@@ -324,11 +324,11 @@ func MustUserRef(t *testing.T, id string) jsgenrt.Ref[chatapi.User] {
 	return r
 }
 
-// waitFor polls cond for up to 5 s; state that other goroutines update is
-// observed, not slept on.
+// waitFor polls cond for up to 20 s (a hang guard, generous for a loaded
+// machine); state that other goroutines update is observed, not slept on.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	waitForWithin(t, 5*time.Second, cond)
+	waitForWithin(t, 20*time.Second, cond)
 }
 
 func waitForWithin(t *testing.T, d time.Duration, cond func() bool) {

@@ -107,7 +107,7 @@ func testProcesses(t *testing.T, busURL string) {
 		a.getJSON("/chat/room/crash/members", &m)
 		return len(m)
 	}
-	waitForWithin(t, 5*time.Second, func() bool { return members() == 2 })
+	waitForWithin(t, 20*time.Second, func() bool { return members() == 2 })
 	killB()
 	start := time.Now()
 	waitForWithin(t, 20*time.Second, func() bool { return members() == 1 })

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/jsgen-dev/jsgen/internal/diag"
@@ -27,19 +28,27 @@ const ConfigName = "jsgen.yaml"
 var ErrNothingDeclared = errors.New("no declarations: the directory has no " + ConfigName + " and no //jsgen: directives")
 
 // Dir loads the declarations in dir and builds the IR. User mistakes come
-// back as diagnostics (with a nil Program); the error is for everything else
-// (unreadable files, a Go package that cannot be loaded at all).
+// back as diagnostics (with a nil Program), all at once: the front-ends'
+// (YAML shape, directives, tags, Go type errors inside declarations) and
+// the checks of package ir on everything the front-ends could read. The
+// error is for everything else (unreadable files, a Go package that cannot
+// be loaded at all).
 func Dir(ctx context.Context, dir string) (*ir.Program, diag.List, error) {
 	specs, diags, err := specs(ctx, dir)
-	if err != nil || len(diags) > 0 {
+	if err != nil {
 		return nil, diags.Sorted(), err
 	}
-	if empty(specs) {
+	if slices.Contains(specs, nil) {
+		// A document that could not be read at all: checking the rest
+		// against it would only report what it would have declared.
+		return nil, diags.Sorted(), nil
+	}
+	if len(diags) == 0 && empty(specs) {
 		return nil, nil, fmt.Errorf("%s: %w", dir, ErrNothingDeclared)
 	}
-	prog, diags := ir.Build(specs...)
-	if len(diags) > 0 {
-		return nil, diags, nil
+	prog, irDiags := ir.Build(specs...)
+	if diags = append(diags, irDiags...); len(diags) > 0 {
+		return nil, diags.Sorted(), nil
 	}
 	if prog.Package == "" {
 		prog.Package = defaultPackage(dir)
@@ -69,6 +78,9 @@ func specs(ctx context.Context, dir string) ([]*decl.Spec, diag.List, error) {
 	}
 	if hasGo {
 		spec, d, err := gospec.Load(ctx, dir)
+		if err != nil && !inModule(dir) {
+			return nil, append(diags, noModule(dir)), nil
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("load Go package in %s: %w", dir, err)
 		}
@@ -76,6 +88,34 @@ func specs(ctx context.Context, dir string) ([]*decl.Spec, diag.List, error) {
 		out = append(out, spec)
 	}
 	return out, diags, nil
+}
+
+// inModule reports whether dir or one of its parents has a go.mod.
+func inModule(dir string) bool {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return true // let the go command's own error stand
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(abs, "go.mod")); err == nil {
+			return true
+		}
+		parent := filepath.Dir(abs)
+		if parent == abs {
+			return false
+		}
+		abs = parent
+	}
+}
+
+// noModule is the diagnostic for Go files outside any Go module: jsgen
+// type-checks them with the go command, which needs one.
+func noModule(dir string) diag.Diagnostic {
+	return diag.Diagnostic{
+		Pos:  diag.Pos{File: relPath(dir)},
+		Msg:  "no go.mod in this directory or any parent: jsgen reads annotated Go as a package of a Go module",
+		Hint: "run `go mod init <module path>` at the root of your app, then `go get github.com/jsgen-dev/jsgen` (see the README for using a checkout)",
+	}
 }
 
 // hasGoFiles reports whether dir has Go files that are not jsgen's output

@@ -89,13 +89,18 @@ func (r *Reader) Discriminator(p *Path, name string) (tag []byte, found, ok bool
 		r.skip(p) // records the nesting failure on r
 		return nil, false, false
 	}
+	var member []byte // the member whose value the probe is reading
 	for {
+		member = nil
 		key, more := probe.Key(nil)
 		if !more {
 			break
 		}
+		member = key
 		if string(key) != name {
-			probe.skip(nil)
+			if probe.skip(nil); probe.failed {
+				break
+			}
 			continue
 		}
 		c, more := probe.next(nil)
@@ -119,10 +124,27 @@ func (r *Reader) Discriminator(p *Path, name string) (tag []byte, found, ok bool
 		return r.scratch, true, true
 	}
 	if probe.failed {
-		r.skip(p) // surfaces the syntax failure on r
+		r.adoptSyntax(&probe, p, member)
 		return nil, false, false
 	}
 	return nil, false, true
+}
+
+// adoptSyntax records on r the syntax failure that probe, a look-ahead into
+// the object at p, found: at the path of member when the failure is inside
+// that member's value, else at p.
+func (r *Reader) adoptSyntax(probe *Reader, p *Path, member []byte) {
+	if r.failed {
+		return
+	}
+	r.failed = true
+	r.synOff = probe.synOff
+	r.synMsg = probe.synMsg
+	if member != nil {
+		r.synPath = p.Child(string(member))
+	} else {
+		r.synPath = p.String()
+	}
 }
 
 // SkipUnknownVariant records that the discriminator name of the object at p

@@ -147,6 +147,36 @@ func TestUnionFailurePaths(t *testing.T) {
 	}
 }
 
+// TestUnionSyntaxFailurePaths: malformed JSON met while looking ahead for a
+// union's discriminator is reported at the member being read, as a
+// message's own decoder would report it, not at the enclosing union.
+func TestUnionSyntaxFailurePaths(t *testing.T) {
+	for _, c := range []struct{ in, path string }{
+		{`{"kind":`, "u.kind"},
+		{`{"kind":"a`, "u.kind"},
+		{`{"list":[1,`, "u.list"},
+		{`{"list":[1],`, "u"},
+		{`{`, "u"},
+	} {
+		var r Reader
+		r.Reset([]byte(c.in))
+		up := Path{Key: "u"}
+		if _, _, ok := r.Discriminator(&up, "kind"); ok {
+			t.Errorf("%s: Discriminator ok, want a syntax failure", c.in)
+			continue
+		}
+		err := r.Err()
+		var je *jsgenrt.Error
+		if !errors.As(err, &je) || je.Code != jsgenrt.CodeInvalidJSON || len(je.Errors) != 1 {
+			t.Errorf("%s: %v, want one invalid_json failure", c.in, err)
+			continue
+		}
+		if got := je.Errors[0].Path; got != c.path {
+			t.Errorf("%s: syntax failure at %q, want %q (%s)", c.in, got, c.path, je.Errors[0].Message)
+		}
+	}
+}
+
 func TestErrWith(t *testing.T) {
 	var r Reader
 	r.Reset([]byte(`{"a":"x","b":{"c":1},"ab":1,"list":[1,"two"]}`))

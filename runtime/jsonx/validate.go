@@ -23,11 +23,23 @@ const (
 	MsgRequiredItem = "null element"
 )
 
-// MinLengthMsg says a string has n characters where at least min are needed.
-func MinLengthMsg(n, min int) string { return fmt.Sprintf("%d characters, at least %d", n, min) }
+// MinLengthMsg says a string has n characters where at least min are needed
+// ("1 character, at least 2").
+func MinLengthMsg(n, min int) string {
+	if n == 1 {
+		return fmt.Sprintf("1 character, at least %d", min)
+	}
+	return fmt.Sprintf("%d characters, at least %d", n, min)
+}
 
-// MaxLengthMsg says a string has n characters where at most max are allowed.
-func MaxLengthMsg(n, max int) string { return fmt.Sprintf("%d characters, at most %d", n, max) }
+// MaxLengthMsg says a string has n characters where at most max are allowed
+// ("5 characters, at most 4").
+func MaxLengthMsg(n, max int) string {
+	if n == 1 {
+		return fmt.Sprintf("1 character, at most %d", max)
+	}
+	return fmt.Sprintf("%d characters, at most %d", n, max)
+}
 
 // PatternMsg says a string does not match pattern.
 func PatternMsg(pattern string) string { return "does not match pattern " + strconv.Quote(pattern) }
@@ -48,11 +60,23 @@ func MaxFloatMsg(v, max float64) string {
 	return string(AppendFloat(nil, v)) + ", at most " + string(AppendFloat(nil, max))
 }
 
-// MinItemsMsg says an array has n items where at least min are needed.
-func MinItemsMsg(n, min int) string { return fmt.Sprintf("%d items, at least %d", n, min) }
+// MinItemsMsg says an array has n items where at least min are needed
+// ("1 item, at least 2").
+func MinItemsMsg(n, min int) string {
+	if n == 1 {
+		return fmt.Sprintf("1 item, at least %d", min)
+	}
+	return fmt.Sprintf("%d items, at least %d", n, min)
+}
 
-// MaxItemsMsg says an array has n items where at most max are allowed.
-func MaxItemsMsg(n, max int) string { return fmt.Sprintf("%d items, at most %d", n, max) }
+// MaxItemsMsg says an array has n items where at most max are allowed
+// ("4 items, at most 3").
+func MaxItemsMsg(n, max int) string {
+	if n == 1 {
+		return fmt.Sprintf("1 item, at most %d", max)
+	}
+	return fmt.Sprintf("%d items, at most %d", n, max)
+}
 
 // EnumMsg says v is not one of the allowed values (listed, comma-separated,
 // in allowed).

@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"slices"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 )
@@ -65,17 +68,83 @@ func TestJSONErrors(t *testing.T) {
 	}
 }
 
+// TestJSONInvalidUTF8 checks that invalid UTF-8 anywhere in the query, in a
+// value or a name, declared or not, is refused with the parameter's path
+// instead of being replaced by U+FFFD.
+func TestJSONInvalidUTF8(t *testing.T) {
+	for _, tc := range []struct {
+		query string
+		want  []jsgenrt.FieldError
+	}{
+		{"username=%FF%FE", []jsgenrt.FieldError{{Path: "username", Message: "invalid UTF-8 at byte 0"}}},
+		{"username=ok%C3", []jsgenrt.FieldError{{Path: "username", Message: "invalid UTF-8 at byte 2"}}},
+		{"tag=a&tag=b%ED%A0%80", []jsgenrt.FieldError{{Path: "tag[1]", Message: "invalid UTF-8 at byte 1"}}},
+		{"limit=%FF", []jsgenrt.FieldError{{Path: "limit", Message: "invalid UTF-8 at byte 0"}}},
+		{"echo=true&cachebust=%80", []jsgenrt.FieldError{{Path: "cachebust", Message: "invalid UTF-8 at byte 0"}}},
+		{"=%E8", []jsgenrt.FieldError{{Path: "", Message: "parameter with an empty name: invalid UTF-8 at byte 0"}}},
+		{"user%FFname=bob", []jsgenrt.FieldError{{Path: `user\xffname`, Message: "parameter name is not valid UTF-8"}}},
+		{"z=%FF&a=%FF&username=%FF", []jsgenrt.FieldError{
+			{Path: "username", Message: "invalid UTF-8 at byte 0"},
+			{Path: "a", Message: "invalid UTF-8 at byte 0"},
+			{Path: "z", Message: "invalid UTF-8 at byte 0"},
+		}},
+	} {
+		v, err := url.ParseQuery(tc.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := JSON(v, fields)
+		var e *jsgenrt.Error
+		if !errors.As(err, &e) || e.Code != jsgenrt.CodeInvalidMessage {
+			t.Errorf("%q: got %s, %v; want a 400 error", tc.query, out, err)
+			continue
+		}
+		if !slices.Equal(e.Errors, tc.want) {
+			t.Errorf("%q: errors = %q, want %q", tc.query, e.Errors, tc.want)
+		}
+	}
+	// Valid multi-byte text passes unchanged.
+	v, _ := url.ParseQuery("username=%C3%A9l%C3%A8ve%F0%9F%98%80")
+	out, err := JSON(v, fields)
+	if err != nil || string(out) != `{"username":"élève😀"}` {
+		t.Errorf("valid UTF-8: got %s, %v", out, err)
+	}
+}
+
 func FuzzJSON(f *testing.F) {
 	f.Add("username=bob&echo=true&limit=3&ratio=1e3&tag=a&tag=b")
 	f.Add("username=%00%ff&tag=%22")
+	f.Add("tag=%C3%A9&tag=%ED%A0%80&x%FF=1")
 	f.Fuzz(func(t *testing.T, q string) {
 		v, err := url.ParseQuery(q)
 		if err != nil {
 			return
 		}
 		out, err := JSON(v, fields)
-		if err == nil && !json.Valid(out) {
+		if err != nil {
+			var e *jsgenrt.Error
+			if !errors.As(err, &e) || len(e.Errors) == 0 {
+				t.Fatalf("error without field errors from %q: %v", q, err)
+			}
+			for _, fe := range e.Errors {
+				if !utf8.ValidString(fe.Path) || fe.Path == "" && !strings.HasPrefix(fe.Message, "parameter with an empty name") {
+					t.Fatalf("bad error path %q from %q", fe.Path, q)
+				}
+			}
+			return
+		}
+		if !json.Valid(out) || !utf8.Valid(out) {
 			t.Fatalf("invalid JSON %q from %q", out, q)
+		}
+		for k, vals := range v {
+			if !utf8.ValidString(k) {
+				t.Fatalf("accepted invalid UTF-8 name %q from %q", k, q)
+			}
+			for _, s := range vals {
+				if !utf8.ValidString(s) {
+					t.Fatalf("accepted invalid UTF-8 value %q from %q", s, q)
+				}
+			}
 		}
 	})
 }

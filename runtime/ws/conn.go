@@ -2,6 +2,7 @@ package ws
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -54,7 +55,8 @@ type Conn struct {
 	out   *sockConn
 	shard int // index of the Server's flusher that writes for it
 
-	limiter tokenBucket // only touched by melody's read goroutine
+	limiter  tokenBucket // only touched by melody's read goroutine
+	lingered int64       // bytes ignored while closing; only touched by melody's read goroutine
 
 	mu       sync.Mutex
 	phase    phase
@@ -427,13 +429,77 @@ func (c *Conn) runClose(req closeReq) {
 	if err := c.wsc.WriteControl(websocket.CloseMessage, payload, time.Now().Add(o.CloseTimeout)); err != nil {
 		c.srv.log(c, slog.LevelDebug, "close frame not written", slog.Int("code", req.code), slog.Any("err", err))
 	}
-	t := time.NewTimer(o.CloseTimeout)
+	c.awaitPeerClose()
+	_ = c.wsc.Close()
+}
+
+// awaitPeerClose is the lingering close after the runtime's close frame:
+// melody's read loop goes on reading (and onMessage discarding, see
+// Conn.ignore) until the client's close reply or disconnection ends it,
+// or LingerTimeout passes.
+func (c *Conn) awaitPeerClose() {
+	d := c.srv.opts.LingerTimeout
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
 	select {
 	case <-c.readDone:
 	case <-t.C:
 	}
-	t.Stop()
-	_ = c.wsc.Close()
+}
+
+// ignore accounts for a message the client sent while the connection is
+// closing. Past LingerBytes the socket is closed, which ends the read
+// loop: the lingering close has read enough.
+func (c *Conn) ignore(n int) {
+	c.lingered += int64(n)
+	if c.lingered > c.srv.opts.LingerBytes {
+		_ = c.wsc.Close()
+	}
+}
+
+// readerClosed runs on melody's read goroutine when gorilla's reader
+// failed after writing a close frame itself (message over ReadLimit:
+// 1009; a protocol error: 1002). The connection starts closing as for
+// Close, except that the close frame is already out: no data frame may
+// follow it. Then the socket lingers (see lingerRaw).
+func (c *Conn) readerClosed(cause string) {
+	c.mu.Lock()
+	open := c.phase == phaseOpen
+	if open {
+		c.phase = phaseClosing
+		c.closing.Store(true)
+		c.req = closeReq{cause: cause}
+	}
+	c.mu.Unlock()
+	if open {
+		c.cancel()
+	}
+	c.finalize(cause)
+	if c.out.closeSent.Load() {
+		c.lingerRaw()
+	}
+}
+
+// lingerRaw reads and discards from the socket, below gorilla (whose
+// reader has failed), until the client closes the connection, LingerBytes
+// (less what was already ignored) have been read or LingerTimeout passes.
+// It runs on melody's read goroutine; melody closes the socket when it
+// returns. Server.Shutdown's hard close ends it early.
+func (c *Conn) lingerRaw() {
+	o := &c.srv.opts
+	budget := o.LingerBytes - c.lingered
+	if o.LingerTimeout <= 0 || budget <= 0 {
+		return
+	}
+	nc := c.out.Conn
+	if err := nc.SetReadDeadline(time.Now().Add(o.LingerTimeout)); err != nil {
+		return
+	}
+	n, _ := io.CopyN(io.Discard, nc, budget)
+	c.lingered += n
 }
 
 // finalize stops data frames before the close frame is written: what is
@@ -465,6 +531,9 @@ func (c *Conn) finalize(cause string) {
 // keeps responsibility for releasing it.
 func (c *Conn) stopped(b *writeBatch) bool {
 	c.mu.Lock()
+	if !c.final && c.out.closeSent.Load() { // gorilla's reader sent it (1009, 1002)
+		c.final = true
+	}
 	if !c.final {
 		c.mu.Unlock()
 		return false

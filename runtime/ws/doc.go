@@ -113,9 +113,17 @@
 // The handler returning nil closes with 1000 after queued frames are
 // written (bounded by FlushTimeout); an error or a panic closes with 1011
 // "internal error", logged with the conn_id attribute and counted. A close
-// frame is written with a deadline (CloseTimeout), then the runtime waits
-// up to CloseTimeout for the client's reply before closing the socket.
-// Conn.Context is cancelled as soon as closing starts, whatever the cause.
+// frame is written with a deadline (CloseTimeout); nothing is written after
+// it. The close is lingering (RFC 6455 §7.1.1): the connection keeps
+// reading and discarding what the client still sends until the client
+// replies with its own close frame or disconnects, LingerTimeout (default
+// 2 s) passes or LingerBytes (default 4 MiB) have been discarded, and only
+// then closes the socket. This holds for every close the server starts,
+// including 1009 and 1002 from the reader: a client that was still
+// sending, say a message over ReadLimit, finishes and reads the close code
+// instead of having its connection reset (which it would report as
+// 1006). Conn.Context is cancelled as soon as closing starts, whatever the
+// cause.
 // Server.Shutdown refuses new upgrades (503), closes everyone with 1001,
 // waits for handlers and returns by its context's deadline.
 //

@@ -75,6 +75,7 @@ func FuzzFrames(f *testing.F) {
 
 	e := newEnv(f, envConfig{opts: []Option{WithReadLimit(rawLimit), func(o *Options) {
 		o.CloseTimeout = 100 * time.Millisecond
+		o.LingerTimeout = 100 * time.Millisecond
 		o.FlushTimeout = 100 * time.Millisecond
 	}}})
 	conns := 0

@@ -206,7 +206,7 @@ func checkPrefix(frames []string) error {
 // every other member keeps receiving every frame.
 func TestStalledClientDisconnected(t *testing.T) {
 	const readers, frameSize, queueLimit, after = 20, 8 << 10, 64 << 10, 50
-	e := newEnv(t, envConfig{sndBuf: 16 << 10, opts: []Option{WithMaxQueueBytes(queueLimit), func(o *Options) { o.CloseTimeout = 300 * time.Millisecond }}})
+	e := newEnv(t, envConfig{sndBuf: 16 << 10, opts: []Option{WithMaxQueueBytes(queueLimit), func(o *Options) { o.CloseTimeout, o.LingerTimeout = 300*time.Millisecond, 300*time.Millisecond }}})
 	stalled := e.dialRcvBuf(t, "room", 16<<10)
 	e.waitRoom(t, "room", 1)
 	conns := e.dialMany(t, "room", readers)

@@ -100,7 +100,8 @@ func (b *inbox[In]) seq(ctx context.Context) iter.Seq[In] {
 // rate limit, binary refusal, UTF-8 check, then the route's decoder.
 func (c *Conn) onMessage(binary bool, data []byte) {
 	if c.closing.Load() {
-		return // closing: whatever the client still sends is ignored
+		c.ignore(len(data)) // closing: whatever the client still sends is discarded
+		return
 	}
 	m := c.srv.opts.Metrics
 	m.FrameIn(c.route, len(data))

@@ -21,6 +21,8 @@ const (
 	DefaultHandshakeTimeout = 10 * time.Second
 	DefaultFlushTimeout     = 5 * time.Second
 	DefaultCloseTimeout     = 2 * time.Second
+	DefaultLingerTimeout    = 2 * time.Second
+	DefaultLingerBytes      = 4 << 20
 	DefaultWriteBatchBytes  = 32 << 10
 )
 
@@ -88,10 +90,25 @@ type Options struct {
 	// FlushTimeout bounds how long a closing connection waits for its
 	// queued frames to be written before the close frame. Default 5 s.
 	FlushTimeout time.Duration
-	// CloseTimeout bounds writing the close frame and, separately, waiting
-	// for the client's close reply before the TCP connection is closed.
-	// Default 2 s.
+	// CloseTimeout bounds writing the close frame. Default 2 s.
 	CloseTimeout time.Duration
+	// LingerTimeout and LingerBytes bound the lingering close: once the
+	// server has sent a close frame (whatever the code: 1000, 1001, 1002,
+	// 1007, 1008, 1009, 1011, 1013, …) it writes nothing more but keeps
+	// reading, and discarding, what the client still sends until the client
+	// replies with its close frame or closes the connection, LingerTimeout
+	// passes or LingerBytes have been discarded; only then is the socket
+	// closed. Closing a socket while the client's bytes are still arriving
+	// resets the connection, and the client may then lose the close frame
+	// and report 1006 instead of the code sent (RFC 6455 §7.1.1). Defaults
+	// 2 s and 4 MiB: a client that was sending a message of up to about
+	// 4 MiB when the close frame went out (one over ReadLimit, typically)
+	// can finish it and read the close code. A negative LingerTimeout
+	// closes the socket as soon as the close frame is written.
+	// Server.Shutdown waits for lingering connections only until its
+	// context ends.
+	LingerTimeout time.Duration
+	LingerBytes   int64
 	// WriteBatchBytes caps how many bytes of queued frames one vectored
 	// socket write carries (each message stays its own WebSocket frame).
 	// Default 32 KiB. Negative: one frame per write, by a writer goroutine
@@ -163,6 +180,13 @@ func WithRateLimit(perSecond float64, burst int) Option {
 	return func(o *Options) { o.MessageRate, o.MessageBurst = perSecond, burst }
 }
 
+// WithLinger sets how long, and for how many bytes, a connection keeps
+// reading and discarding after the server's close frame before its
+// socket is closed (see Options.LingerTimeout).
+func WithLinger(timeout time.Duration, maxBytes int64) Option {
+	return func(o *Options) { o.LingerTimeout, o.LingerBytes = timeout, maxBytes }
+}
+
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(o *Options) { o.Logger = l } }
 
@@ -184,6 +208,8 @@ func (o Options) withDefaults() (Options, error) {
 	setDefault(&o.HandshakeTimeout, DefaultHandshakeTimeout)
 	setDefault(&o.FlushTimeout, DefaultFlushTimeout)
 	setDefault(&o.CloseTimeout, DefaultCloseTimeout)
+	setDefault(&o.LingerTimeout, DefaultLingerTimeout)
+	setDefault(&o.LingerBytes, DefaultLingerBytes)
 	setDefault(&o.WriteBatchBytes, DefaultWriteBatchBytes)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -192,7 +218,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.Metrics = nopMetrics{}
 	}
 	switch {
-	case o.ReadLimit < 0 || o.MaxQueueBytes < 0 || o.InboxSize < 0 || o.MessageBurst < 0:
+	case o.ReadLimit < 0 || o.MaxQueueBytes < 0 || o.InboxSize < 0 || o.MessageBurst < 0 || o.LingerBytes < 0:
 		return o, fmt.Errorf("ws: negative limit in options")
 	case o.PingPeriod >= o.PongWait:
 		return o, fmt.Errorf("ws: PingPeriod %v must be shorter than PongWait %v", o.PingPeriod, o.PongWait)

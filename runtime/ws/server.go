@@ -267,9 +267,11 @@ func (s *Server) onDisconnect(ss *melody.Session) {
 	s.opts.Metrics.ConnClosed(c.route, c.closeCode())
 }
 
-// onError classifies what melody reports. It runs on melody's goroutines,
-// sometimes while the Conn's mutex is held (inside Session.Write), so it
-// must not lock the Conn.
+// onError classifies what melody reports. It runs on melody's goroutines.
+// Only the reader's failures (read limit, protocol error), reported on
+// melody's read goroutine, lock the Conn and linger there (see
+// Conn.readerClosed); the others may come while the Conn's mutex is held
+// (inside Session.Write) and must not lock it.
 func (s *Server) onError(ss *melody.Session, err error) {
 	c := connOf(ss)
 	var ce *websocket.CloseError
@@ -283,6 +285,7 @@ func (s *Server) onError(ss *melody.Session, err error) {
 	case errors.Is(err, websocket.ErrReadLimit):
 		c.sentCode.CompareAndSwap(0, CloseTooBig)
 		s.opts.Metrics.Error(c.route, ErrCodeMessageTooBig)
+		c.readerClosed(ErrCodeMessageTooBig)
 	case errors.As(err, &ne) && ne.Timeout():
 		if c.closing.Load() {
 			return
@@ -302,6 +305,7 @@ func (s *Server) onError(ss *melody.Session, err error) {
 			s.opts.Metrics.Error(c.route, ErrCodeProtocol)
 			s.log(c, slog.LevelDebug, "protocol error", slog.Any("err", err))
 		}
+		c.readerClosed(ErrCodeProtocol)
 	default:
 		s.log(c, slog.LevelDebug, "connection error", slog.Any("err", err))
 	}

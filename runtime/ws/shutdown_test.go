@@ -75,6 +75,7 @@ func TestShutdownWithStuckClient(t *testing.T) {
 	full := make(chan struct{})
 	e := newEnv(t, envConfig{sndBuf: 8 << 10, opts: []Option{func(o *Options) {
 		o.CloseTimeout = 200 * time.Millisecond
+		o.LingerTimeout = 200 * time.Millisecond
 		o.MaxQueueBytes = 4 << 20
 	}},
 		runOverride: func(ctx context.Context, c *Conn, _ iter.Seq[testMsg]) error {

@@ -41,10 +41,15 @@ func (h *hijackWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 // mu is released, so a non-blocking write never meets a stale one.
 type sockConn struct {
 	net.Conn
-	mu       writeLock
-	deadline atomic.Int64 // gorilla's write deadline in Unix ns; 0: none
-	raw      *rawWriter   // non-blocking writes; nil where unsupported (TLS, non-Linux)
+	mu        writeLock
+	deadline  atomic.Int64 // gorilla's write deadline in Unix ns; 0: none
+	raw       *rawWriter   // non-blocking writes; nil where unsupported (TLS, non-Linux)
+	closeSent atomic.Bool  // a close frame went out (set under mu): nothing may follow it
 }
+
+// closeFrameByte is the first byte of a close frame (FIN, opcode 8). The
+// handshake response gorilla writes through Write starts with 'H'.
+const closeFrameByte = 0x88
 
 // SetWriteDeadline records gorilla's deadline for its next Write.
 func (s *sockConn) SetWriteDeadline(t time.Time) error {
@@ -72,6 +77,9 @@ func (s *sockConn) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	if err := s.Conn.SetWriteDeadline(d); err != nil {
 		return 0, err
+	}
+	if len(p) > 0 && p[0] == closeFrameByte {
+		s.closeSent.Store(true)
 	}
 	n, err := s.Conn.Write(p)
 	if !d.IsZero() {

@@ -356,8 +356,12 @@ func TestStressBroadcastMixedMembers(t *testing.T) {
 	e := newEnv(t, envConfig{sndBuf: 16 << 10, opts: []Option{
 		WithMaxQueueBytes(256 << 10),
 		func(o *Options) {
-			o.WriteWait = 500 * time.Millisecond
+			// Stalled members are cut by the queue bound (1013) or, past
+			// WriteWait, by the write deadline; a reader that keeps up must
+			// never be taken for one because a loaded machine let it sleep.
+			o.WriteWait = 3 * time.Second
 			o.CloseTimeout = 300 * time.Millisecond
+			o.LingerTimeout = 300 * time.Millisecond
 		},
 	}})
 	conns := make([]*websocket.Conn, len(kinds))
@@ -565,6 +569,7 @@ func TestStressShutdownDuringPartialWrites(t *testing.T) {
 			cfg.opts = append(append([]Option(nil), cfg.opts...), WithMaxQueueBytes(4<<20), func(o *Options) {
 				o.WriteWait = 5 * time.Second // the close, not the write deadline, must end blocked writes
 				o.CloseTimeout = 300 * time.Millisecond
+				o.LingerTimeout = 300 * time.Millisecond
 			})
 			e := newEnv(t, cfg)
 			var gconns []*websocket.Conn
@@ -824,6 +829,7 @@ func TestStressDiscardCloseMidFrame(t *testing.T) {
 			cfg.opts = append(append([]Option(nil), cfg.opts...), WithMaxQueueBytes(96<<10), func(o *Options) {
 				o.WriteWait = 3 * time.Second
 				o.CloseTimeout = 500 * time.Millisecond
+				o.LingerTimeout = 500 * time.Millisecond
 			})
 			cfg.runOverride = func(ctx context.Context, c *Conn, _ iter.Seq[testMsg]) error {
 				for k := 0; k < 10000; k++ {
@@ -943,6 +949,7 @@ func TestStressFlushTimeoutNoDataAfterClose(t *testing.T) {
 			cfg.opts = append(append([]Option(nil), cfg.opts...), WithMaxQueueBytes(8<<20), func(o *Options) {
 				o.FlushTimeout = 200 * time.Millisecond
 				o.CloseTimeout = time.Second
+				o.LingerTimeout = time.Second
 			})
 			cfg.runOverride = func(ctx context.Context, c *Conn, _ iter.Seq[testMsg]) error {
 				for k := range frames {

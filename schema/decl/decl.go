@@ -53,6 +53,11 @@ type Spec struct {
 	Channels    []*Channel
 	Events      []*EventBus
 	Controllers []*Controller
+
+	// Broken names the models, messages and unions the front-end reported
+	// as unreadable and left out. Package ir resolves references to them
+	// without reporting each use again.
+	Broken []Ident
 }
 
 // Type declares a model or a message: a named struct of fields.
@@ -83,7 +88,9 @@ type Field struct {
 	Doc    string
 	// Type is a type expression: string, bool, int, int64, float64,
 	// timestamp, enum, a model name (a ref), a message or union name, []T,
-	// or map[string]T.
+	// or map[string]T. In the Go form (FromGo) a ref is written Ref[Model],
+	// as the Go type jsgenrt.Ref[Model] says, and a bare name is the type
+	// itself (a message or union held by value).
 	Type String
 	// EnumName names the Go type of an enum field; empty means derived
 	// (<Type><Field>).
@@ -157,6 +164,7 @@ type Topic struct {
 
 // Controller declares WebSocket routes under a common path prefix.
 type Controller struct {
+	Origin Origin // set by package ir from the Spec
 	Name   Ident
 	Doc    string
 	Prefix *String

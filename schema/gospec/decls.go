@@ -61,6 +61,7 @@ func (l *loader) declareType(a *annotated, args []dirArg) {
 	}
 	st := l.structOf(a, "its fields are the "+a.dir.Name+"'s fields")
 	if st == nil {
+		l.spec.Broken = append(l.spec.Broken, l.ident(a.spec.Name))
 		return
 	}
 	t := &decl.Type{Name: l.ident(a.spec.Name), Doc: a.doc, Origin: decl.FromGo}
@@ -107,9 +108,11 @@ func (l *loader) declareUnion(a *annotated, args []dirArg) {
 	if _, ok := a.spec.Type.(*ast.InterfaceType); !ok || a.spec.Assign.IsValid() || a.spec.TypeParams != nil {
 		l.diags.AddHint(l.pos(a.spec.Name.Pos()), "declare it as type "+a.spec.Name.Name+" interface{ "+a.spec.Name.Name+"Tag() string }",
 			"//jsgen:union must annotate an interface type")
+		l.spec.Broken = append(l.spec.Broken, l.ident(a.spec.Name))
 		return
 	}
 	u := &decl.Union{Name: l.ident(a.spec.Name), Doc: a.doc, Origin: decl.FromGo}
+	defer l.checkUnionMethods(a, u)
 	for _, arg := range args {
 		if !arg.HasValue {
 			l.diags.AddHint(l.pos(arg.Pos), "variants are written tag=Message, e.g. join=JoinEvent",
@@ -138,6 +141,72 @@ func (l *loader) declareUnion(a *annotated, args []dirArg) {
 	l.spec.Unions = append(l.spec.Unions, u)
 }
 
+// checkUnionMethods checks that the interface of union u is what the
+// generated code implements: exactly the method <Union>Tag() string, which
+// jsgen emits on every variant.
+func (l *loader) checkUnionMethods(a *annotated, u *decl.Union) {
+	iface, ok := a.obj.Type().Underlying().(*types.Interface)
+	if !ok || a.hasError {
+		return
+	}
+	name := a.spec.Name.Name
+	want := name + "Tag"
+	sig := want + "() string"
+	hint := "declare it as type " + name + " interface{ " + sig + " }: jsgen emits " + want + " on every variant"
+	astIface, _ := a.spec.Type.(*ast.InterfaceType)
+	if iface.NumEmbeddeds() > 0 {
+		l.diags.AddHint(l.pos(a.spec.Type.Pos()), hint, "union %s: its interface must not embed other types", name)
+		return
+	}
+	found := false
+	for i := range iface.NumExplicitMethods() {
+		m := iface.ExplicitMethod(i)
+		pos := l.methodPos(astIface, m.Name(), a.spec.Type.Pos())
+		switch {
+		case m.Name() == want && !isTagSignature(m.Type()):
+			l.diags.AddHint(l.pos(pos), "write "+sig, "union %s: %s must be %s, not %s", name, want, sig, l.typeString(m.Type()))
+			found = true
+		case m.Name() == want:
+			found = true
+		default:
+			h := hint
+			if editDistance(strings.ToLower(m.Name()), strings.ToLower(want)) <= 3 {
+				h = "rename it " + want + ": jsgen emits " + want + " on every variant"
+			}
+			l.diags.AddHint(l.pos(pos), h, "union %s: unexpected method %s; the interface must have exactly the method %s", name, m.Name(), sig)
+			found = true // reported: do not also report the missing method
+		}
+	}
+	if !found {
+		l.diags.AddHint(l.pos(a.spec.Type.Pos()), hint, "union %s: its interface needs the method %s", name, sig)
+	}
+}
+
+// methodPos is the position of the method called name in iface, or def.
+func (l *loader) methodPos(iface *ast.InterfaceType, name string, def token.Pos) token.Pos {
+	if iface == nil || iface.Methods == nil {
+		return def
+	}
+	for _, f := range iface.Methods.List {
+		for _, n := range f.Names {
+			if n.Name == name {
+				return n.Pos()
+			}
+		}
+	}
+	return def
+}
+
+// isTagSignature reports whether t is func() string.
+func isTagSignature(t types.Type) bool {
+	sig, ok := t.(*types.Signature)
+	if !ok || sig.Params().Len() != 0 || sig.Results().Len() != 1 || sig.Variadic() {
+		return false
+	}
+	b, ok := sig.Results().At(0).Type().(*types.Basic)
+	return ok && b.Kind() == types.String
+}
+
 // declareChannels reads a //jsgen:channels alias of
 // channel.Channels[Key, Message].
 func (l *loader) declareChannels(a *annotated, args []dirArg) {
@@ -149,7 +218,7 @@ func (l *loader) declareChannels(a *annotated, args []dirArg) {
 		return
 	}
 	if isInvalid(types.Unalias(a.obj.Type())) {
-		l.invalidType(a.spec.Type.Pos(), a.spec.Name.Name)
+		l.invalidType(a.spec.Type, a.spec.Name.Name)
 		return
 	}
 	name, targs := aliasTarget(a.obj.Type())
@@ -220,12 +289,28 @@ func (l *loader) compositeKey(key types.Type) []decl.KeyPart {
 	return parts
 }
 
-// invalidType reports a type that did not type-check, unless a type error
-// inside the declaration being read was reported already.
-func (l *loader) invalidType(pos token.Pos, label string) {
-	if !l.cur.hasError {
-		l.diags.AddHint(l.pos(pos), "go build -tags=jsgen shows why", "%s: its type does not type-check", label)
+// invalidType reports the type expression e that did not type-check, unless
+// a type error inside the declaration being read, or the failed import of
+// a jsgen package e uses, was reported already.
+func (l *loader) invalidType(e ast.Expr, label string) {
+	if !l.cur.hasError && !l.usesFailedImport(e) {
+		l.diags.AddHint(l.pos(e.Pos()), "go build -tags=jsgen shows why", "%s: its type does not type-check", label)
 	}
+}
+
+// usesFailedImport reports whether e names a package whose import was
+// reported by reportRuntimeImport.
+func (l *loader) usesFailedImport(e ast.Expr) bool {
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			if pn, ok := l.pkg.TypesInfo.Uses[id].(*types.PkgName); ok && l.failedImports[pn.Imported().Path()] {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 // aliasTarget returns the name and type arguments of the type an alias
@@ -406,7 +491,7 @@ func (l *loader) params(label string, f *ast.Field) []decl.Param {
 func (l *loader) paramModel(label string, f *ast.Field) (decl.Ident, bool) {
 	t := l.pkg.TypesInfo.TypeOf(f.Type)
 	if isInvalid(t) {
-		l.invalidType(f.Type.Pos(), label)
+		l.invalidType(f.Type, label)
 		return decl.Ident{}, false
 	}
 	if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() != nil &&
@@ -432,7 +517,7 @@ func refArgPos(e ast.Expr) token.Pos {
 func (l *loader) typeRef(e ast.Expr, label, what string) (decl.Ident, bool) {
 	t := l.pkg.TypesInfo.TypeOf(e)
 	if isInvalid(t) {
-		l.invalidType(e.Pos(), label)
+		l.invalidType(e, label)
 		return decl.Ident{}, false
 	}
 	if name, ok := l.localName(t); ok {

@@ -1,6 +1,7 @@
 package gospec
 
 import (
+	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
@@ -39,7 +40,7 @@ func (l *loader) readTags(f *ast.Field) (fieldTags, bool) {
 		tags.jsgen, tags.hasJsgen, terr = lookupTag(lit, "jsgen")
 	}
 	if terr != nil {
-		l.diags.Add(l.at(f.Tag, lit.off(terr.Off)), "%s", terr.Msg)
+		l.diags.AddHint(l.at(f.Tag, lit.off(terr.Off)), escapeHint(terr.Seq, f.Tag.Value), "%s", terr.Msg)
 		return tags, false
 	}
 	if tags.hasJsgen {
@@ -49,6 +50,21 @@ func (l *loader) readTags(f *ast.Field) (fieldTags, bool) {
 		}
 	}
 	return tags, true
+}
+
+// escapeHint explains how to write the backslash sequence seq (such as \d in
+// a pattern) in a struct tag whose literal source is src; "" when seq is "".
+// The value of a tag key is a Go string, so a backslash is written \\ there;
+// in a tag that is itself a double-quoted Go string, each is escaped again.
+func escapeHint(seq, src string) string {
+	if seq == "" {
+		return ""
+	}
+	esc := `\\` + seq[1:]
+	if strings.HasPrefix(src, "`") {
+		return fmt.Sprintf(`the value of a struct tag key is a Go string, so a backslash is written \\: write %s instead of %s`, esc, seq)
+	}
+	return fmt.Sprintf(`the value of a struct tag key is a Go string, so a backslash is written \\, and in a double-quoted tag each is escaped again (\\\\%s): prefer a raw-string tag, where %s is written %s`, seq[1:], seq, esc)
 }
 
 // at returns the position of byte off of a tag literal's source.
@@ -202,7 +218,7 @@ func (l *loader) fieldType(a *annotated, df *decl.Field, f *ast.Field, fn *ast.I
 	label := a.spec.Name.Name + "." + fn.Name
 	t := l.pkg.TypesInfo.TypeOf(f.Type)
 	if isInvalid(t) {
-		l.invalidType(f.Type.Pos(), label)
+		l.invalidType(f.Type, label)
 		return false
 	}
 	ptr, isPtr := types.Unalias(t).(*types.Pointer)
@@ -218,7 +234,7 @@ func (l *loader) fieldType(a *annotated, df *decl.Field, f *ast.Field, fn *ast.I
 	m, prob := l.typeExpr(t, hasEnum)
 	switch {
 	case prob != nil && prob.invalid:
-		l.invalidType(f.Type.Pos(), label)
+		l.invalidType(f.Type, label)
 		return false
 	case prob != nil:
 		l.diags.AddHint(l.pos(f.Type.Pos()), supportedTypes, "%s: %s", label, prob.msg)

@@ -139,6 +139,9 @@ type loader struct {
 	spec  *decl.Spec
 	diags diag.List
 	cur   *annotated // the declaration being read
+	// failedImports holds the jsgen packages that could not be imported
+	// (reported once): the types that use them are not reported again.
+	failedImports map[string]bool
 }
 
 // annotated is a type declaration carrying a jsgen directive.
@@ -166,6 +169,7 @@ func (l *loader) run() {
 	for _, a := range decls {
 		l.declare(a)
 	}
+	l.checkGeneratedNames()
 }
 
 // reportSyntaxErrors turns the package's parse errors into diagnostics,
@@ -193,6 +197,9 @@ func (l *loader) reportSyntaxErrors() {
 // declarations, and marks those declarations.
 func (l *loader) reportTypeErrors(decls []*annotated) {
 	for _, e := range l.pkg.TypeErrors {
+		if l.reportRuntimeImport(e) {
+			continue
+		}
 		for _, a := range decls {
 			if a.spec.Pos() <= e.Pos && e.Pos < a.spec.End() {
 				a.hasError = true
@@ -201,6 +208,25 @@ func (l *loader) reportTypeErrors(decls []*annotated) {
 			}
 		}
 	}
+}
+
+// reportRuntimeImport reports a failure to import one of jsgen's runtime
+// packages, which usually means go.mod does not require jsgen, and reports
+// whether e was one.
+func (l *loader) reportRuntimeImport(e types.Error) bool {
+	rest, ok := strings.CutPrefix(e.Msg, "could not import ")
+	path, _, _ := strings.Cut(rest, " ")
+	if !ok || path != modulePath && !strings.HasPrefix(path, modulePath+"/") {
+		return false
+	}
+	if l.failedImports == nil {
+		l.failedImports = map[string]bool{}
+	}
+	l.failedImports[path] = true
+	l.diags.AddHint(l.pos(e.Pos),
+		"check the import path; if it is right, add jsgen to the module: go get "+modulePath+" (to use a checkout, see the README)",
+		"cannot import %s", path)
+	return true
 }
 
 // scanFile finds the directives of f: those on package-level type
@@ -275,6 +301,7 @@ func (l *loader) annotate(dirs []directive, ts *ast.TypeSpec, doc *ast.CommentGr
 	obj, _ := l.pkg.TypesInfo.Defs[ts.Name].(*types.TypeName)
 	if obj == nil {
 		l.diags.Add(l.pos(ts.Name.Pos()), "cannot type-check %s", ts.Name.Name)
+		l.spec.Broken = append(l.spec.Broken, l.ident(ts.Name))
 		return nil
 	}
 	a.obj = obj

@@ -163,7 +163,7 @@ func TestLoadChatShape(t *testing.T) {
 		t.Errorf("RoomQuery.username pattern = %+v", p)
 	}
 	payload := spec.Messages[12]
-	for i, want := range []string{"Room", "string", "string", "timestamp", "float64", "int64", "map[string]string"} {
+	for i, want := range []string{"Ref[Room]", "string", "string", "timestamp", "float64", "int64", "map[string]string"} {
 		if got := payload.Fields[i].Type.Value; got != want {
 			t.Errorf("RoomPayload field %d type = %q, want %q", i, got, want)
 		}

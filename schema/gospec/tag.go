@@ -1,6 +1,7 @@
 package gospec
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -36,6 +37,9 @@ func (o tagOption) textOff() int {
 type tagError struct {
 	Off int
 	Msg string
+	// Seq is the backslash sequence at Off when the error is an escape a
+	// Go string does not allow (see escapeHint); "" otherwise.
+	Seq string
 }
 
 func (e *tagError) Error() string { return fmt.Sprintf("offset %d: %s", e.Off, e.Msg) }
@@ -170,6 +174,17 @@ func decodeLiteral(src string) (tagText, error) {
 	return unquoteOffsets(src)
 }
 
+// escapeError is a backslash sequence a Go string does not allow, at byte
+// offset Off of the quoted source.
+type escapeError struct {
+	Off int
+	Seq string // the backslash and what follows it, e.g. `\d`
+}
+
+func (e *escapeError) Error() string {
+	return fmt.Sprintf("%s at offset %d is not an escape a Go string allows", e.Seq, e.Off)
+}
+
 // unquoteOffsets decodes a double-quoted Go string keeping the offset in src
 // of every decoded byte (all bytes of an escape map to its backslash).
 func unquoteOffsets(src string) (tagText, error) {
@@ -186,6 +201,10 @@ func unquoteOffsets(src string) (tagText, error) {
 		}
 		r, multibyte, tail, err := strconv.UnquoteChar(rest, '"')
 		if err != nil {
+			if rest[0] == '\\' {
+				_, size := utf8.DecodeRuneInString(rest[1:])
+				return tagText{}, &escapeError{Off: at, Seq: rest[:1+size]}
+			}
 			return tagText{}, fmt.Errorf("bad escape at offset %d: %w", at, err)
 		}
 		n := len(b)
@@ -241,6 +260,11 @@ func lookupTag(tag tagText, key string) (tagText, bool, *tagError) {
 			continue
 		}
 		val, err := unquoteOffsets(s[qstart:i])
+		var esc *escapeError
+		if errors.As(err, &esc) {
+			return tagText{}, false, &tagError{Off: qstart + esc.Off, Seq: esc.Seq,
+				Msg: fmt.Sprintf("malformed struct tag value: %s is not an escape a Go string allows", esc.Seq)}
+		}
 		if err != nil {
 			return tagText{}, false, &tagError{Off: qstart, Msg: "malformed struct tag value: " + err.Error()}
 		}

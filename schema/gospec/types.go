@@ -6,7 +6,8 @@ import (
 )
 
 const (
-	runtimePath = "github.com/jsgen-dev/jsgen/runtime"
+	modulePath  = "github.com/jsgen-dev/jsgen"
+	runtimePath = modulePath + "/runtime"
 
 	supportedTypes = "supported: string, bool, int, int64, float64, time.Time, jsgenrt.Ref[Model], " +
 		"a message or union of this package, a named string type with enum=..., []T, map[string]T, *T"
@@ -21,7 +22,7 @@ type typeProblem struct {
 
 // mapped is a Go type translated to a declaration type expression.
 type mapped struct {
-	expr     string // e.g. "[]string", "timestamp", "Room"
+	expr     string // e.g. "[]string", "timestamp", "Ref[Room]", "ChatEvent"
 	enumName string // the named string type of an enum, "" otherwise
 }
 
@@ -73,7 +74,7 @@ func (l *loader) namedExpr(t *types.Named, enum bool) (mapped, *typeProblem) {
 		if !ok {
 			return mapped{}, &typeProblem{msg: fmt.Sprintf("the type argument of %s must be a model of this package", l.typeString(t))}
 		}
-		return mapped{expr: model}, nil
+		return mapped{expr: "Ref[" + model + "]"}, nil
 	case obj.Pkg() != l.pkg.Types:
 		return mapped{}, &typeProblem{msg: fmt.Sprintf("unsupported type %s (from another package)", l.typeString(t))}
 	case t.TypeArgs().Len() > 0:

@@ -12,20 +12,17 @@ import (
 )
 
 // Build checks the declarations of one app, read by any mix of front-ends,
-// and returns its IR. Checking is staged — names, then references and types,
-// then semantic rules — so that one mistake does not cascade; every problem
-// of a stage is reported, sorted, before Build gives up. On success the
-// diagnostics list is empty.
+// and returns its IR. Every check runs — names, then references and types,
+// then semantic rules — and all problems are reported at once, sorted. One
+// mistake does not cascade: a declaration whose name is wrong still resolves
+// where it is used, a field whose type is wrong is left out of later checks,
+// and references to declarations a front-end could not read (Spec.Broken)
+// are not reported again. On success the diagnostics list is empty and the
+// Program is non-nil; otherwise the Program is nil.
 func Build(specs ...*decl.Spec) (*Program, diag.List) {
 	b := &builder{prog: &Program{}}
 	b.collect(specs)
-	if len(b.diags) > 0 {
-		return nil, b.diags.Sorted()
-	}
 	b.resolve()
-	if len(b.diags) > 0 {
-		return nil, b.diags.Sorted()
-	}
 	b.checkSemantics()
 	if len(b.diags) > 0 {
 		return nil, b.diags.Sorted()
@@ -54,7 +51,14 @@ type builder struct {
 	kinds map[string]Kind
 	// enums holds the enum types found so far, by name.
 	enums map[string]*Enum
+	// declared holds every name the declarations give themselves, valid or
+	// not, so that a hint never suggests a name that is taken.
+	declared map[string]bool
 }
+
+// broken is the kind of a name whose declaration a front-end could not read:
+// references to it resolve to nothing, without a second report.
+const broken Kind = "broken"
 
 type nameUse struct {
 	what string
@@ -66,11 +70,17 @@ type nameUse struct {
 func (b *builder) collect(specs []*decl.Spec) {
 	b.names = map[string]nameUse{}
 	b.kinds = map[string]Kind{}
+	b.declared = map[string]bool{}
 	for _, s := range specs {
 		if s == nil {
 			continue
 		}
 		b.collectPackage(s)
+		for _, id := range s.Broken {
+			if _, ok := b.kinds[id.Name]; !ok && id.Name != "" {
+				b.kinds[id.Name] = broken
+			}
+		}
 		b.models = append(b.models, s.Models...)
 		b.messages = append(b.messages, s.Messages...)
 		b.unions = append(b.unions, s.Unions...)
@@ -79,8 +89,12 @@ func (b *builder) collect(specs []*decl.Spec) {
 		}
 		b.channels = append(b.channels, s.Channels...)
 		b.buses = append(b.buses, s.Events...)
+		for _, c := range s.Controllers {
+			c.Origin = s.Origin
+		}
 		b.ctrls = append(b.ctrls, s.Controllers...)
 	}
+	b.collectDeclared()
 	for _, m := range b.models {
 		b.declare(m.Name, "model", Ref, m.Name.Name+"Ref", "Must"+m.Name.Name+"Ref", "Decode"+m.Name.Name)
 		b.checkFieldNames(m)
@@ -120,9 +134,37 @@ func (b *builder) collectPackage(s *decl.Spec) {
 	}
 }
 
+// collectDeclared records the names of every declaration.
+func (b *builder) collectDeclared() {
+	var ids []decl.Ident
+	for _, t := range slices.Concat(b.models, b.messages) {
+		ids = append(ids, t.Name)
+	}
+	for _, u := range b.unions {
+		ids = append(ids, u.Name)
+	}
+	for _, c := range b.channels {
+		ids = append(ids, c.Name)
+	}
+	for _, e := range b.buses {
+		ids = append(ids, e.Name)
+	}
+	for _, c := range b.ctrls {
+		ids = append(ids, c.Name)
+	}
+	for _, id := range ids {
+		b.declared[id.Name] = true
+	}
+}
+
 // declare records a declared name and the identifiers jsgen derives from it.
+// A model, message or union whose name is reported as invalid still gets
+// its kind, so that the places using it are checked and not reported again.
 func (b *builder) declare(id decl.Ident, what string, kind Kind, derived ...string) {
 	name := id.Name
+	if k, ok := b.kinds[name]; (!ok || k == broken) && kind != "" && name != "" {
+		b.kinds[name] = kind
+	}
 	switch {
 	case name == "":
 		b.diags.Add(id.Pos, "%s has an empty name", what)
@@ -131,11 +173,7 @@ func (b *builder) declare(id decl.Ident, what string, kind Kind, derived ...stri
 		b.diags.AddHint(id.Pos, "pick another name", "%s name %q is a Go keyword", what, name)
 		return
 	case !isExportedIdent(name):
-		hint := ""
-		if g := GoName(name); isExportedIdent(g) {
-			hint = fmt.Sprintf("use %q", g)
-		}
-		b.diags.AddHint(id.Pos, hint, "%s name %q is not an exported Go identifier", what, name)
+		b.diags.AddHint(id.Pos, b.exportedHint(name), "%s name %q is not an exported Go identifier", what, name)
 		return
 	}
 	if prev, ok := b.names[name]; ok {
@@ -143,9 +181,6 @@ func (b *builder) declare(id decl.Ident, what string, kind Kind, derived ...stri
 		return
 	}
 	b.names[name] = nameUse{what: what + " " + name, pos: id.Pos}
-	if kind != "" {
-		b.kinds[name] = kind
-	}
 	for _, d := range derived {
 		if prev, ok := b.names[d]; ok {
 			b.diags.Add(id.Pos, "%s %s makes jsgen generate %s, which collides with %s at %s", what, name, d, prev.what, prev.pos)
@@ -153,6 +188,27 @@ func (b *builder) declare(id decl.Ident, what string, kind Kind, derived ...stri
 		}
 		b.names[d] = nameUse{what: fmt.Sprintf("%s (generated for %s %s)", d, what, name), pos: id.Pos}
 	}
+}
+
+// formHint returns the hint written in the syntax of the form a declaration
+// came from: yaml for jsgen.yaml, goForm for annotated Go.
+func formHint(o decl.Origin, yaml, goForm string) string {
+	if o == decl.FromGo {
+		return goForm
+	}
+	return yaml
+}
+
+// exportedHint suggests an exported form of name that no declaration uses.
+func (b *builder) exportedHint(name string) string {
+	g := GoName(name)
+	switch {
+	case !isExportedIdent(g):
+		return "start the name with an upper-case letter"
+	case b.declared[g]:
+		return fmt.Sprintf("start the name with an upper-case letter; %s is already declared, so pick another name", g)
+	}
+	return fmt.Sprintf("use %q", g)
 }
 
 // checkFieldNames checks wire names and Go names of t's fields are valid and

@@ -27,7 +27,7 @@ func (b *builder) controller(c *decl.Controller) *Controller {
 			continue
 		}
 		names[name] = r.Name.Pos
-		if route := b.route(out, r); route != nil {
+		if route := b.route(out, r, c.Origin); route != nil {
 			out.Routes = append(out.Routes, route)
 		}
 	}
@@ -37,14 +37,14 @@ func (b *builder) controller(c *decl.Controller) *Controller {
 	return out
 }
 
-func (b *builder) route(c *Controller, r *decl.Route) *Route {
+func (b *builder) route(c *Controller, r *decl.Route, origin decl.Origin) *Route {
 	out := &Route{Name: lowerCamel(GoName(r.Name.Name)), GoName: GoName(r.Name.Name), Doc: r.Doc, Path: r.Path.Value, Pos: r.Name.Pos}
 	if !isExportedIdent(out.GoName) {
 		b.diags.Add(r.Name.Pos, "route name %q does not make a Go identifier", r.Name.Name)
 		return nil
 	}
 	if msg := checkPathSegments(r.Path.Value); msg != "" {
-		b.diags.AddHint(r.Path.Pos, "e.g. path: /room/:roomId", "route path %q %s", r.Path.Value, msg)
+		b.diags.AddHint(r.Path.Pos, formHint(origin, "e.g. path: /room/:roomId", `e.g. jsgen:"ws=/room/:roomId"`), "route path %q %s", r.Path.Value, msg)
 		return nil
 	}
 	declared := map[string]decl.Param{}
@@ -68,6 +68,7 @@ func (b *builder) route(c *Controller, r *decl.Route) *Route {
 			pattern.WriteString(seg)
 			continue
 		}
+		pattern.WriteString("{" + name + "}")
 		if used[name] {
 			b.diags.Add(r.Path.Pos, "path parameter :%s appears twice in %q", name, r.Path.Value)
 			continue
@@ -75,11 +76,12 @@ func (b *builder) route(c *Controller, r *decl.Route) *Route {
 		used[name] = true
 		p, ok := declared[name]
 		if !ok {
-			b.diags.AddHint(r.Path.Pos, "add params: {"+name+": SomeModel}", "path parameter :%s of route %s has no model", name, r.Name.Name)
+			hint := formHint(origin, "add params: {"+name+": SomeModel}",
+				"declare it in the route's Params struct: "+GoName(name)+" jsgenrt.Ref[SomeModel] `json:\""+name+"\"`")
+			b.diags.AddHint(r.Path.Pos, hint, "path parameter :%s of route %s has no model", name, r.Name.Name)
 			continue
 		}
-		model := b.modelRef(p.Model, "path parameter :"+name)
-		pattern.WriteString("{" + name + "}")
+		model := b.modelRef(p.Model, "path parameter :"+name, origin)
 		out.Params = append(out.Params, &Param{Name: name, GoName: GoName(name), Model: model})
 	}
 	for _, p := range r.Params {

@@ -131,7 +131,7 @@ func (b *builder) compositeKey(c *decl.Channel, out *Channel) {
 	}
 	seen := map[string]bool{}
 	for _, p := range c.KeyParts {
-		model := b.modelRef(p.Model, "channel key part")
+		model := b.modelRef(p.Model, "channel key part", c.Origin)
 		if model == "" {
 			continue
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jsgen-dev/jsgen/internal/diag"
 	"github.com/jsgen-dev/jsgen/runtime"
+	"github.com/jsgen-dev/jsgen/runtime/jsonx"
 	"github.com/jsgen-dev/jsgen/schema/decl"
 )
 
@@ -71,15 +72,15 @@ func (b *builder) resolve() {
 }
 
 // typeExpr parses a type expression: a basic type, a declared name, []T or
-// map[string]T.
-func (b *builder) typeExpr(s decl.String) *Type {
+// map[string]T; in the Go form, Ref[Model] for a ref (see decl.Field.Type).
+func (b *builder) typeExpr(s decl.String, origin decl.Origin) *Type {
 	text := strings.TrimSpace(s.Value)
 	switch {
 	case text == "":
 		b.diags.AddHint(s.Pos, "e.g. type: string", "missing type")
 		return nil
 	case strings.HasPrefix(text, "[]"):
-		elem := b.typeExpr(decl.String{Value: text[2:], Pos: s.Pos})
+		elem := b.typeExpr(decl.String{Value: text[2:], Pos: s.Pos}, origin)
 		if elem == nil {
 			return nil
 		}
@@ -94,7 +95,7 @@ func (b *builder) typeExpr(s decl.String) *Type {
 			b.diags.AddHint(s.Pos, "use map[string]T", "map key type %q is not supported: JSON object keys are strings", key)
 			return nil
 		}
-		elem := b.typeExpr(decl.String{Value: rest, Pos: s.Pos})
+		elem := b.typeExpr(decl.String{Value: rest, Pos: s.Pos}, origin)
 		if elem == nil {
 			return nil
 		}
@@ -103,8 +104,19 @@ func (b *builder) typeExpr(s decl.String) *Type {
 	if k, ok := basicKinds[text]; ok {
 		return &Type{Kind: k}
 	}
+	if origin == decl.FromGo {
+		return b.goNamedType(s.Pos, text)
+	}
 	if k, ok := b.kinds[text]; ok {
+		if k == broken {
+			return nil // its declaration was reported
+		}
 		return &Type{Kind: k, Name: text}
+	}
+	if name, ok := strings.CutPrefix(text, "Ref["); ok {
+		name = strings.TrimSuffix(name, "]")
+		b.diags.AddHint(s.Pos, "in jsgen.yaml, a model's name is a ref to it: write "+name, "unknown type %q", text)
+		return nil
 	}
 	if alias, ok := typeAliases[text]; ok {
 		b.diags.AddHint(s.Pos, "did you mean "+alias+"?", "unknown type %q", text)
@@ -116,11 +128,41 @@ func (b *builder) typeExpr(s decl.String) *Type {
 	return nil
 }
 
+// goNamedType resolves a name written in the Go form: Ref[M] must name a
+// model, and a bare name must not, for the generated code to compile.
+func (b *builder) goNamedType(pos diag.Pos, text string) *Type {
+	name, isRef := strings.CutPrefix(text, "Ref[")
+	if isRef {
+		name = strings.TrimSuffix(name, "]")
+	}
+	k, ok := b.kinds[name]
+	switch {
+	case k == broken:
+		return nil // its declaration was reported
+	case !ok:
+		hint := "annotate it with //jsgen:message (a struct) or //jsgen:union (an interface)"
+		if isRef {
+			hint = "annotate it with //jsgen:model"
+		}
+		b.diags.AddHint(pos, hint, "type %s has no //jsgen: directive, so jsgen cannot put it on the wire", name)
+		return nil
+	case isRef && k != Ref:
+		b.diags.AddHint(pos, fmt.Sprintf("write %s to hold the %s itself, or declare %s with //jsgen:model to refer to it by identifier", name, k, name),
+			"jsgenrt.Ref[%s]: %s is a %s; a Ref refers to a model", name, name, k)
+		return nil
+	case !isRef && k == Ref:
+		b.diags.AddHint(pos, fmt.Sprintf("write jsgenrt.Ref[%s]", name),
+			"%s is a model: a field refers to a model by its identifier, not by value", name)
+		return nil
+	}
+	return &Type{Kind: k, Name: name}
+}
+
 // fields resolves the fields of a model or message.
 func (b *builder) fields(t *decl.Type, enums map[string]*Enum) []*Field {
 	out := make([]*Field, 0, len(t.Fields))
 	for _, f := range t.Fields {
-		typ := b.typeExpr(f.Type)
+		typ := b.typeExpr(f.Type, t.Origin)
 		if typ == nil {
 			continue
 		}
@@ -140,7 +182,7 @@ func (b *builder) fields(t *decl.Type, enums map[string]*Enum) []*Field {
 		}
 		b.constraints(f, field)
 		if f.Default != nil {
-			field.Default = b.defaultValue(f.Default, field)
+			field.Default = b.defaultValue(f.Default, field, t.Origin)
 			field.Optional = true
 		}
 		out = append(out, field)
@@ -170,7 +212,7 @@ func (b *builder) enum(t *decl.Type, f *decl.Field, enums map[string]*Enum) stri
 		}
 	}
 	if len(f.Values) == 0 {
-		b.diags.AddHint(f.Type.Pos, "e.g. values: [a, b] (YAML) or enum=a|b (Go tag)", "enum field %q has no values", f.Name.Name)
+		b.diags.AddHint(f.Type.Pos, formHint(t.Origin, "e.g. values: [a, b]", `list them in the tag: jsgen:"enum=a|b"`), "enum field %q has no values", f.Name.Name)
 	}
 	if e, ok := enums[name]; ok {
 		if !slices.Equal(e.Values, values) {
@@ -181,7 +223,7 @@ func (b *builder) enum(t *decl.Type, f *decl.Field, enums map[string]*Enum) stri
 	if !isExportedIdent(name) {
 		b.diags.Add(pos, "enum name %q is not an exported Go identifier", name)
 	} else if prev, ok := b.names[name]; ok {
-		b.diags.AddHint(pos, "set enumName", "enum %s collides with %s at %s", name, prev.what, prev.pos)
+		b.diags.AddHint(pos, formHint(t.Origin, "set enumName", "rename the named string type"), "enum %s collides with %s at %s", name, prev.what, prev.pos)
 	}
 	b.names[name] = nameUse{what: "enum " + name, pos: pos}
 	enums[name] = &Enum{Name: name, Values: values, Origin: t.Origin, Pos: pos}
@@ -315,10 +357,15 @@ func (b *builder) numberLit(l *decl.Literal, key string, kind Kind) *json.Number
 
 // defaultValue converts a default literal to a canonical JSON literal and
 // checks it against the field's own type and constraints.
-func (b *builder) defaultValue(l *decl.Literal, f *Field) json.RawMessage {
+func (b *builder) defaultValue(l *decl.Literal, f *Field, origin decl.Origin) json.RawMessage {
 	t := f.Type
 	if !t.IsScalar() || t.Kind == Timestamp {
-		b.diags.AddHint(l.Pos, "make the field optional instead", "default is not supported on field %q of type %s; it is supported on strings, bools, numbers, enums and refs", f.Name, t)
+		goHint := "make the field a pointer instead"
+		if t.Kind == Array || t.Kind == Map || t.Kind == UnionK {
+			goHint = "make the field optional instead, with the optional flag"
+		}
+		hint := formHint(origin, "make the field optional instead", goHint)
+		b.diags.AddHint(l.Pos, hint, "default is not supported on field %q of type %s; it is supported on strings, bools, numbers, enums and refs", f.Name, t)
 		return nil
 	}
 	text := l.Text
@@ -356,13 +403,13 @@ func checkValue(p *Program, f *Field, text string) []string {
 	case String:
 		n := utf8.RuneCountInString(text)
 		if c.MinLength != nil && n < *c.MinLength {
-			out = append(out, fmt.Sprintf("%d characters, at least %d", n, *c.MinLength))
+			out = append(out, jsonx.MinLengthMsg(n, *c.MinLength))
 		}
 		if c.MaxLength != nil && n > *c.MaxLength {
-			out = append(out, fmt.Sprintf("%d characters, at most %d", n, *c.MaxLength))
+			out = append(out, jsonx.MaxLengthMsg(n, *c.MaxLength))
 		}
 		if c.Pattern != "" && !regexp.MustCompile(c.Pattern).MatchString(text) {
-			out = append(out, fmt.Sprintf("does not match pattern %q", c.Pattern))
+			out = append(out, jsonx.PatternMsg(c.Pattern))
 		}
 	case Int, Int64, Float64:
 		v, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
@@ -416,6 +463,8 @@ func (b *builder) namedType(id decl.Ident, what string) *Type {
 	case id.Name == "":
 		b.diags.Add(id.Pos, "missing %s", what)
 		return nil
+	case k == broken:
+		return nil // its declaration was reported
 	case !ok:
 		b.diags.AddHint(id.Pos, suggest(id.Name, slices.Sorted(maps.Keys(b.kinds))), "%s %q is not a declared message or union", what, id.Name)
 		return nil
@@ -426,15 +475,17 @@ func (b *builder) namedType(id decl.Ident, what string) *Type {
 	return &Type{Kind: k, Name: id.Name}
 }
 
-func (b *builder) modelRef(id decl.Ident, what string) string {
+func (b *builder) modelRef(id decl.Ident, what string, origin decl.Origin) string {
 	k, ok := b.kinds[id.Name]
 	switch {
 	case id.Name == "":
 		b.diags.Add(id.Pos, "missing %s", what)
+	case k == broken:
+		// its declaration was reported
 	case !ok:
 		b.diags.AddHint(id.Pos, suggest(id.Name, b.modelNames()), "%s %q is not a declared model", what, id.Name)
 	case k != Ref:
-		b.diags.AddHint(id.Pos, "declare it under models", "%s must be a model, but %s is a %s", what, id.Name, k)
+		b.diags.AddHint(id.Pos, formHint(origin, "declare it under models", "annotate it with //jsgen:model"), "%s must be a model, but %s is a %s", what, id.Name, k)
 	default:
 		return id.Name
 	}
@@ -501,11 +552,11 @@ func (b *builder) channel(c *decl.Channel) *Channel {
 	out := &Channel{Name: c.Name.Name, Doc: c.Doc, Origin: c.Origin, Pos: c.Name.Pos}
 	switch {
 	case len(c.KeyParts) == 1 && c.Origin == decl.FromYAML: // key: [Team] is key: Team
-		out.Key = b.modelRef(c.KeyParts[0].Model, "channel key")
+		out.Key = b.modelRef(c.KeyParts[0].Model, "channel key", c.Origin)
 	case len(c.KeyParts) > 0:
 		b.compositeKey(c, out)
 	default:
-		out.Key = b.modelRef(c.Key, "channel key")
+		out.Key = b.modelRef(c.Key, "channel key", c.Origin)
 	}
 	out.Message = b.namedType(c.Message, "channel message")
 	if c.Prefix != nil {

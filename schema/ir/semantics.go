@@ -35,7 +35,8 @@ func (b *builder) checkCycles() {
 			}
 			cycle := append(path[start:], name)
 			m := b.prog.Message(name)
-			b.diags.AddHint(m.Pos, "make one of the fields optional", "message %s contains itself through required fields: %s", name, strings.Join(cycle, " → "))
+			hint := formHint(m.Origin, "make one of the fields optional", "make one of the fields a pointer")
+			b.diags.AddHint(m.Pos, hint, "message %s contains itself through required fields: %s", name, strings.Join(cycle, " → "))
 			return
 		case done:
 			return

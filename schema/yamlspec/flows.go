@@ -21,6 +21,7 @@ func (p *parser) unions(v *yaml.Node) []*decl.Union {
 func (p *parser) union(k, v *yaml.Node) *decl.Union {
 	m, ok := p.body(k, v, "union")
 	if !ok {
+		p.broken = append(p.broken, p.keyIdent(k))
 		return nil
 	}
 	u := &decl.Union{Name: p.keyIdent(k), Origin: decl.FromYAML}

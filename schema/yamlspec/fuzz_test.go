@@ -9,11 +9,13 @@ import (
 
 	"github.com/jsgen-dev/jsgen/internal/diag"
 	"github.com/jsgen-dev/jsgen/schema/decl"
+	"github.com/jsgen-dev/jsgen/schema/ir"
 )
 
 // FuzzParse checks that Parse never panics or loops, always returns a spec
 // or diagnostics, positions everything in the given file, and is
-// deterministic. The seed corpus (the test tables, testdata/*.yaml and the
+// deterministic; and that the checks of package ir, run on what Parse read,
+// never panic either. The seed corpus (the test tables, testdata/*.yaml and the
 // documents below) runs in plain go test.
 func FuzzParse(f *testing.F) {
 	for _, tc := range validCases {
@@ -59,6 +61,7 @@ func FuzzParse(f *testing.F) {
 		}
 		if spec != nil {
 			checkSpec(t, spec, path)
+			checkBuild(t, spec, path)
 		}
 		spec2, diags2 := Parse(path, data)
 		if render(spec) != render(spec2) || diags.String() != diags2.String() {
@@ -88,6 +91,23 @@ func billionLaughs(n int) string {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// checkBuild runs the checks of package ir on whatever Parse could read, as
+// jsgen does even when Parse reported problems: they must not panic, must
+// position every diagnostic in the file, and return a program exactly when
+// there is nothing to report.
+func checkBuild(t *testing.T, spec *decl.Spec, path string) {
+	t.Helper()
+	prog, diags := ir.Build(spec)
+	if (prog == nil) == (len(diags) == 0) {
+		t.Fatalf("ir.Build: program %v with %d diagnostics", prog != nil, len(diags))
+	}
+	for _, d := range diags {
+		if d.Pos.File != path || d.Pos.Line < 1 || d.Msg == "" {
+			t.Errorf("ir diagnostic %q: bad position %+v", d.Msg, d.Pos)
+		}
+	}
+}
 
 func checkPos(t *testing.T, what string, p diag.Pos, path string) {
 	t.Helper()

@@ -94,6 +94,7 @@ func (p *parser) types(v *yaml.Node, kind string, keys []string) []*decl.Type {
 func (p *parser) typeDecl(k, v *yaml.Node, kind string, keys []string) *decl.Type {
 	m, ok := p.body(k, v, kind)
 	if !ok {
+		p.broken = append(p.broken, p.keyIdent(k))
 		return nil
 	}
 	t := &decl.Type{Name: p.keyIdent(k), Origin: decl.FromYAML}

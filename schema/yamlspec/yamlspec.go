@@ -28,7 +28,8 @@ import (
 // sorted by position. The spec is nil only when the document could not be
 // read at all (syntax error, empty document, not a mapping); otherwise it
 // holds every declaration whose shape is sound, even when diagnostics are
-// returned too. Parse never expands YAML aliases (it rejects them), so its
+// returned too; the models, messages and unions it leaves out are named in
+// Spec.Broken. Parse never expands YAML aliases (it rejects them), so its
 // cost is linear in the size of the input.
 func Parse(path string, data []byte) (*decl.Spec, diag.List) {
 	p := &parser{file: path, data: data, lines: newLineIndex(data)}
@@ -42,6 +43,8 @@ type parser struct {
 	data  []byte
 	lines *lineIndex
 	diags diag.List
+	// broken names the models, messages and unions left out after a report.
+	broken []decl.Ident
 }
 
 // parse reads the document and, when it is a mapping, the declarations.
@@ -55,6 +58,7 @@ func (p *parser) parse() *decl.Spec {
 	}
 	spec := &decl.Spec{Origin: decl.FromYAML, File: p.file}
 	p.topLevel(root, spec)
+	spec.Broken = p.broken
 	return spec
 }
 

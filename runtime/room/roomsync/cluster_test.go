@@ -133,6 +133,7 @@ func TestDeadNodeDropped(t *testing.T) {
 
 	c.stop()
 	killed := time.Now()
+	load := measureLateness(t, opts.Heartbeat/4)
 	gone := func(n *node) func() bool {
 		return func() bool {
 			return n.memberList("lobby") == "alice(1)" && !n.presence.Online(userRef("carol")) &&
@@ -141,14 +142,14 @@ func TestDeadNodeDropped(t *testing.T) {
 	}
 	waitFor(t, "A to drop C", gone(a))
 	waitFor(t, "B to drop C", gone(bn))
-	took := time.Since(killed)
+	took, late := time.Since(killed), load.end()
 	bound := 3*opts.Heartbeat + opts.Heartbeat
-	t.Logf("dead node dropped after %v (bound D+H = %v)", took, bound)
-	// The slack absorbs scheduling delays of a loaded test machine; the
-	// presence TTL (60 s) is far beyond it, so only DropNode can explain
-	// the removal.
-	if took > bound+time.Second {
-		t.Fatalf("dead node dropped after %v, bound %v", took, bound)
+	t.Logf("dead node dropped after %v (bound D+H = %v; timers ran %v late)", took, bound, late)
+	// The slack, and the lateness of timers measured meanwhile, absorb
+	// scheduling delays of a loaded test machine; the presence TTL (60 s)
+	// is far beyond them, so only DropNode can explain the removal.
+	if took > bound+time.Second+late {
+		t.Fatalf("dead node dropped after %v, bound %v (timers ran %v late)", took, bound, late)
 	}
 	for _, n := range []*node{a, bn} {
 		// At least C (a stalled test machine may also make a live node
@@ -204,10 +205,13 @@ func TestLostTailRepairedByHeartbeat(t *testing.T) {
 		return bn.memberList("lobby") == "alice(1) bob(1)" && p.Status == room.StatusBusy
 	})
 	t.Logf("lost tail repaired after %v (bound H + H/2 + RTT, H = %v)", took, fast.Heartbeat)
-	waitFor(t, "B's counters", func() bool { return bn.ms.Stats().SyncsApplied == before.SyncsApplied+1 })
-	if st := bn.ms.Stats(); st.Gaps != before.Gaps+1 {
-		t.Fatalf("B's stats before %+v after %+v", before, st)
-	}
+	// The heartbeat revealed the gap and a snapshot repaired it. Under load
+	// a snapshot slower than the retry interval (2H) is requested again,
+	// so there may be more than one of each: wait for at least one.
+	waitFor(t, "B's counters", func() bool {
+		st := bn.ms.Stats()
+		return st.Gaps > before.Gaps && st.SyncsApplied > before.SyncsApplied
+	})
 	waitAgree(t, a, bn)
 }
 
@@ -236,13 +240,14 @@ func TestBusOutageShort(t *testing.T) {
 	}
 	a.bus.down.Store(false)
 	reconnected := time.Now()
+	load := measureLateness(t, opts.Heartbeat/4)
 	waitFor(t, "convergence", func() bool {
 		return a.memberList("dev") == "alice(1) bob(1)" && bn.memberList("dev") == "alice(1) bob(1)"
 	})
-	took := time.Since(reconnected)
-	t.Logf("converged %v after the outage (bound H + H/2 + RTT, H = %v)", took, opts.Heartbeat)
-	if took > opts.Heartbeat*3/2+time.Second {
-		t.Fatalf("converged after %v", took)
+	took, late := time.Since(reconnected), load.end()
+	t.Logf("converged %v after the outage (bound H + H/2 + RTT, H = %v; timers ran %v late)", took, opts.Heartbeat, late)
+	if took > opts.Heartbeat*3/2+time.Second+late {
+		t.Fatalf("converged after %v (timers ran %v late)", took, late)
 	}
 	waitAgree(t, a, bn)
 	if st := a.ms.Stats(); st.PublishErrors == 0 {
@@ -266,13 +271,14 @@ func TestBusOutageLong(t *testing.T) {
 	})
 	a.bus.down.Store(false)
 	reconnected := time.Now()
+	load := measureLateness(t, fast.Heartbeat/4)
 	if got := waitAgree(t, a, bn); got != want {
 		t.Fatalf("after reconnection\n%s\nwant\n%s", got, want)
 	}
-	took := time.Since(reconnected)
-	t.Logf("relearned %v after the outage (bound H + RTT, H = %v)", took, fast.Heartbeat)
-	if took > fast.Heartbeat+time.Second {
-		t.Fatalf("relearned after %v", took)
+	took, late := time.Since(reconnected), load.end()
+	t.Logf("relearned %v after the outage (bound H + RTT, H = %v; timers ran %v late)", took, fast.Heartbeat, late)
+	if took > fast.Heartbeat+time.Second+late {
+		t.Fatalf("relearned after %v (timers ran %v late)", took, late)
 	}
 }
 
@@ -280,14 +286,18 @@ func TestBusOutageLong(t *testing.T) {
 // entries on the other nodes, even when it has no new event to send.
 func TestRestartedNodeReplacesEntries(t *testing.T) {
 	b := newMembus(t)
-	a := startNode(t, b, "A", fast)
-	old := startNode(t, b, "B", fast)
+	// D is an hour: a loaded machine slow to start the new B must not make
+	// A declare the old one dead, which would also forget its entries.
+	opts := fast
+	opts.DeadAfter = time.Hour
+	a := startNode(t, b, "A", opts)
+	old := startNode(t, b, "B", opts)
 	old.join(t, "lobby", "bob", "B-1")
 	old.set(t, "bob", "B-1", room.StatusOnline)
 	waitAgree(t, a, old)
 	old.stop()
 
-	restarted := startNode(t, b, "B", fast)
+	restarted := startNode(t, b, "B", opts)
 	waitFor(t, "A to forget the old B's entries", func() bool {
 		return a.memberList("lobby") == "" && !a.presence.Online(userRef("bob"))
 	})

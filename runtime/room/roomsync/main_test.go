@@ -144,12 +144,16 @@ func (n *node) memberList(r string) string {
 	return strings.Join(parts, " ")
 }
 
+// hangGuard bounds every wait; it only guards against a hang, so it is
+// far above any latency, even on a loaded machine.
+const hangGuard = 30 * time.Second
+
 // waitFor polls cond until it holds; the deadline only guards against a
 // hang. It returns how long it took.
 func waitFor(t testing.TB, what string, cond func() bool) time.Duration {
 	t.Helper()
 	start := time.Now()
-	deadline := start.Add(10 * time.Second)
+	deadline := start.Add(hangGuard)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -194,7 +198,7 @@ func waitAgree(t testing.TB, nodes ...*node) string {
 	}
 	start := time.Now()
 	for !agree() {
-		if time.Since(start) > 10*time.Second {
+		if time.Since(start) > hangGuard {
 			for i, n := range nodes {
 				t.Logf("node %s:\n%s", n.id, views[i])
 			}
@@ -270,4 +274,52 @@ func (f *faultyBus) Subscribe(ctx context.Context, subject string, h bus.Handler
 			h(subject, data)
 		}
 	})
+}
+
+// lateness measures how late this machine runs timers while a test waits
+// for a mechanism with a documented time bound (heartbeats, reconnection,
+// health checks): a goroutine sleeps step at a time and adds up how much
+// later than asked it woke. A bound on elapsed time is checked as
+// bound + the measured lateness: as strict as written on an idle machine,
+// and not failed by a loaded one that runs every timer late (the
+// mechanism's timers and goroutines are delayed like the probe's).
+type lateness struct {
+	stop chan struct{}
+	done chan time.Duration
+	once sync.Once
+	late time.Duration
+}
+
+// measureLateness starts measuring; the measurement ends with end, or
+// with the test.
+func measureLateness(t testing.TB, step time.Duration) *lateness {
+	l := &lateness{stop: make(chan struct{}), done: make(chan time.Duration, 1)}
+	t.Cleanup(func() { l.end() })
+	go func() {
+		var late time.Duration
+		t := time.NewTimer(step)
+		defer t.Stop()
+		for {
+			start := time.Now()
+			t.Reset(step)
+			select {
+			case <-l.stop:
+				late += max(0, time.Since(start)-step)
+				l.done <- late
+				return
+			case <-t.C:
+				late += max(0, time.Since(start)-step)
+			}
+		}
+	}()
+	return l
+}
+
+// end stops the measurement and returns the lateness added up.
+func (l *lateness) end() time.Duration {
+	l.once.Do(func() {
+		close(l.stop)
+		l.late = <-l.done
+	})
+	return l.late
 }
