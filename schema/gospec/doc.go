@@ -21,8 +21,9 @@
 // default is a variant tag, so neither can be a tag.
 //
 // Fields of models and messages take their wire name from the json tag
-// (required; omitempty and omitzero are the only json options read) and their
-// options from the jsgen tag: comma-separated key=value or bare flags, values
+// (required; omitempty and omitzero are the only json options read, and are
+// refused on a field that must be present: one that is not a pointer, has no
+// optional flag and no default) and their options from the jsgen tag: comma-separated key=value or bare flags, values
 // single-quoted when they contain a comma ('...' cannot contain a quote):
 //
 //	Name    string            `json:"name" jsgen:"minLength=1,maxLength=50,pattern='^[a-z]{1,3}$'"`

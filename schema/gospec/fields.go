@@ -261,7 +261,37 @@ func (l *loader) fieldType(a *annotated, df *decl.Field, f *ast.Field, fn *ast.I
 		l.diags.AddHint(l.tagPos(tags, o.KeyOff), "make it *"+l.typeString(t)+" instead",
 			"%s: an optional %s field is a pointer in Go", label, l.typeString(t))
 	}
+	l.omitWithoutOptional(label, t, opts, tags)
 	return true
+}
+
+// omitWithoutOptional reports a json omitempty or omitzero option on a field
+// that jsgen reads as required: the option suggests the field may be absent,
+// but only a pointer, the optional flag or a default make it so.
+func (l *loader) omitWithoutOptional(label string, t types.Type, opts map[string]tagOption, tags fieldTags) {
+	if _, ok := opts["optional"]; ok {
+		return
+	}
+	if _, ok := opts["default"]; ok {
+		return
+	}
+	name, jsonOpts, _ := strings.Cut(tags.json.text, ",")
+	if name == "" || name == "-" {
+		return // the missing wire name is reported
+	}
+	off := len(name) + 1
+	for _, o := range strings.Split(jsonOpts, ",") {
+		if o == "omitempty" || o == "omitzero" {
+			hint := "make it *" + l.typeString(t) + " or give it a default to let it be absent, or drop " + o
+			if nilable(t) {
+				hint = "add the optional flag (jsgen:\"optional\") to let it be absent, or drop " + o
+			}
+			l.diags.AddHint(l.at(tags.lit, tags.json.off(off)), hint,
+				"%s is required on the wire, but its json tag says %s", label, o)
+			return
+		}
+		off += len(o) + 1
+	}
 }
 
 // nilable reports whether t is a slice, map or interface: types whose

@@ -57,6 +57,11 @@ func parseTag(s string) ([]tagOption, *tagError) {
 	for i < len(s) || (i == len(s) && len(opts) > 0) {
 		opt, next, err := parseOption(s, i)
 		if err != nil {
+			if n := len(opts); n > 0 && opts[n-1].HasValue && !opts[n-1].Quoted && err.Msg != "empty option" {
+				// The comma before this option may belong to the previous
+				// value, as in pattern=^[a-z]{1,3}$.
+				err.Msg += fmt.Sprintf("; if the comma belongs to the value of %s, single-quote the value: %s='…'", opts[n-1].Key, opts[n-1].Key)
+			}
 			return nil, err
 		}
 		if seen[opt.Key] {

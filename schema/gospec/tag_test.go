@@ -46,6 +46,9 @@ func TestParseTag(t *testing.T) {
 		{in: "p='a'b", err: &tagError{Off: 5, Msg: "unexpected 'b' after quoted value (want a comma)"}},
 		{in: "p:é", err: &tagError{Off: 1, Msg: "unexpected ':' after option name p (want p=value)"}},
 		{in: "é", err: &tagError{Off: 0, Msg: "option names start with a letter, not 'é'"}},
+		{in: "pattern=^[a-z]{1,3}$", err: &tagError{Off: 17, Msg: "option names start with a letter, not '3'; " +
+			"if the comma belongs to the value of pattern, single-quote the value: pattern='…'"}},
+		{in: "optional,1", err: &tagError{Off: 9, Msg: "option names start with a letter, not '1'"}},
 	} {
 		got, err := parseTag(tc.in)
 		if diff := cmp.Diff(tc.err, err); diff != "" {
