@@ -184,6 +184,8 @@ type Route struct {
 
 // Param types a path parameter by a model: its value becomes a Ref.
 type Param struct {
-	Name  Ident
+	Name Ident
+	// Model is empty when a front-end could not read the parameter's type
+	// (and reported why).
 	Model Ident
 }

@@ -479,7 +479,12 @@ func (l *loader) params(label string, f *ast.Field) []decl.Param {
 				l.options(tags, plabel, nil, nil)
 			}
 			model, okModel := l.paramModel(plabel, pf)
-			if okName && okModel {
+			if okName && !okModel {
+				// Reported; declared all the same, so that the path does
+				// not also say it is missing. Its Model is empty.
+				model = decl.Ident{}
+			}
+			if okName {
 				out = append(out, decl.Param{Name: wire, Model: model})
 			}
 		}

@@ -81,6 +81,9 @@ func (b *builder) route(c *Controller, r *decl.Route, origin decl.Origin) *Route
 			b.diags.AddHint(r.Path.Pos, hint, "path parameter :%s of route %s has no model", name, r.Name.Name)
 			continue
 		}
+		if p.Model.Name == "" {
+			continue // a front-end reported its type
+		}
 		model := b.modelRef(p.Model, "path parameter :"+name, origin)
 		out.Params = append(out.Params, &Param{Name: name, GoName: GoName(name), Model: model})
 	}
