@@ -111,9 +111,29 @@ func (b *builder) route(c *Controller, r *decl.Route, origin decl.Origin) *Route
 	for _, o := range r.Out {
 		if t := b.namedType(o, "outbound type"); t != nil {
 			out.Out = append(out.Out, t)
+			if t.Kind == UnionK {
+				b.checkErrorTag(t.Name, r.Name.Name)
+			}
 		}
 	}
 	return out
+}
+
+// checkErrorTag reports a variant of the outbound union named union whose
+// frames would read as the runtime's error frame ({"type":"error",...}),
+// which every route may send: clients could not tell the two apart.
+func (b *builder) checkErrorTag(union, route string) {
+	for _, u := range b.unions {
+		if u.Name.Name != union || (u.Discriminator != nil && u.Discriminator.Value != "type") {
+			continue
+		}
+		for _, v := range u.Variants {
+			if v.Tag.Value == "error" {
+				b.diags.AddHint(v.Tag.Pos, "choose another tag; to refuse something, send the runtime's error frame (SendErrorFrame)",
+					"variant %q of union %s, sent by route %s, would look like the runtime's error frame {\"type\":\"error\",...}", v.Tag.Value, union, route)
+			}
+		}
+	}
 }
 
 // checkPathSegments says what is wrong with a route path or prefix, or "".

@@ -78,7 +78,7 @@ func TestParseChatShape(t *testing.T) {
 	}
 	for _, p := range []struct{ got, want string }{
 		{spec.Messages[5].Doc, "A message or typing notice, sent to the whole room."},
-		{spec.Unions[0].Variants[5].Message.Name, "ErrorEvent"},
+		{spec.Unions[0].Variants[4].Message.Name, "SentEvent"},
 		{spec.Events[0].Topics[1].Name.Value, "room.join"},
 	} {
 		if p.got != p.want {

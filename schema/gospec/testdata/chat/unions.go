@@ -2,7 +2,7 @@ package chat
 
 // Every frame the room socket sends.
 //
-//jsgen:union discriminator=type join=JoinEvent leave=LeaveEvent message=ChatEvent typing=TypingEvent sent=SentEvent error=ErrorEvent
+//jsgen:union discriminator=type join=JoinEvent leave=LeaveEvent message=ChatEvent typing=TypingEvent sent=SentEvent
 type RoomEvent interface{ RoomEventTag() string }
 
 //jsgen:union default=dm dm=DirectMessage presence=PresenceUpdate
