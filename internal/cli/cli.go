@@ -14,15 +14,15 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"github.com/jsgen-dev/jsgen/internal/diag"
-	"github.com/jsgen-dev/jsgen/internal/gen"
-	"github.com/jsgen-dev/jsgen/internal/gen/tsgen"
+	"github.com/jsgen-dev/jsgen/internal/emit/asyncapi"
+	"github.com/jsgen-dev/jsgen/internal/emit/golang"
+	"github.com/jsgen-dev/jsgen/internal/emit/jsonschema"
+	"github.com/jsgen-dev/jsgen/internal/emit/ts"
 	"github.com/jsgen-dev/jsgen/internal/load"
 	"github.com/jsgen-dev/jsgen/internal/scaffold"
 	"github.com/jsgen-dev/jsgen/internal/writer"
-	"github.com/jsgen-dev/jsgen/schema/asyncapi"
+	"github.com/jsgen-dev/jsgen/schema/diag"
 	"github.com/jsgen-dev/jsgen/schema/ir"
-	"github.com/jsgen-dev/jsgen/schema/jsonschema"
 )
 
 // Exit codes.
@@ -228,7 +228,7 @@ func generated(ctx context.Context, e *env, dir string) ([]writer.Change, int) {
 	if prog == nil {
 		return nil, code
 	}
-	files, err := gen.Generate(prog)
+	files, err := golang.Generate(prog)
 	if err != nil {
 		var de *diag.Error
 		if errors.As(err, &de) {
@@ -608,7 +608,7 @@ func clientFiles(p *ir.Program) ([]writer.File, error) {
 		return nil, err
 	}
 	files = append(files, writer.File{Path: ef.Path, Data: ef.Data})
-	ts, err := tsgen.Generate(p)
+	client, err := ts.Generate(p)
 	if err != nil {
 		return nil, err
 	}
@@ -616,5 +616,5 @@ func clientFiles(p *ir.Program) ([]writer.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(files, writer.File{Path: ts.Path, Data: ts.Data}, writer.File{Path: api.Path, Data: api.Data}), nil
+	return append(files, writer.File{Path: client.Path, Data: client.Data}, writer.File{Path: api.Path, Data: api.Data}), nil
 }

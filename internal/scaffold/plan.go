@@ -12,7 +12,7 @@ import (
 	"strings"
 	"text/template"
 
-	"github.com/jsgen-dev/jsgen/internal/gen"
+	"github.com/jsgen-dev/jsgen/internal/emit/golang"
 	"github.com/jsgen-dev/jsgen/internal/load"
 	"github.com/jsgen-dev/jsgen/internal/writer"
 	"github.com/jsgen-dev/jsgen/templates"
@@ -217,7 +217,7 @@ func (p *plan) generate(ctx context.Context, apiDir string) ([]string, error) {
 	case len(diags) > 0:
 		return nil, errorf("generate %s: invalid declarations:\n%s", p.path(apiDir), diags.String())
 	}
-	files, err := gen.Generate(prog)
+	files, err := golang.Generate(prog)
 	if err != nil {
 		return nil, errorf("generate %s: %w", p.path(apiDir), err)
 	}

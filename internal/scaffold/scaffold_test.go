@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/mod/modfile"
 
-	"github.com/jsgen-dev/jsgen/internal/gen"
+	"github.com/jsgen-dev/jsgen/internal/emit/golang"
 	"github.com/jsgen-dev/jsgen/internal/load"
 	"github.com/jsgen-dev/jsgen/internal/writer"
 )
@@ -317,7 +317,7 @@ func drift(t *testing.T, dir string) []string {
 	if err != nil || len(diags) > 0 {
 		t.Fatalf("load %s: %v %v", dir, err, diags)
 	}
-	files, err := gen.Generate(prog)
+	files, err := golang.Generate(prog)
 	if err != nil {
 		t.Fatal(err)
 	}
