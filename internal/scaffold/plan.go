@@ -221,11 +221,7 @@ func (p *plan) generate(ctx context.Context, apiDir string) ([]string, error) {
 	if err != nil {
 		return nil, errorf("generate %s: %w", p.path(apiDir), err)
 	}
-	out := make([]writer.File, len(files))
-	for i, f := range files {
-		out[i] = writer.File{Path: f.Path, Data: f.Data}
-	}
-	changes, err := writer.Diff(dir, out)
+	changes, err := writer.Diff(dir, files)
 	if err != nil {
 		return nil, errorf("generate %s: %w", p.path(apiDir), err)
 	}

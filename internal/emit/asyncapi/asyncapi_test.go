@@ -56,10 +56,14 @@ var programs = []struct {
 
 func generate(t *testing.T, p *ir.Program) []byte {
 	t.Helper()
-	f, err := Generate(p)
+	files, err := Generate(p)
 	if err != nil {
 		t.Fatalf("Generate: %v", err)
 	}
+	if len(files) != 1 {
+		t.Fatalf("Generate returned %d files, want 1", len(files))
+	}
+	f := files[0]
 	if f.Path != FileName {
 		t.Fatalf("Path = %q, want %q", f.Path, FileName)
 	}
@@ -181,10 +185,10 @@ func TestSchemasAreJSONSchemas(t *testing.T) {
 				boundFloatsAny(want)
 				defs, _ := want["$defs"].(map[string]any)
 				delete(want, "$defs")
-				self := "#/components/schemas/" + f.Name
+				self := "#/components/schemas/" + jsonschema.DocName(f.Path)
 				retarget(want, self)
-				if diff := cmp.Diff(want, schemas[f.Name]); diff != "" {
-					t.Errorf("components.schemas.%s differs from %s (-jsonschema +asyncapi):\n%s", f.Name, f.Path, diff)
+				if diff := cmp.Diff(want, schemas[jsonschema.DocName(f.Path)]); diff != "" {
+					t.Errorf("components.schemas.%s differs from %s (-jsonschema +asyncapi):\n%s", jsonschema.DocName(f.Path), f.Path, diff)
 				}
 				for name, def := range defs {
 					retarget(def, self)

@@ -30,25 +30,26 @@ func componentSchemas(p *ir.Program) (*node, error) {
 	shared := map[string]*node{}
 	var sharedNames []string
 	for _, f := range files {
+		name := jsonschema.DocName(f.Path)
 		doc, err := parseJSON(f.Data)
 		if err != nil {
-			return nil, fmt.Errorf("asyncapi: reading the JSON Schema of %s: %w", f.Name, err)
+			return nil, fmt.Errorf("asyncapi: reading the JSON Schema of %s: %w", name, err)
 		}
 		doc.remove("$schema")
 		doc.walk(boundFloats)
 		defs := doc.remove("$defs")
-		self := componentPrefix + pointerToken(f.Name)
+		self := componentPrefix + pointerToken(name)
 		if err := rewriteRefs(doc, self); err != nil {
-			return nil, fmt.Errorf("asyncapi: the JSON Schema of %s: %w", f.Name, err)
+			return nil, fmt.Errorf("asyncapi: the JSON Schema of %s: %w", name, err)
 		}
-		out.set(f.Name, doc)
+		out.set(name, doc)
 		if defs == nil {
 			continue
 		}
 		for i, name := range defs.keys {
 			def := defs.vals[i]
 			if err := rewriteRefs(def, self); err != nil {
-				return nil, fmt.Errorf("asyncapi: the JSON Schema of %s, definition %s: %w", f.Name, name, err)
+				return nil, fmt.Errorf("asyncapi: the JSON Schema of %s, definition %s: %w", name, name, err)
 			}
 			if prev, ok := shared[name]; ok {
 				if !prev.equal(def) {

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/jsgen-dev/jsgen/internal/genfile"
 )
 
 // writeYAML writes n, a mapping, as a block-style YAML document: 2-space
@@ -138,32 +140,23 @@ func plainSafe(s string) bool {
 // doubleQuoted writes s as a YAML double-quoted scalar, escaping '"', '\\'
 // and every character that is not printable (controls, format characters,
 // separators other than the ASCII space, unassigned code points).
-func doubleQuoted(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			b.WriteString(`\x` + hex(r, 2))
-		case r < 0x80 || unicode.IsPrint(r):
-			b.WriteRune(r)
-		case r <= 0xff:
-			b.WriteString(`\x` + hex(r, 2))
-		case r <= 0xffff:
-			b.WriteString(`\u` + hex(r, 4))
-		default:
-			b.WriteString(`\U` + hex(r, 8))
-		}
+func doubleQuoted(s string) string { return genfile.Quote(s, yamlEscape) }
+
+// yamlEscape is the escape of r in a YAML double-quoted scalar, or "" when
+// r stays literal.
+func yamlEscape(r rune) string {
+	switch {
+	case r < 0x20 || r == 0x7f:
+		return `\x` + hex(r, 2)
+	case r < 0x80 || unicode.IsPrint(r):
+		return ""
+	case r <= 0xff:
+		return `\x` + hex(r, 2)
+	case r <= 0xffff:
+		return `\u` + hex(r, 4)
+	default:
+		return `\U` + hex(r, 8)
 	}
-	b.WriteByte('"')
-	return b.String()
 }
 
 func hex(r rune, width int) string {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
+	"github.com/jsgen-dev/jsgen/internal/genfile"
 	"github.com/jsgen-dev/jsgen/schema/decl"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 )
@@ -23,9 +24,9 @@ const (
 //	type RoomChannels = channel.Channels[Room, RoomEvent] // YAML form only
 //	func NewRoomChannels(opts ...channel.Option) *RoomChannels
 //	func BridgeRoomChannels(ctx context.Context, ch *RoomChannels, b bus.Bus, opts ...channel.BridgeOption) (*channel.Link, error)
-func (g *generator) channelsFile() (File, bool, error) {
+func (g *generator) channelsFile() (genfile.File, bool, error) {
 	if len(g.prog.Channels) == 0 {
-		return File{}, false, nil
+		return genfile.File{}, false, nil
 	}
 	f := newFile(g.prog.Package)
 	f.ImportName(channelPath, "channel")

@@ -6,6 +6,7 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
+	"github.com/jsgen-dev/jsgen/internal/genfile"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 )
 
@@ -26,9 +27,9 @@ const (
 //	type ChatHandlers interface{ Room(ctx context.Context, c *ChatRoomConn) error }
 //	func MountChat(mux *http.ServeMux, h ChatHandlers, opts ...ws.Option) (*ws.Server, error)
 //	func MountChatOn(mux *http.ServeMux, s *ws.Server, h ChatHandlers)
-func (g *generator) controllersFile() (File, bool, error) {
+func (g *generator) controllersFile() (genfile.File, bool, error) {
 	if len(g.prog.Controllers) == 0 {
-		return File{}, false, nil
+		return genfile.File{}, false, nil
 	}
 	f := newFile(g.prog.Package)
 	f.ImportName(wsPath, "ws")

@@ -5,6 +5,7 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
+	"github.com/jsgen-dev/jsgen/internal/genfile"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 )
 
@@ -17,9 +18,9 @@ const EventsFile = "events.jsgen.go"
 //	func NewChatEvents(b bus.Bus, logger *slog.Logger) *ChatEvents
 //	func (e *ChatEvents) EmitRoomMessage(ctx context.Context, p RoomPayload) error
 //	func (e *ChatEvents) OnRoomMessage(handler func(ctx context.Context, p RoomPayload)) (*bus.TopicSubscription, error)
-func (g *generator) eventsFile() (File, bool, error) {
+func (g *generator) eventsFile() (genfile.File, bool, error) {
 	if len(g.prog.EventBuses) == 0 {
-		return File{}, false, nil
+		return genfile.File{}, false, nil
 	}
 	f := newFile(g.prog.Package)
 	f.ImportName(busPath, "bus")

@@ -9,9 +9,10 @@ import (
 	"slices"
 	"unicode"
 	"unicode/utf16"
-	"unicode/utf8"
 
 	js "github.com/invopop/jsonschema"
+
+	"github.com/jsgen-dev/jsgen/internal/genfile"
 )
 
 // Marshal renders the schema s in canonical form: Canonical applied to its
@@ -221,27 +222,23 @@ func newline(buf *bytes.Buffer, depth int) {
 // format characters, separators other than U+0020, unassigned code points)
 // as \u escapes, in UTF-16 surrogate pairs beyond the BMP.
 func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b = append(b, '\\', byte(r))
-		case r == '\n':
-			b = append(b, `\n`...)
-		case r == '\r':
-			b = append(b, `\r`...)
-		case r == '\t':
-			b = append(b, `\t`...)
-		case unicode.IsPrint(r): // includes U+0020 and U+FFFD
-			b = utf8.AppendRune(b, r)
-		case r > 0xFFFF:
-			hi, lo := utf16.EncodeRune(r)
-			b = appendU(appendU(b, hi), lo)
-		default:
-			b = appendU(b, r)
-		}
+	return append(b, genfile.Quote(s, jsonEscape)...)
+}
+
+// jsonEscape is the escape of r in a JSON string, or "" when r stays
+// literal: \r, and \u escapes (surrogate pairs beyond the BMP) for what is
+// not printable.
+func jsonEscape(r rune) string {
+	switch {
+	case r == '\r':
+		return `\r`
+	case unicode.IsPrint(r): // includes U+0020 and U+FFFD
+		return ""
+	case r > 0xFFFF:
+		hi, lo := utf16.EncodeRune(r)
+		return string(appendU(appendU(nil, hi), lo))
 	}
-	return append(b, '"')
+	return string(appendU(nil, r))
 }
 
 func appendU(b []byte, r rune) []byte {

@@ -11,6 +11,7 @@ import (
 	sv "github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/jsgen-dev/jsgen/internal/codecbench"
+	"github.com/jsgen-dev/jsgen/internal/genfile"
 	"github.com/jsgen-dev/jsgen/runtime/jsonx"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 )
@@ -62,7 +63,7 @@ func codecbenchIR(t testing.TB) *ir.Program {
 
 // compileAll compiles every schema document with the independent
 // validator (which also checks each against the draft 2020-12 metaschema).
-func compileAll(t testing.TB, files []File) map[string]*sv.Schema {
+func compileAll(t testing.TB, files []genfile.File) map[string]*sv.Schema {
 	t.Helper()
 	c := sv.NewCompiler()
 	for _, f := range files {
@@ -80,7 +81,7 @@ func compileAll(t testing.TB, files []File) map[string]*sv.Schema {
 		if err != nil {
 			t.Fatalf("compiling %s: %v", f.Path, err)
 		}
-		out[f.Name] = s
+		out[DocName(f.Path)] = s
 	}
 	return out
 }
@@ -131,9 +132,9 @@ func TestDifferential(t *testing.T) {
 	schemas := compileAll(t, files)
 	var names []string
 	for _, f := range files {
-		names = append(names, f.Name)
-		if codecbenchDecoders[f.Name] == nil {
-			t.Fatalf("no decoder for %s in codecbenchDecoders", f.Name)
+		names = append(names, DocName(f.Path))
+		if codecbenchDecoders[DocName(f.Path)] == nil {
+			t.Fatalf("no decoder for %s in codecbenchDecoders", DocName(f.Path))
 		}
 	}
 	if len(names) != len(codecbenchDecoders) {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	js "github.com/invopop/jsonschema"
+
+	"github.com/jsgen-dev/jsgen/internal/genfile"
 )
 
 // ErrorFrameName names the document of the runtime's error frame,
@@ -45,10 +47,10 @@ func ErrorFrameSchema() *js.Schema {
 
 // ErrorFrame returns the document of the error frame (ErrorFrameSchema),
 // written next to the declarations' documents for apps with controllers.
-func ErrorFrame() (File, error) {
+func ErrorFrame() (genfile.File, error) {
 	data, err := Marshal(ErrorFrameSchema())
 	if err != nil {
-		return File{}, fmt.Errorf("jsonschema: rendering %s: %w", ErrorFrameName, err)
+		return genfile.File{}, fmt.Errorf("jsonschema: rendering %s: %w", ErrorFrameName, err)
 	}
-	return File{Name: ErrorFrameName, Path: FileName(ErrorFrameName), Data: data}, nil
+	return genfile.File{Path: FileName(ErrorFrameName), Data: data}, nil
 }

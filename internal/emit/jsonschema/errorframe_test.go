@@ -2,6 +2,8 @@ package jsonschema
 
 import (
 	"testing"
+
+	"github.com/jsgen-dev/jsgen/internal/genfile"
 )
 
 // TestErrorFrame checks the error frame's document against an independent
@@ -14,7 +16,7 @@ func TestErrorFrame(t *testing.T) {
 	if f.Path != "jsgen.ErrorFrame.schema.json" {
 		t.Errorf("path %q", f.Path)
 	}
-	s := compileAll(t, []File{f})[ErrorFrameName]
+	s := compileAll(t, []genfile.File{f})[ErrorFrameName]
 	for _, tc := range []struct {
 		frame string
 		ok    bool

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/tools/txtar"
 
+	"github.com/jsgen-dev/jsgen/internal/genfile"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 	"github.com/jsgen-dev/jsgen/schema/yamlspec"
 )
@@ -86,7 +87,7 @@ func TestChatGolden(t *testing.T) {
 	}
 }
 
-func writeGoldenDir(t *testing.T, dir string, files []File) {
+func writeGoldenDir(t *testing.T, dir string, files []genfile.File) {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)

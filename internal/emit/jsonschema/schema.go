@@ -11,31 +11,44 @@ import (
 
 	js "github.com/invopop/jsonschema"
 
+	"github.com/jsgen-dev/jsgen/internal/genfile"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 )
 
 // Draft is the JSON Schema dialect every document declares in "$schema".
 const Draft = "https://json-schema.org/draft/2020-12/schema"
 
-// File is one JSON Schema document.
-type File struct {
-	// Name is the model, message or union the document describes.
-	Name string
-	// Path is where the document goes, relative to the output directory:
-	// FileName(Name).
-	Path string
-	// Data is the document in canonical form (see Marshal).
-	Data []byte
-}
+// fileSuffix ends the name of every JSON Schema document jsgen writes.
+const fileSuffix = ".schema.json"
 
 // FileName is the name of the schema file of the declaration called name:
 // "<name>.schema.json".
-func FileName(name string) string { return name + ".schema.json" }
+func FileName(name string) string { return name + fileSuffix }
+
+// DocName is the inverse of FileName: the name of the declaration (or
+// ErrorFrameName) whose document is at path.
+func DocName(path string) string { return strings.TrimSuffix(path, fileSuffix) }
+
+// Generate returns the JSON Schema documents of p, in canonical form (see
+// Marshal): one per model, message and union (Messages) and, for apps with
+// controllers, the document of the error frame every route may send
+// (ErrorFrame). It fails only if p is not a consistent IR.
+func Generate(p *ir.Program) ([]genfile.File, error) {
+	files, err := Messages(p)
+	if err != nil || len(p.Controllers) == 0 {
+		return files, err
+	}
+	ef, err := ErrorFrame()
+	if err != nil {
+		return nil, err
+	}
+	return append(files, ef), nil
+}
 
 // Messages returns one self-contained JSON Schema document for every model,
 // message and union of p, sorted by Path. It fails only if p is not a
 // consistent IR (a reference to an undeclared name).
-func Messages(p *ir.Program) ([]File, error) {
+func Messages(p *ir.Program) ([]genfile.File, error) {
 	var names []string
 	for _, m := range p.Models {
 		names = append(names, m.Name)
@@ -47,7 +60,7 @@ func Messages(p *ir.Program) ([]File, error) {
 		names = append(names, u.Name)
 	}
 	slices.Sort(names)
-	files := make([]File, 0, len(names))
+	files := make([]genfile.File, 0, len(names))
 	for _, name := range names {
 		s, err := Schema(p, name)
 		if err != nil {
@@ -57,7 +70,7 @@ func Messages(p *ir.Program) ([]File, error) {
 		if err != nil {
 			return nil, fmt.Errorf("jsonschema: rendering %s: %w", name, err)
 		}
-		files = append(files, File{Name: name, Path: FileName(name), Data: data})
+		files = append(files, genfile.File{Path: FileName(name), Data: data})
 	}
 	return files, nil
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/jsgen-dev/jsgen/internal/genfile"
 	"github.com/jsgen-dev/jsgen/runtime"
 	"github.com/jsgen-dev/jsgen/runtime/jsonx"
 	"github.com/jsgen-dev/jsgen/schema/ir"
@@ -42,15 +43,15 @@ func TestMessagesFiles(t *testing.T) {
 	slices.Sort(want)
 	var got []string
 	for _, f := range files {
-		got = append(got, f.Name)
-		if f.Path != f.Name+".schema.json" || f.Path != FileName(f.Name) {
-			t.Errorf("%s: Path = %q", f.Name, f.Path)
+		got = append(got, DocName(f.Path))
+		if !strings.HasSuffix(f.Path, ".schema.json") || f.Path != FileName(DocName(f.Path)) {
+			t.Errorf("%s: Path = %q", DocName(f.Path), f.Path)
 		}
 		if !bytes.HasSuffix(f.Data, []byte("}\n")) || !bytes.HasPrefix(f.Data, []byte("{\n  \"$schema\": \""+Draft+"\",\n")) {
-			t.Errorf("%s: not canonical:\n%.200s", f.Name, f.Data)
+			t.Errorf("%s: not canonical:\n%.200s", DocName(f.Path), f.Data)
 		}
 		if !json.Valid(f.Data) {
-			t.Errorf("%s: not valid JSON", f.Name)
+			t.Errorf("%s: not valid JSON", DocName(f.Path))
 		}
 	}
 	if !slices.Equal(got, want) {
@@ -62,7 +63,7 @@ func TestMessagesFiles(t *testing.T) {
 	}
 	for i := range files {
 		if !bytes.Equal(files[i].Data, again[i].Data) {
-			t.Errorf("%s: two runs differ", files[i].Name)
+			t.Errorf("%s: two runs differ", files[i].Path)
 		}
 	}
 }
@@ -129,9 +130,9 @@ func TestRecursionAndNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byName := map[string]File{}
+	byName := map[string]genfile.File{}
 	for _, f := range files {
-		byName[f.Name] = f
+		byName[DocName(f.Path)] = f
 	}
 	node := string(byName["Node"].Data)
 	if !strings.Contains(node, `"$ref": "#"`) {

@@ -62,7 +62,7 @@ func tsconfig(files []string, more map[string]any) []byte {
 // to env's packages.
 func workDir(t *testing.T, env *nodetest.Env, p *ir.Program, files ...string) string {
 	t.Helper()
-	f, err := Generate(p)
+	f, err := generate(p)
 	if err != nil {
 		t.Fatalf("Generate: %v", err)
 	}

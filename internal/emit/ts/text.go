@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/jsgen-dev/jsgen/internal/genfile"
 )
 
 // doc writes a JSDoc comment at indent holding the non-empty paragraphs,
@@ -65,28 +67,18 @@ func commentSafe(text string) string {
 // quote writes s as a TypeScript string literal. Only '"', '\\' and
 // characters that are not printable are escaped, so the literal means s
 // exactly whatever the source's line terminators are.
-func quote(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f || r == 0x2028 || r == 0x2029 || r == utf8.RuneError:
-			b.WriteString(escapeRune(r))
-		case r >= 0x80 && !strconv.IsPrint(r):
-			b.WriteString(escapeRune(r))
-		default:
-			b.WriteRune(r)
-		}
+func quote(s string) string { return genfile.Quote(s, tsEscape) }
+
+// tsEscape is the escape of r in a TypeScript string literal, or "" when r
+// stays literal.
+func tsEscape(r rune) string {
+	switch {
+	case r < 0x20 || r == 0x7f || r == 0x2028 || r == 0x2029 || r == utf8.RuneError:
+		return escapeRune(r)
+	case r >= 0x80 && !strconv.IsPrint(r):
+		return escapeRune(r)
 	}
-	b.WriteByte('"')
-	return b.String()
+	return ""
 }
 
 // escapeRune writes r as \uXXXX or, beyond the BMP, \u{XXXXX}.

@@ -71,7 +71,7 @@ func TestGolden(t *testing.T) {
 		prog func(*testing.T) *ir.Program
 	}{{"chat", chatProgram}, {"kinds", kindsProgram}} {
 		t.Run(c.name, func(t *testing.T) {
-			f, err := Generate(c.prog(t))
+			f, err := generate(c.prog(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,12 +84,12 @@ func TestGolden(t *testing.T) {
 }
 
 func TestDeterministic(t *testing.T) {
-	a, err := Generate(kindsProgram(t))
+	a, err := generate(kindsProgram(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 5 {
-		b, err := Generate(kindsProgram(t))
+		b, err := generate(kindsProgram(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +102,7 @@ func TestDeterministic(t *testing.T) {
 // TestChatWireShapes pins the parts of the chat module the wire contract
 // depends on.
 func TestChatWireShapes(t *testing.T) {
-	f, err := Generate(chatProgram(t))
+	f, err := generate(chatProgram(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestNameClashes(t *testing.T) {
 			{Name: "room", GoName: "Room", Pattern: "/room", Pos: pos(7), Out: []*ir.Type{{Kind: ir.UnionK, Name: "Life"}}},
 		}}},
 	}
-	_, err := Generate(p)
+	_, err := generate(p)
 	var de *diag.Error
 	if !errors.As(err, &de) {
 		t.Fatalf("Generate: %v, want a *diag.Error", err)
@@ -166,21 +166,21 @@ func TestNameClashes(t *testing.T) {
 	}
 	// With the names fixed, the lifecycle tag is still refused.
 	p.Messages = p.Messages[3:]
-	_, err = Generate(p)
+	_, err = generate(p)
 	if !errors.As(err, &de) || !strings.Contains(err.Error(), `jsgen.yaml:5:3: union Life has a variant tagged "open"`) {
 		t.Fatalf("Generate: %v, want the \"open\" tag refused at the union", err)
 	}
 }
 
 func TestGenerateRefusesNil(t *testing.T) {
-	if _, err := Generate(nil); err == nil {
-		t.Fatal("Generate(nil) succeeded")
+	if _, err := generate(nil); err == nil {
+		t.Fatal("generate(nil) succeeded")
 	}
 }
 
 func TestUndeclaredReference(t *testing.T) {
 	p := &ir.Program{Package: "x", Messages: []*ir.Message{{Name: "M", Fields: []*ir.Field{{Name: "r", Type: &ir.Type{Kind: ir.Ref, Name: "Nope"}}}}}}
-	_, err := Generate(p)
+	_, err := generate(p)
 	if err == nil || !strings.Contains(err.Error(), "undeclared model Nope") {
 		t.Fatalf("Generate: %v, want an undeclared-model error", err)
 	}
