@@ -11,8 +11,8 @@ package ir
 import (
 	"encoding/json"
 
-	"github.com/jsgen-dev/jsgen/internal/diag"
 	"github.com/jsgen-dev/jsgen/schema/decl"
+	"github.com/jsgen-dev/jsgen/schema/diag"
 )
 
 // DefaultIDMaxLength bounds a Ref identifier, in bytes, when a model sets no bound.
