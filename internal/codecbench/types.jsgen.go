@@ -20,7 +20,7 @@ const _ = jsgenrt.EnforceVersion(jsgenrt.Version - 1)
 
 // Room is a chat room.
 type Room struct {
-	// Name is the "name" member: required; at least 1 characters; at most 100 characters.
+	// Name is the "name" member: required; at least 1 character; at most 100 characters.
 	Name string `json:"name"`
 	// Topic is the "topic" member: optional; at most 200 characters.
 	Topic *string `json:"topic,omitempty"`
@@ -415,7 +415,7 @@ func (m *Attachment) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
 	}
 }
 
-// DecodeAttachment decodes data strictly as a Attachment, then validates it. It refuses
+// DecodeAttachment decodes data strictly as an Attachment, then validates it. It refuses
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
 // or missing fields, values of the wrong type and constraint violations (code invalid_message).
 // Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
@@ -705,9 +705,9 @@ func (m *LinkEmbed) jsgenAppendFields(b []byte, more bool) []byte {
 
 // PollEmbed is a poll.
 type PollEmbed struct {
-	// Question is the "question" member: required; at least 1 characters; at most 300 characters.
+	// Question is the "question" member: required; at least 1 character; at most 300 characters.
 	Question string `json:"question"`
-	// Options is the "options" member: required; at least 1 characters; at most 100 characters; at least 2 items; at most 10 items.
+	// Options is the "options" member: required; at least 1 character; at most 100 characters; at least 2 items; at most 10 items.
 	Options []string `json:"options"`
 	// ClosesAt is the "closesAt" member: optional; Unix milliseconds on the wire.
 	ClosesAt *time.Time `json:"closesAt,omitempty"`
@@ -897,7 +897,7 @@ func (m *PollEmbed) jsgenAppendFields(b []byte, more bool) []byte {
 
 // Post is a message posted to a room.
 type Post struct {
-	// ID is the "id" member: required; at least 1 characters; at most 64 characters; matching "^[A-Za-z0-9_-]+$".
+	// ID is the "id" member: required; at least 1 character; at most 64 characters; matching "^[A-Za-z0-9_-]+$".
 	ID string `json:"id"`
 	// Room is the "room" member: required.
 	Room jsgenrt.Ref[Room] `json:"room"`
@@ -905,7 +905,7 @@ type Post struct {
 	Author jsgenrt.Ref[User] `json:"author"`
 	// Kind is the "kind" member: required.
 	Kind PostKind `json:"kind"`
-	// Content is the "content" member: required; at least 1 characters; at most 4000 characters.
+	// Content is the "content" member: required; at least 1 character; at most 4000 characters.
 	Content string `json:"content"`
 	// Mentions is the "mentions" member: optional; at most 20 items.
 	Mentions []jsgenrt.Ref[User] `json:"mentions,omitempty"`
@@ -1678,7 +1678,7 @@ func (m *Presence) jsgenAppendFields(b []byte, more bool) []byte {
 
 // Quote is the message a post replies to.
 type Quote struct {
-	// MessageID is the "messageId" member: required; at least 1 characters; at most 64 characters.
+	// MessageID is the "messageId" member: required; at least 1 character; at most 64 characters.
 	MessageID string `json:"messageId"`
 	// Excerpt is the "excerpt" member: optional; at most 280 characters.
 	Excerpt *string `json:"excerpt,omitempty"`
@@ -2118,7 +2118,7 @@ func (PollEmbed) EmbedTag() string {
 	return "poll"
 }
 
-// DecodeEmbed decodes data strictly as a Embed: an object whose "kind" member
+// DecodeEmbed decodes data strictly as an Embed: an object whose "kind" member
 // (anywhere in the object) picks the variant, decoded as strictly as Decode<Variant> does, then
 // validated. Errors are *jsgenrt.Error values listing every problem found, as Decode<Variant>
 // does.

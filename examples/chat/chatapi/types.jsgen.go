@@ -451,7 +451,7 @@ func (m *ChatEvent) jsgenAppendFields(b []byte, more bool) []byte {
 
 // ChatMessageIn is a message a client posts to the room.
 type ChatMessageIn struct {
-	// Content is the "content" member: required; at least 1 characters; at most 4000 characters.
+	// Content is the "content" member: required; at least 1 character; at most 4000 characters.
 	Content string `json:"content"`
 }
 
@@ -826,7 +826,7 @@ func (m *DirectMessage) jsgenAppendFields(b []byte, more bool) []byte {
 type DirectMessageIn struct {
 	// To is the "to" member: required.
 	To jsgenrt.Ref[User] `json:"to"`
-	// Content is the "content" member: required; at least 1 characters; at most 4000 characters.
+	// Content is the "content" member: required; at least 1 character; at most 4000 characters.
 	Content string `json:"content"`
 }
 

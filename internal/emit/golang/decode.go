@@ -79,7 +79,7 @@ func (g *generator) emitDecode(f *jen.File, rec *record) error {
 	if disc != "" {
 		accepts = fmt.Sprintf("\nThe member %q that AppendJSON writes is accepted if it is %q.", disc, tag)
 	}
-	f.Add(docComment("Decode" + name + " decodes data strictly as a " + name + ", then validates it. It refuses\n" +
+	f.Add(docComment("Decode" + name + " decodes data strictly as " + article(name) + " " + name + ", then validates it. It refuses\n" +
 		"invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched\n" +
 		"or missing fields, values of the wrong type and constraint violations (code invalid_message).\n" +
 		"Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem\n" +

@@ -418,10 +418,10 @@ func (g *generator) wireDesc(f *ir.Field) string {
 	}
 	c := f.Constraints
 	if c.MinLength != nil {
-		parts = append(parts, fmt.Sprintf("at least %d characters", *c.MinLength))
+		parts = append(parts, "at least "+counted(*c.MinLength, "character"))
 	}
 	if c.MaxLength != nil {
-		parts = append(parts, fmt.Sprintf("at most %d characters", *c.MaxLength))
+		parts = append(parts, "at most "+counted(*c.MaxLength, "character"))
 	}
 	if c.Pattern != "" {
 		parts = append(parts, "matching "+strconv.Quote(c.Pattern))
@@ -433,13 +433,22 @@ func (g *generator) wireDesc(f *ir.Field) string {
 		parts = append(parts, "at most "+c.Max.String())
 	}
 	if c.MinItems != nil {
-		parts = append(parts, fmt.Sprintf("at least %d items", *c.MinItems))
+		parts = append(parts, "at least "+counted(*c.MinItems, "item"))
 	}
 	if c.MaxItems != nil {
-		parts = append(parts, fmt.Sprintf("at most %d items", *c.MaxItems))
+		parts = append(parts, "at most "+counted(*c.MaxItems, "item"))
 	}
 	if f.Type.Kind == ir.Timestamp {
 		parts = append(parts, "Unix milliseconds on the wire")
 	}
 	return strings.Join(parts, "; ")
+}
+
+// counted writes n and unit, in the plural unless n is 1: "1 character",
+// "4000 characters".
+func counted(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.Itoa(n) + " " + unit + "s"
 }

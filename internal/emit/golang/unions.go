@@ -77,7 +77,7 @@ func (g *generator) emitUnion(f *jen.File, u *ir.Union) {
 //	}
 func (g *generator) emitUnionDecode(f *jen.File, u *ir.Union) {
 	name := u.Name
-	f.Add(docComment("Decode" + name + " decodes data strictly as a " + name + ": an object whose " +
+	f.Add(docComment("Decode" + name + " decodes data strictly as " + article(name) + " " + name + ": an object whose " +
 		strconv.Quote(u.Discriminator) + " member\n" +
 		"(anywhere in the object) picks the variant, decoded as strictly as Decode<Variant> does, then\n" +
 		"validated. Errors are *jsgenrt.Error values listing every problem found, as Decode<Variant>\n" +

@@ -229,7 +229,7 @@ func fieldDoc(f *ir.Field) []string {
 	var notes []string
 	t, c := f.Type, &f.Constraints
 	if t.Kind == ir.Array && (c.MinItems != nil || c.MaxItems != nil) {
-		notes = append(notes, capitalize(rangeText(c.MinItems, c.MaxItems, "items"))+".")
+		notes = append(notes, capitalize(rangeText(c.MinItems, c.MaxItems, "item", "items"))+".")
 	}
 	elem := t.Scalar()
 	var of []string
@@ -242,7 +242,7 @@ func fieldDoc(f *ir.Field) []string {
 		of = append(of, "an integer")
 	}
 	if c.MinLength != nil || c.MaxLength != nil {
-		of = append(of, rangeText(c.MinLength, c.MaxLength, "characters (Unicode code points)"))
+		of = append(of, rangeText(c.MinLength, c.MaxLength, "character (Unicode code point)", "characters (Unicode code points)"))
 	}
 	if c.Pattern != "" {
 		of = append(of, "matching the regular expression "+quote(c.Pattern)+" (RE2, unanchored)")
@@ -271,14 +271,22 @@ func fieldDoc(f *ir.Field) []string {
 }
 
 // rangeText says "1 to 5 <unit>", "at least 1 <unit>" or "at most 5 <unit>".
-func rangeText(lo, hi *int, unit string) string {
+// rangeText describes a count between lo and hi, either of which may be nil,
+// in units of one (singular) or many (plural).
+func rangeText(lo, hi *int, one, many string) string {
+	unit := func(n int) string {
+		if n == 1 {
+			return one
+		}
+		return many
+	}
 	switch {
 	case lo != nil && hi != nil:
-		return fmt.Sprintf("%d to %d %s", *lo, *hi, unit)
+		return fmt.Sprintf("%d to %d %s", *lo, *hi, unit(*hi))
 	case lo != nil:
-		return fmt.Sprintf("at least %d %s", *lo, unit)
+		return fmt.Sprintf("at least %d %s", *lo, unit(*lo))
 	default:
-		return fmt.Sprintf("at most %d %s", *hi, unit)
+		return fmt.Sprintf("at most %d %s", *hi, unit(*hi))
 	}
 }
 
