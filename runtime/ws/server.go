@@ -31,7 +31,6 @@ type Server struct {
 	opts     Options
 	m        *melody.Melody
 	ids      idGen
-	rooms    *Hub
 	batches  batchPool
 	flushers []*flusher
 	shards   atomic.Uint32 // hands out flusher indexes to connections
@@ -55,7 +54,7 @@ func New(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: o, conns: make(map[*Conn]struct{}), rooms: NewHub(), done: make(chan struct{})}
+	s := &Server{opts: o, conns: make(map[*Conn]struct{}), done: make(chan struct{})}
 	s.ids.node = o.NodeID
 	s.m = s.newMelody()
 	s.flushers = newFlushers(s)
@@ -96,9 +95,6 @@ func (s *Server) newMelody() *melody.Melody {
 }
 
 func connOf(ss *melody.Session) *Conn { return ss.Keys[connKey].(*Conn) }
-
-// Rooms returns the Server's room index.
-func (s *Server) Rooms() *Hub { return s.rooms }
 
 // NodeID returns the prefix of this Server's connection IDs.
 func (s *Server) NodeID() string { return s.opts.NodeID }
