@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/jsgen-dev/jsgen/runtime/bus"
+	"github.com/jsgen-dev/jsgen/runtime/internal/logsample"
 )
 
 // BridgeOption configures Bridge.
@@ -51,7 +52,8 @@ type Link struct {
 	once   sync.Once
 	err    error
 
-	sent, sendFailed, received, own, invalid, delivered atomic.Uint64
+	sent, sendFailed, received, own, delivered atomic.Uint64
+	invalid                                    logsample.Counter
 }
 
 // LinkStats counts a Link's traffic (monotonic since Bridge returned).
@@ -255,8 +257,7 @@ func (l *Link) unlisten(key string) error {
 }
 
 func (l *Link) dropInvalid(subject string, err error) {
-	n := l.invalid.Add(1)
-	if n&(n-1) == 0 { // 1st, 2nd, 4th... : visible without flooding
+	if n, log := l.invalid.Inc(); log {
 		l.log.Warn("channel: bridge dropped invalid message", "subject", subject, "err", err, "invalid_total", n)
 	}
 }

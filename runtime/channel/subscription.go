@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"iter"
 	"sync"
-	"sync/atomic"
+
+	"github.com/jsgen-dev/jsgen/runtime/internal/logsample"
 )
 
 // Reasons a subscription ended, reported by Subscription.Err and Next.
@@ -57,7 +58,7 @@ type Subscription[M any] struct {
 	notify  chan struct{}            // capacity 1: a wake-up for a blocked reader
 	deliver func(*Delivery[M]) error // SubscribeFunc's; nil: queued
 
-	dropped atomic.Uint64
+	dropped logsample.Counter
 }
 
 func newSubscription[M any](c *core[M], e *entry[M], key, id string, deliver func(*Delivery[M]) error) *Subscription[M] {

@@ -138,8 +138,7 @@ func (p *pub) publish(subject string, data []byte) bool {
 	if p.s.ctx.Err() != nil {
 		return false // closing
 	}
-	n := p.s.n.publishErrs.Add(1)
-	if isPow2(n) {
+	if n, log := p.s.n.publishErrs.Inc(); log {
 		p.s.log.Warn("roomsync: publish failed, message lost", "subject", subject, "err", err, "failed_total", n)
 	}
 	return false

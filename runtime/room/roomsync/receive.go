@@ -69,7 +69,7 @@ func (s *Sync) onHeartbeat(subject string, data []byte) {
 	}
 	if h.node == s.node {
 		if h.epoch != s.epoch {
-			if n := s.n.collisions.Add(1); isPow2(n) {
+			if n, log := s.n.collisions.Inc(); log {
 				s.log.Error("roomsync: another process uses this node ID; replication is unreliable until IDs are distinct",
 					"other_epoch", h.epoch, "seen", n)
 			}
@@ -101,7 +101,7 @@ func (s *Sync) deliver(m inbound) {
 
 // invalid counts and logs a refused message.
 func (s *Sync) invalid(subject string, err error) {
-	if n := s.n.invalid.Add(1); isPow2(n) {
+	if n, log := s.n.invalid.Inc(); log {
 		s.log.Warn("roomsync: invalid message dropped", "subject", subject, "err", err, "invalid_total", n)
 	}
 }
@@ -206,7 +206,7 @@ func (rc *receiver) event(e room.Event, now time.Time) {
 	}
 	if len(p.buffer) >= rc.s.opts.Queue {
 		// Lost here: the sync will be followed by a gap, repaired again.
-		if n := rc.s.n.heldLost.Add(1); isPow2(n) {
+		if n, log := rc.s.n.heldLost.Inc(); log {
 			rc.s.log.Warn("roomsync: too many events held during a sync, event discarded",
 				"peer", e.Node, "held", len(p.buffer), "discarded_total", n)
 		}
@@ -242,7 +242,7 @@ func (rc *receiver) apply(node string, p *peer, e room.Event, now time.Time) {
 }
 
 func (rc *receiver) refused(node string, err error) {
-	if n := rc.s.n.refused.Add(1); isPow2(n) {
+	if n, log := rc.s.n.refused.Inc(); log {
 		rc.s.log.Warn("roomsync: replica refused part of a remote change", "peer", node, "err", err, "refused_total", n)
 	}
 }

@@ -1,6 +1,10 @@
 package roomsync
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/jsgen-dev/jsgen/runtime/internal/logsample"
+)
 
 // Stats is a snapshot of a Sync's counters, all monotonic since Start.
 type Stats struct {
@@ -24,9 +28,11 @@ type Stats struct {
 }
 
 type counters struct {
-	eventsPublished, eventsDropped, eventsReceived, eventsApplied, eventsBuffered, heldLost atomic.Uint64
+	eventsPublished, eventsReceived, eventsApplied, eventsBuffered atomic.Uint64
 	gaps, syncsRequested, syncsServed, syncsApplied, syncsSkipped                           atomic.Uint64
-	heartbeatsSent, heartbeatsSeen, nodesDropped, refused, invalid, publishErrs, collisions atomic.Uint64
+	heartbeatsSent, heartbeatsSeen, nodesDropped atomic.Uint64
+	// Logged when they happen, sampled (1st, 2nd, 4th…).
+	eventsDropped, heldLost, refused, invalid, publishErrs, collisions logsample.Counter
 }
 
 // Stats returns a snapshot of the counters.

@@ -266,8 +266,7 @@ func (s *Sync) enqueue(e room.Event) {
 	case s.out <- e:
 	default:
 		s.raiseDropped(e.Seq)
-		n := s.n.eventsDropped.Add(1)
-		if isPow2(n) {
+		if n, log := s.n.eventsDropped.Inc(); log {
 			s.log.Warn("roomsync: outbound queue full, event dropped (peers will resync)",
 				"seq", e.Seq, "kind", e.Kind, "dropped_total", n)
 		}
@@ -282,7 +281,3 @@ func (s *Sync) raiseDropped(seq uint64) {
 		}
 	}
 }
-
-// isPow2 reports whether n is 1, 2, 4, 8...: repeated failures are logged
-// at those counts, visible without flooding.
-func isPow2(n uint64) bool { return n&(n-1) == 0 }
