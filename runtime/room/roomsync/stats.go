@@ -29,8 +29,8 @@ type Stats struct {
 
 type counters struct {
 	eventsPublished, eventsReceived, eventsApplied, eventsBuffered atomic.Uint64
-	gaps, syncsRequested, syncsServed, syncsApplied, syncsSkipped                           atomic.Uint64
-	heartbeatsSent, heartbeatsSeen, nodesDropped atomic.Uint64
+	gaps, syncsRequested, syncsServed, syncsApplied, syncsSkipped  atomic.Uint64
+	heartbeatsSent, heartbeatsSeen, nodesDropped                   atomic.Uint64
 	// Logged when they happen, sampled (1st, 2nd, 4th…).
 	eventsDropped, heldLost, refused, invalid, publishErrs, collisions logsample.Counter
 }
