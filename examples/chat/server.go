@@ -67,7 +67,7 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 	if a.log == nil {
 		a.log = slog.Default()
 	}
-	node := room.RandomNodeID()
+	node := jsgenrt.NewNodeID() // one ID for the server, the bridges and the room services
 	var err error
 	if a.members, err = room.NewMembers[chatapi.Room, chatapi.User](room.MembersOptions{NodeID: node, Logger: a.log}); err != nil {
 		return nil, fmt.Errorf("members: %w", err)
@@ -75,7 +75,7 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 	if a.presence, err = room.NewPresence[chatapi.User](room.PresenceOptions{NodeID: node, TTL: cfg.PresenceTTL, Logger: a.log}); err != nil {
 		return nil, fmt.Errorf("presence: %w", err)
 	}
-	if a.ids, err = room.NewMessageIDs(node); err != nil {
+	if a.ids, err = room.NewMessageIDs(string(node)); err != nil {
 		return nil, fmt.Errorf("message ids: %w", err)
 	}
 	a.rooms = chatapi.NewRoomChannels(channel.WithLogger(a.log))
@@ -109,7 +109,7 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 		a.stop = append(a.stop, stop)
 	}
 	a.metrics = ws.NewPrometheus()
-	opts := append([]ws.Option{ws.WithLogger(a.log), ws.WithMetrics(a.metrics), chatapi.WithChatDMGuard(authorizeDM)}, cfg.WS...)
+	opts := append([]ws.Option{ws.WithNodeID(node), ws.WithLogger(a.log), ws.WithMetrics(a.metrics), chatapi.WithChatDMGuard(authorizeDM)}, cfg.WS...)
 	if a.ws, err = chatapi.MountChat(a.mux, a, opts...); err != nil {
 		a.close()
 		return nil, fmt.Errorf("websocket server: %w", err)

@@ -2,14 +2,13 @@ package channel
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 	"github.com/jsgen-dev/jsgen/runtime/bus"
 	"github.com/jsgen-dev/jsgen/runtime/internal/logsample"
 )
@@ -18,13 +17,15 @@ import (
 type BridgeOption func(*bridgeConfig)
 
 type bridgeConfig struct {
-	nodeID string
+	nodeID jsgenrt.NodeID
 	logger *slog.Logger
 }
 
-// BridgeNodeID sets the node ID stamped on outgoing envelopes (default: 16
-// random hex characters). Every node sharing the bus needs a distinct one.
-func BridgeNodeID(id string) BridgeOption {
+// BridgeNodeID sets the node ID stamped on outgoing envelopes (default:
+// jsgenrt.NewNodeID()): the process's one NodeID, also given to
+// ws.WithNodeID and the room services. Every node sharing the bus needs a
+// distinct one; Bridge refuses an invalid one.
+func BridgeNodeID(id jsgenrt.NodeID) BridgeOption {
 	return func(c *bridgeConfig) { c.nodeID = id }
 }
 
@@ -105,15 +106,13 @@ func Bridge[K, M any](ctx context.Context, ch *Channels[K, M], b bus.Bus, subjec
 		o(&cfg)
 	}
 	if cfg.nodeID == "" {
-		id, err := randomNodeID()
-		if err != nil {
-			return nil, err
-		}
-		cfg.nodeID = id
+		cfg.nodeID = jsgenrt.NewNodeID()
+	} else if err := cfg.nodeID.Check(); err != nil {
+		return nil, fmt.Errorf("channel: bridge: %w", err)
 	}
 	l := &Link{
-		nodeID: cfg.nodeID,
-		log:    cfg.logger.With("component", "channel.bridge", "node", cfg.nodeID, "subject_prefix", subjectPrefix),
+		nodeID: string(cfg.nodeID),
+		log:    cfg.logger.With("component", "channel.bridge", "node", string(cfg.nodeID), "subject_prefix", subjectPrefix),
 		subs:   make(map[string]bus.Subscription),
 	}
 	subjectOf := func(key string) string { return subjectPrefix + ch.c.prefix + key }
@@ -133,14 +132,6 @@ func Bridge[K, M any](ctx context.Context, ch *Channels[K, M], b bus.Bus, subjec
 	l.stop = stop
 	l.mu.Unlock()
 	return l, nil
-}
-
-func randomNodeID() (string, error) {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("channel: bridge node ID: %w", err)
-	}
-	return hex.EncodeToString(b[:]), nil
 }
 
 // NodeID returns the ID stamped on this node's envelopes.

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strconv"
+
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 )
 
 // EventKind names a replicated state change.
@@ -249,7 +251,7 @@ func (s *Snapshot) UnmarshalBinary(data []byte) error {
 		return fmt.Errorf("%w: snapshot: bad seq", ErrInvalidEvent)
 	}
 	n, rest, ok := uvarint(rest)
-	if !ok || n > MaxNodeIDLength || n > uint64(len(rest)) {
+	if !ok || n > jsgenrt.MaxNodeIDLength || n > uint64(len(rest)) {
 		return fmt.Errorf("%w: snapshot: bad node length", ErrInvalidEvent)
 	}
 	d.Node, rest = string(rest[:n]), rest[n:]

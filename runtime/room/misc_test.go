@@ -69,7 +69,7 @@ func TestSystemClock(t *testing.T) {
 }
 
 func TestNodeIDs(t *testing.T) {
-	for _, id := range []string{"A", "node_1", strings.Repeat("x", 32), RandomNodeID()} {
+	for _, id := range []string{"A", "node_1", strings.Repeat("x", 32), string(jsgenrt.NewNodeID())} {
 		if err := CheckNodeID(id); err != nil {
 			t.Errorf("%q: %v", id, err)
 		}

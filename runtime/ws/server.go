@@ -55,7 +55,7 @@ func New(opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: o, conns: make(map[*Conn]struct{}), done: make(chan struct{})}
-	s.ids.node = o.NodeID
+	s.ids.node = string(o.NodeID)
 	s.m = s.newMelody()
 	s.flushers = newFlushers(s)
 	return s, nil
@@ -97,7 +97,7 @@ func (s *Server) newMelody() *melody.Melody {
 func connOf(ss *melody.Session) *Conn { return ss.Keys[connKey].(*Conn) }
 
 // NodeID returns the prefix of this Server's connection IDs.
-func (s *Server) NodeID() string { return s.opts.NodeID }
+func (s *Server) NodeID() jsgenrt.NodeID { return s.opts.NodeID }
 
 // Options returns the effective options (defaults filled in).
 func (s *Server) Options() Options { return s.opts }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 	"github.com/jsgen-dev/jsgen/runtime/room"
 )
 
@@ -194,7 +195,7 @@ func nodeID(b []byte, what string, optional bool) (string, []byte, error) {
 	if err != nil {
 		return "", b, err
 	}
-	if n > room.MaxNodeIDLength || n > uint64(len(rest)) {
+	if n > jsgenrt.MaxNodeIDLength || n > uint64(len(rest)) {
 		return "", b, fmt.Errorf("%w: bad %s length %d", errInvalidMessage, what, n)
 	}
 	id := string(rest[:n])
