@@ -54,7 +54,7 @@
 // per-entry goroutine or timer and no periodic full scan. Deadlines are
 // kept on the clock's monotonic reading, so a wall-clock step neither
 // expires everyone at once nor keeps entries alive. Time comes from
-// an injectable Clock: tests use a ManualClock and Advance it instead of
+// an injectable Clock: a test supplies one that it moves forward instead of
 // sleeping. Transitions (PresenceOnline, PresenceUpdate, PresenceOffline)
 // are observable with OnChange, per user with WatchUser, and per room with
 // RoomPresence.Watch.
