@@ -10,9 +10,9 @@ import (
 	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 )
 
-// CheckNodeID reports why id is not a valid jsgenrt.NodeID as an *IDError
+// checkNodeID reports why id is not a valid jsgenrt.NodeID as an *IDError
 // (matching ErrInvalidID), or nil.
-func CheckNodeID(id string) error {
+func checkNodeID(id string) error {
 	var e *jsgenrt.NodeIDError
 	if err := jsgenrt.NodeID(id).Check(); errors.As(err, &e) {
 		return idError("node", id, e.Reason)
@@ -49,7 +49,7 @@ type MessageIDs struct {
 
 // NewMessageIDs returns a generator for node (see CheckNodeID).
 func NewMessageIDs(node string) (*MessageIDs, error) {
-	if err := CheckNodeID(node); err != nil {
+	if err := checkNodeID(node); err != nil {
 		return nil, err
 	}
 	boot := strconv.FormatUint(randomUint64()>>24, 36) // 40 random bits

@@ -108,7 +108,7 @@ func newCommon(id jsgenrt.NodeID, clock Clock, log *slog.Logger, component strin
 		id = jsgenrt.NewNodeID()
 	}
 	node := string(id)
-	if err := CheckNodeID(node); err != nil {
+	if err := checkNodeID(node); err != nil {
 		return common{}, fmt.Errorf("room: %s: %w", component, err)
 	}
 	if clock == nil {

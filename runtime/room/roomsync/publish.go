@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jsgen-dev/jsgen/runtime/room"
+	"github.com/jsgen-dev/jsgen/runtime/room/internal/repl"
 )
 
 // control carries the receiver's outgoing work to the publisher: sync
@@ -91,7 +91,7 @@ type pub struct {
 	buf  []byte
 }
 
-func (p *pub) event(e room.Event) {
+func (p *pub) event(e repl.Event) {
 	p.sent = max(p.sent, e.Seq)
 	p.buf, _ = e.AppendBinary(p.buf[:0])
 	if p.publish(p.s.subj.events, p.buf) {

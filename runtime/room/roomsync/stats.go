@@ -14,7 +14,7 @@ type Stats struct {
 	EventsApplied   uint64 // received events passed to Apply (and not refused as invalid)
 	EventsBuffered  uint64 // received events held back while a sync with their node was pending
 	EventsDiscarded uint64 // received events held during a sync and discarded: Queue were held already, or of another epoch than the snapshot (repaired by a later sync)
-	Gaps            uint64 // missing events detected: by Apply (*room.GapError) or by a heartbeat ahead of what was applied
+	Gaps            uint64 // missing events detected: by Apply (a sequence gap) or by a heartbeat ahead of what was applied
 	SyncsRequested  uint64 // sync requests published (including the one to every node at Start)
 	SyncsServed     uint64 // snapshots published in answer to requests
 	SyncsApplied    uint64 // snapshots passed to SyncNode successfully
