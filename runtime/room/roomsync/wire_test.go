@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"testing"
 
-
 	"github.com/jsgen-dev/jsgen/runtime/room/internal/repl"
 
 	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
