@@ -75,7 +75,7 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 	if a.presence, err = room.NewPresence[chatapi.User](room.PresenceOptions{NodeID: node, TTL: cfg.PresenceTTL, Logger: a.log}); err != nil {
 		return nil, fmt.Errorf("presence: %w", err)
 	}
-	if a.ids, err = room.NewMessageIDs(string(node)); err != nil {
+	if a.ids, err = room.NewMessageIDs(node); err != nil {
 		return nil, fmt.Errorf("message ids: %w", err)
 	}
 	a.rooms = chatapi.NewRoomChannels(channel.WithLogger(a.log))

@@ -47,13 +47,14 @@ type MessageIDs struct {
 	n      atomic.Uint64
 }
 
-// NewMessageIDs returns a generator for node (see CheckNodeID).
-func NewMessageIDs(node string) (*MessageIDs, error) {
-	if err := checkNodeID(node); err != nil {
+// NewMessageIDs returns a generator for node, the process's one NodeID; it
+// fails with an *IDError for an invalid one.
+func NewMessageIDs(node jsgenrt.NodeID) (*MessageIDs, error) {
+	if err := checkNodeID(string(node)); err != nil {
 		return nil, err
 	}
 	boot := strconv.FormatUint(randomUint64()>>24, 36) // 40 random bits
-	return &MessageIDs{prefix: node + "-" + boot + "-"}, nil
+	return &MessageIDs{prefix: string(node) + "-" + boot + "-"}, nil
 }
 
 // Next returns a new ID.
