@@ -21,6 +21,27 @@
 // generated <Model>Ref constructor or a generated decoder; its zero value is
 // "no reference". Errors (Error, FieldError, RefError) are shaped like the
 // WebSocket error frame the runtime sends.
+//
+// # Which to use
+//
+// Each job has one package; pick by what you need to do:
+//
+//	to do this                                    use
+//	--------------------------------------------  ----------------------------------------------
+//	send a frame to every connection on a key     channel.Channels (Publish) + ws.Subscribe per
+//	(a room's messages, a live feed)              connection; channel.Bridge for several nodes
+//	know who is in a room, who is online, send    room (Members, Presence, DM, PublishExcept);
+//	to one user, skip the sender                  roomsync keeps them in step across nodes
+//	move bytes between nodes (what channels and   bus, with membus (one process), natsbus or
+//	room sync run on)                             redisbus (several)
+//	send typed application events between         the generated event bus (New<Name>, built on
+//	services (an audit log, a search indexer)     bus.Topic): validated on emit and on receive
+//
+// There is no other fan-out path: a WebSocket connection receives room
+// traffic only through a channel subscription (ws.Subscribe, or ws.Forward
+// when the handler wants its own goroutine per subscription), so one
+// encoded frame serves every recipient and hooks, limits and the cluster
+// bridge apply to every publish.
 package runtime
 
 // Version is the version of the contract between generated code and this

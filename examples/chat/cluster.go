@@ -13,6 +13,8 @@ import (
 	"github.com/jsgen-dev/jsgen/runtime/channel"
 	"github.com/jsgen-dev/jsgen/runtime/room"
 	"github.com/jsgen-dev/jsgen/runtime/room/roomsync"
+
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 )
 
 // cluster connects a node to the others through a bus: the room and user
@@ -42,7 +44,7 @@ func dialBus(ctx context.Context, url string) (bus.Bus, error) {
 // joinCluster bridges a's channels and replicates its members and presence
 // over b. The links live until close, not until ctx (which only bounds the
 // set-up).
-func joinCluster(ctx context.Context, a *app, b bus.Bus, owned bool, node string) (*cluster, error) {
+func joinCluster(ctx context.Context, a *app, b bus.Bus, owned bool, node jsgenrt.NodeID) (*cluster, error) {
 	life, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	c := &cluster{bus: b, owned: owned, cancel: cancel}
 	bridge := []channel.BridgeOption{channel.BridgeNodeID(node), channel.BridgeLogger(a.log)}
@@ -70,7 +72,7 @@ func joinCluster(ctx context.Context, a *app, b bus.Bus, owned bool, node string
 		c.syncs = append(c.syncs, s)
 	}
 	c.stop = a.members.OnChange(func(ch room.MemberChange[chatapi.Room, chatapi.User]) {
-		if ch.Kind == room.MemberLeft && (ch.Reason == room.ReasonNodeDown || ch.Reason == room.ReasonNodeRestart) && c.announcesForDeadNodes(node) {
+		if ch.Kind == room.MemberLeft && (ch.Reason == room.ReasonNodeDown || ch.Reason == room.ReasonNodeRestart) && c.announcesForDeadNodes(string(node)) {
 			a.rooms.Publish(ch.Room, chatapi.LeaveEvent{Username: ch.User, Timestamp: ch.At.UTC()})
 		}
 	})

@@ -113,3 +113,24 @@ func TestClusterThreeNodesOnRedis(t *testing.T) {
 	url := bustest.StartRedis(t).URL()
 	testCluster(t, []*node{startNode(t, appConfig{Bus: url}), startNode(t, appConfig{Bus: url}), startNode(t, appConfig{Bus: url})})
 }
+
+// TestOneNodeIDPerNode: a node gives one ID to its WebSocket server (the
+// prefix of its connection IDs), its channel bridges and its room
+// services, so a connection ID names the node that owns it everywhere.
+func TestOneNodeIDPerNode(t *testing.T) {
+	b := membus.New()
+	t.Cleanup(func() { b.Close() })
+	n := startNode(t, appConfig{SharedBus: b})
+	a := n.app
+	node := string(a.ws.NodeID())
+	for what, id := range map[string]string{
+		"members":     a.members.NodeID(),
+		"presence":    a.presence.NodeID(),
+		"room bridge": a.cluster.links[0].NodeID(),
+		"user bridge": a.cluster.links[1].NodeID(),
+	} {
+		if id != node {
+			t.Errorf("%s node ID %q, WebSocket server's %q", what, id, node)
+		}
+	}
+}

@@ -4,6 +4,7 @@
 //
 //	go run ./examples/chat                       # http://127.0.0.1:8080
 //	go run ./examples/chat -bus nats://127.0.0.1:4222 -addr 127.0.0.1:8081
+//	go run ./examples/chat -audit                # also log the room events other services get
 package main
 
 import (
@@ -31,6 +32,7 @@ func run(args []string) error {
 	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	busURL := fs.String("bus", "memory", "event bus: memory, nats://HOST:PORT or redis://HOST:PORT")
+	audit := fs.Bool("audit", false, "log every room event (join, message, leave) as another service would receive it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -38,7 +40,11 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	a, err := newApp(ctx, appConfig{Bus: *busURL, Logger: log})
+	cfg := appConfig{Bus: *busURL, Logger: log}
+	if *audit {
+		cfg.Audit = log.With("service", "audit")
+	}
+	a, err := newApp(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/jsgen-dev/jsgen/examples/chat/chatapi"
 	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 	"github.com/jsgen-dev/jsgen/runtime/bus"
+	"github.com/jsgen-dev/jsgen/runtime/bus/membus"
 	"github.com/jsgen-dev/jsgen/runtime/channel"
 	"github.com/jsgen-dev/jsgen/runtime/room"
 	"github.com/jsgen-dev/jsgen/runtime/ws"
@@ -36,6 +37,9 @@ type appConfig struct {
 	WS []ws.Option
 	// PresenceTTL bounds how long a silent connection counts as present.
 	PresenceTTL time.Duration
+	// Audit, when set, runs an audit log in the node: a consumer of the
+	// chat's events (ChatEvents) that logs them to this logger.
+	Audit *slog.Logger
 }
 
 // app is one chat node: the generated Chat controller served by the room
@@ -51,7 +55,9 @@ type app struct {
 	presence *room.Presence[chatapi.User]
 	dm       *room.DM[chatapi.User, chatapi.DirectMessage]
 	ids      *room.MessageIDs
-	cluster  *cluster // nil with the memory bus
+	events   *chatapi.ChatEvents // room events for other services
+	cluster  *cluster            // nil with the memory bus
+	local    bus.Bus             // the events' bus with the memory bus, else nil
 	stop     []func()
 }
 
@@ -61,7 +67,7 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 	if a.log == nil {
 		a.log = slog.Default()
 	}
-	node := room.RandomNodeID()
+	node := jsgenrt.NewNodeID() // one ID for the server, the bridges and the room services
 	var err error
 	if a.members, err = room.NewMembers[chatapi.Room, chatapi.User](room.MembersOptions{NodeID: node, Logger: a.log}); err != nil {
 		return nil, fmt.Errorf("members: %w", err)
@@ -76,10 +82,12 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 	a.users = chatapi.NewUserChannels(channel.WithLogger(a.log))
 	a.dm = room.NewDM(a.users)
 	a.stop = append(a.stop, room.Announce(a.members, a.rooms, announce))
-	if b, owned, err := clusterBus(ctx, cfg); err != nil {
+	b, owned, err := clusterBus(ctx, cfg)
+	if err != nil {
 		a.close()
 		return nil, err
-	} else if b != nil {
+	}
+	if b != nil {
 		if a.cluster, err = joinCluster(ctx, a, b, owned, node); err != nil {
 			if owned {
 				b.Close()
@@ -87,9 +95,21 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 			a.close()
 			return nil, err
 		}
+	} else {
+		a.local = membus.New()
+		b = a.local
+	}
+	a.stop = append(a.stop, a.publishEvents(b))
+	if cfg.Audit != nil {
+		stop, err := startAudit(chatapi.NewChatEvents(b, a.log), cfg.Audit)
+		if err != nil {
+			a.close()
+			return nil, err
+		}
+		a.stop = append(a.stop, stop)
 	}
 	a.metrics = ws.NewPrometheus()
-	opts := append([]ws.Option{ws.WithLogger(a.log), ws.WithMetrics(a.metrics), chatapi.WithChatDMGuard(authorizeDM)}, cfg.WS...)
+	opts := append([]ws.Option{ws.WithNodeID(node), ws.WithLogger(a.log), ws.WithMetrics(a.metrics), chatapi.WithChatDMGuard(authorizeDM)}, cfg.WS...)
 	if a.ws, err = chatapi.MountChat(a.mux, a, opts...); err != nil {
 		a.close()
 		return nil, fmt.Errorf("websocket server: %w", err)
@@ -143,6 +163,9 @@ func (a *app) close() {
 	a.rooms.Close()
 	a.users.Close()
 	a.presence.Close()
+	if a.local != nil {
+		a.local.Close()
+	}
 }
 
 // announce turns member transitions into the room's join and leave frames.
@@ -206,7 +229,9 @@ func (a *app) roomFrame(c *chatapi.ChatRoomConn, msg chatapi.ClientMessage) erro
 	var ev chatapi.RoomEvent
 	switch m := msg.(type) {
 	case chatapi.ChatMessageIn:
-		ev = chatapi.ChatEvent{Username: c.Query.Username, Content: m.Content, Timestamp: now}
+		msg := chatapi.ChatEvent{Username: c.Query.Username, Content: m.Content, Timestamp: now}
+		a.emitMessage(c.Context(), c.Params.RoomID, msg)
+		ev = msg
 	case chatapi.TypingIn:
 		ev = chatapi.TypingEvent{Username: c.Query.Username, Timestamp: now}
 	default:

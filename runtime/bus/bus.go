@@ -20,6 +20,9 @@
 //     "room.message" receives what is published on exactly "room.message".
 //     (Identifiers inside subjects come from runtime.Ref, which never holds
 //     '.', '*' or '>', so literal subjects are also safe on NATS and Redis.)
+//     The bundled buses (membus included) refuse the same subjects: empty
+//     tokens, a "*" or ">" token, whitespace or control characters, more
+//     than 512 bytes.
 //   - Delivery is at most once. A message may be lost (slow subscriber,
 //     network failure, node restart); it is never delivered twice to one
 //     subscription by the bus itself.

@@ -2,28 +2,30 @@ package channel
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 	"github.com/jsgen-dev/jsgen/runtime/bus"
+	"github.com/jsgen-dev/jsgen/runtime/internal/logsample"
 )
 
 // BridgeOption configures Bridge.
 type BridgeOption func(*bridgeConfig)
 
 type bridgeConfig struct {
-	nodeID string
+	nodeID jsgenrt.NodeID
 	logger *slog.Logger
 }
 
-// BridgeNodeID sets the node ID stamped on outgoing envelopes (default: 16
-// random hex characters). Every node sharing the bus needs a distinct one.
-func BridgeNodeID(id string) BridgeOption {
+// BridgeNodeID sets the node ID stamped on outgoing envelopes (default:
+// jsgenrt.NewNodeID()): the process's one NodeID, also given to
+// ws.WithNodeID and the room services. Every node sharing the bus needs a
+// distinct one; Bridge refuses an invalid one.
+func BridgeNodeID(id jsgenrt.NodeID) BridgeOption {
 	return func(c *bridgeConfig) { c.nodeID = id }
 }
 
@@ -51,7 +53,8 @@ type Link struct {
 	once   sync.Once
 	err    error
 
-	sent, sendFailed, received, own, invalid, delivered atomic.Uint64
+	sent, sendFailed, received, own, delivered atomic.Uint64
+	invalid                                    logsample.Counter
 }
 
 // LinkStats counts a Link's traffic (monotonic since Bridge returned).
@@ -103,15 +106,13 @@ func Bridge[K, M any](ctx context.Context, ch *Channels[K, M], b bus.Bus, subjec
 		o(&cfg)
 	}
 	if cfg.nodeID == "" {
-		id, err := randomNodeID()
-		if err != nil {
-			return nil, err
-		}
-		cfg.nodeID = id
+		cfg.nodeID = jsgenrt.NewNodeID()
+	} else if err := cfg.nodeID.Check(); err != nil {
+		return nil, fmt.Errorf("channel: bridge: %w", err)
 	}
 	l := &Link{
-		nodeID: cfg.nodeID,
-		log:    cfg.logger.With("component", "channel.bridge", "node", cfg.nodeID, "subject_prefix", subjectPrefix),
+		nodeID: string(cfg.nodeID),
+		log:    cfg.logger.With("component", "channel.bridge", "node", string(cfg.nodeID), "subject_prefix", subjectPrefix),
 		subs:   make(map[string]bus.Subscription),
 	}
 	subjectOf := func(key string) string { return subjectPrefix + ch.c.prefix + key }
@@ -131,14 +132,6 @@ func Bridge[K, M any](ctx context.Context, ch *Channels[K, M], b bus.Bus, subjec
 	l.stop = stop
 	l.mu.Unlock()
 	return l, nil
-}
-
-func randomNodeID() (string, error) {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("channel: bridge node ID: %w", err)
-	}
-	return hex.EncodeToString(b[:]), nil
 }
 
 // NodeID returns the ID stamped on this node's envelopes.
@@ -255,8 +248,7 @@ func (l *Link) unlisten(key string) error {
 }
 
 func (l *Link) dropInvalid(subject string, err error) {
-	n := l.invalid.Add(1)
-	if n&(n-1) == 0 { // 1st, 2nd, 4th... : visible without flooding
+	if n, log := l.invalid.Inc(); log {
 		l.log.Warn("channel: bridge dropped invalid message", "subject", subject, "err", err, "invalid_total", n)
 	}
 }

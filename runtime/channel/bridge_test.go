@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 	"github.com/jsgen-dev/jsgen/runtime/bus"
 	"github.com/jsgen-dev/jsgen/runtime/bus/membus"
 )
@@ -24,7 +25,7 @@ type node struct {
 	link *Link
 }
 
-func newNode(t *testing.T, ctx context.Context, b bus.Bus, id string, opts ...Option) node {
+func newNode(t *testing.T, ctx context.Context, b bus.Bus, id jsgenrt.NodeID, opts ...Option) node {
 	t.Helper()
 	ch := newTest(append([]Option{WithEncoder(appendEvent)}, opts...)...)
 	link, err := Bridge(ctx, ch, b, "test.", decodeEvent, BridgeNodeID(id), BridgeLogger(quietLogger()))
@@ -152,8 +153,12 @@ func TestBridgeAttachedAfterSubscribersCatchesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer link.Close()
-	if link.NodeID() == "" || link.Stats().Subjects != 1 {
+	if jsgenrt.NodeID(link.NodeID()).Check() != nil || link.Stats().Subjects != 1 {
 		t.Fatalf("node %q subjects %d", link.NodeID(), link.Stats().Subjects)
+	}
+	var idErr *jsgenrt.NodeIDError
+	if _, err := Bridge(context.Background(), late, b, "test.", decodeEvent, BridgeNodeID("a.b")); !errors.As(err, &idErr) {
+		t.Fatalf("Bridge with node ID \"a.b\": %v, want a *jsgenrt.NodeIDError", err)
 	}
 	a.ch.Publish(ref("r"), event{Seq: 9})
 	if got := recv(t, sub); got.Seq != 9 {

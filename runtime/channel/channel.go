@@ -3,7 +3,6 @@ package channel
 import (
 	"fmt"
 	"log/slog"
-	"math/bits"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -400,8 +399,7 @@ func (c *core[M]) fanout(subs []*Subscription[M], d *Delivery[M]) {
 // 2nd, 4th, 8th... drop of each subscription.
 func (c *core[M]) countDrops(s *Subscription[M], lost uint64) {
 	c.dropped.Add(lost)
-	n := s.dropped.Add(lost)
-	if prev := n - lost; bits.Len64(prev) != bits.Len64(n) && c.overflow != CloseSubscriber {
+	if n, log := s.dropped.Add(lost); log && c.overflow != CloseSubscriber {
 		c.log.Warn("channel: subscriber queue full, messages dropped",
 			"key", s.key, "subscriber", s.id, "policy", c.overflow.String(), "dropped", n)
 	}

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"iter"
 	"sync"
-	"sync/atomic"
+
+	"github.com/jsgen-dev/jsgen/runtime/internal/logsample"
+	"github.com/jsgen-dev/jsgen/runtime/internal/ring"
 )
 
 // Reasons a subscription ended, reported by Subscription.Err and Next.
@@ -47,9 +49,7 @@ type Subscription[M any] struct {
 	id    string
 
 	mu      sync.Mutex
-	buf     []*Delivery[M] // ring: buf[head], ... (n entries)
-	head    int
-	n       int
+	queue   ring.Ring[*Delivery[M]] // grown up to limit
 	limit   int
 	waiters int
 	closed  bool
@@ -57,7 +57,7 @@ type Subscription[M any] struct {
 	notify  chan struct{}            // capacity 1: a wake-up for a blocked reader
 	deliver func(*Delivery[M]) error // SubscribeFunc's; nil: queued
 
-	dropped atomic.Uint64
+	dropped logsample.Counter
 }
 
 func newSubscription[M any](c *core[M], e *entry[M], key, id string, deliver func(*Delivery[M]) error) *Subscription[M] {
@@ -71,7 +71,7 @@ func newSubscription[M any](c *core[M], e *entry[M], key, id string, deliver fun
 		deliver: deliver,
 	}
 	if deliver == nil {
-		s.buf = make([]*Delivery[M], min(initialRing, c.queueSize))
+		s.queue.Grow(min(initialRing, c.queueSize))
 	}
 	return s
 }
@@ -91,7 +91,7 @@ func (s *Subscription[M]) Dropped() uint64 { return s.dropped.Load() }
 func (s *Subscription[M]) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.n
+	return s.queue.Len()
 }
 
 // Active reports whether the subscription is still registered.
@@ -172,12 +172,8 @@ func (s *Subscription[M]) Messages() iter.Seq[M] {
 func (s *Subscription[M]) next(done <-chan struct{}, doneErr func() error) (*Delivery[M], error) {
 	s.mu.Lock()
 	for {
-		if s.n > 0 {
-			d := s.buf[s.head]
-			s.buf[s.head] = nil
-			s.head = (s.head + 1) % len(s.buf)
-			s.n--
-			pass := s.n > 0 && s.waiters > 0
+		if d, ok := s.queue.Pop(); ok {
+			pass := s.queue.Len() > 0 && s.waiters > 0
 			s.mu.Unlock()
 			if pass {
 				s.wake()
@@ -235,21 +231,19 @@ func (s *Subscription[M]) offer(d *Delivery[M], policy Overflow) (offerResult, u
 		return skipped, 0
 	}
 	var lost uint64
-	if s.n == len(s.buf) {
-		if len(s.buf) < s.limit {
-			s.grow()
+	if s.queue.Full() {
+		if s.queue.Cap() < s.limit {
+			s.queue.Grow(min(2*s.queue.Cap(), s.limit))
 		} else {
 			switch policy {
 			case DropNewest:
 				s.mu.Unlock()
 				return droppedNew, 1
 			case DropOldest:
-				s.buf[s.head] = nil
-				s.head = (s.head + 1) % len(s.buf)
-				s.n--
+				s.queue.Pop()
 				lost = 1
 			default: // CloseSubscriber
-				lost = uint64(s.n) + 1
+				lost = uint64(s.queue.Len()) + 1
 				s.discard()
 				s.closed, s.err = true, ErrOverflow
 				s.mu.Unlock()
@@ -258,8 +252,7 @@ func (s *Subscription[M]) offer(d *Delivery[M], policy Overflow) (offerResult, u
 			}
 		}
 	}
-	s.buf[(s.head+s.n)%len(s.buf)] = d
-	s.n++
+	s.queue.Push(d)
 	wake := s.waiters > 0
 	s.mu.Unlock()
 	if wake {
@@ -300,20 +293,8 @@ func (s *Subscription[M]) callDeliver(d *Delivery[M]) (err error) {
 	return s.deliver(d)
 }
 
-// grow doubles the ring (up to limit), keeping the queued order.
-func (s *Subscription[M]) grow() {
-	nb := make([]*Delivery[M], min(2*len(s.buf), s.limit))
-	for i := 0; i < s.n; i++ {
-		nb[i] = s.buf[(s.head+i)%len(s.buf)]
-	}
-	s.buf, s.head = nb, 0
-}
-
 // discard drops every queued delivery; the caller holds mu.
-func (s *Subscription[M]) discard() {
-	clear(s.buf)
-	s.head, s.n = 0, 0
-}
+func (s *Subscription[M]) discard() { s.queue.Clear() }
 
 // end marks the subscription ended with err unless it already was, and
 // wakes blocked readers.

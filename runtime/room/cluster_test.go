@@ -7,6 +7,8 @@ import (
 
 	"github.com/jsgen-dev/jsgen/runtime/bus/membus"
 	"github.com/jsgen-dev/jsgen/runtime/channel"
+
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 )
 
 // Exclude-sender across nodes: the exclusion and the message ID travel
@@ -26,7 +28,7 @@ func TestPublishExceptAcrossNodes(t *testing.T) {
 	nodeA, nodeB := channel.New[Room, chatMsg](), channel.New[Room, chatMsg]()
 	defer nodeA.Close()
 	defer nodeB.Close()
-	for node, ch := range map[string]*channel.Channels[Room, chatMsg]{"A": nodeA, "B": nodeB} {
+	for node, ch := range map[jsgenrt.NodeID]*channel.Channels[Room, chatMsg]{"A": nodeA, "B": nodeB} {
 		link, err := channel.Bridge(ctx, ch, b, "jsgen.test.rooms.", decode, channel.BridgeNodeID(node))
 		if err != nil {
 			t.Fatal(err)

@@ -5,12 +5,14 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+
+	"github.com/jsgen-dev/jsgen/runtime/room/internal/repl"
 )
 
 // item is one queued notification: a replication event of a local change
 // (ev.Kind != 0) and/or a user-level change (hasChange).
 type item[C any] struct {
-	ev        Event
+	ev        repl.Event
 	change    C
 	hasChange bool
 }
@@ -31,7 +33,7 @@ type dispatcher[C any] struct {
 	log   *slog.Logger
 
 	changes registry[func(C)]
-	events  registry[func(Event)]
+	events  registry[func(repl.Event)]
 	extra   func(C) // internal sink for changes (may be nil)
 
 	mu      sync.Mutex
@@ -44,7 +46,7 @@ type dispatcher[C any] struct {
 // emit queues a notification. ev (if its Kind is set) is a local change:
 // it gets the node, epoch and next sequence number. The caller holds the
 // state lock under which the change was made.
-func (d *dispatcher[C]) emit(ev Event, change C, hasChange bool) {
+func (d *dispatcher[C]) emit(ev repl.Event, change C, hasChange bool) {
 	d.mu.Lock()
 	if ev.Kind != 0 {
 		d.seq++
@@ -54,7 +56,7 @@ func (d *dispatcher[C]) emit(ev Event, change C, hasChange bool) {
 	wantCh := hasChange && (d.extra != nil || d.changes.len() > 0)
 	if wantEv || wantCh {
 		if !wantEv {
-			ev = Event{}
+			ev = repl.Event{}
 		}
 		d.queue = append(d.queue, item[C]{ev: ev, change: change, hasChange: wantCh})
 	}
@@ -189,7 +191,7 @@ type admission struct {
 }
 
 // admitLocked classifies e and records it; the caller holds mu.
-func (r *replica) admitLocked(e *Event) admission {
+func (r *replica) admitLocked(e *repl.Event) admission {
 	var a admission
 	s, known := r.nodes[e.Node]
 	if known && s.epoch != e.Epoch {
@@ -201,7 +203,7 @@ func (r *replica) admitLocked(e *Event) admission {
 		return a // a duplicate or an old event: ignore
 	}
 	if e.Seq != s.last+1 {
-		a.gap = &GapError{Node: e.Node, Want: s.last + 1, Got: e.Seq}
+		a.gap = &repl.GapError{Node: e.Node, Want: s.last + 1, Got: e.Seq}
 	}
 	s.last = e.Seq
 	if r.nodes == nil {
@@ -216,7 +218,7 @@ func (r *replica) admitLocked(e *Event) admission {
 // was applied already; the caller holds mu.
 func (r *replica) syncLocked(node string, epoch, seq uint64) error {
 	if s, ok := r.nodes[node]; ok && s.epoch == epoch && s.last > seq {
-		return ErrStaleSnapshot
+		return repl.ErrStaleSnapshot
 	}
 	if r.nodes == nil {
 		r.nodes = make(map[string]nodeSeq)

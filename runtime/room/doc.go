@@ -54,7 +54,7 @@
 // per-entry goroutine or timer and no periodic full scan. Deadlines are
 // kept on the clock's monotonic reading, so a wall-clock step neither
 // expires everyone at once nor keeps entries alive. Time comes from
-// an injectable Clock: tests use a ManualClock and Advance it instead of
+// an injectable Clock: a test supplies one that it moves forward instead of
 // sleeping. Transitions (PresenceOnline, PresenceUpdate, PresenceOffline)
 // are observable with OnChange, per user with WatchUser, and per room with
 // RoomPresence.Watch.
@@ -87,14 +87,16 @@
 // Members and Presence are replicated by events; each node holds a full
 // copy of the state, and only the owner of an entry ever changes it.
 // Package roomsync runs this protocol over a bus.Bus (roomsync.Start, one
-// per service); the steps below say what it does with the services'
-// methods, and what any other transport has to do:
+// per service: pass it the Members or the Presence). The replication
+// operations named below (OnEvent, Apply, Snapshot, SyncNode, DropNode)
+// are not part of this package's API: roomsync reaches them through the
+// services' Replica method. The steps say what roomsync does:
 //
 //  1. Ownership. Every process has a node ID (the same one for runtime/ws,
 //     the channel bridges and these services). Every entry records the
 //     node that owns it: the node the connection is attached to.
-//  2. Publishing. The transport registers OnEvent on each service and
-//     publishes each Event (MarshalBinary) on one bus subject per service
+//  2. Publishing. roomsync registers OnEvent on each service and
+//     publishes each event (binary form) on one bus subject per service
 //     (roomsync: <prefix>.events). Events carry Node, Epoch (random
 //     per service instance, so a restart is recognisable) and Seq
 //     (1, 2, 3... per node and epoch, in the order the changes happened).
@@ -104,8 +106,8 @@
 //     decoded event to Apply. Apply ignores the node's own events,
 //     duplicates and old events; a new Epoch of a known node drops that
 //     node's earlier entries first; a skipped Seq is applied but returns a
-//     *GapError.
-//  4. Catching up. On a GapError, and when a node starts, it asks the
+//     gap error.
+//  4. Catching up. On a gap, and when a node starts, it asks the
 //     relevant node(s) for a Snapshot (roomsync: over the bus), keeps
 //     buffering events meanwhile, calls SyncNode(snapshot) and then
 //     applies the buffered events (those up to the snapshot's Seq are

@@ -16,6 +16,8 @@ import (
 	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 	"github.com/jsgen-dev/jsgen/runtime/channel"
 	"github.com/jsgen-dev/jsgen/runtime/ws"
+
+	"github.com/jsgen-dev/jsgen/runtime/room/internal/repl"
 )
 
 // frame is the wire message of the end-to-end room route.
@@ -40,7 +42,7 @@ type e2eApp struct {
 	members *Members[Room, User]
 	rooms   *channel.Channels[Room, frame]
 	ids     *MessageIDs
-	events  chan Event // this node's replication events, in order
+	events  chan repl.Event // this node's replication events, in order
 	url     string
 }
 
@@ -51,11 +53,11 @@ func newE2EApp(t *testing.T) *e2eApp {
 		t.Fatal(err)
 	}
 	ids, _ := NewMessageIDs("n1")
-	app := &e2eApp{members: members, rooms: channel.New[Room, frame](), ids: ids, events: make(chan Event, 64)}
+	app := &e2eApp{members: members, rooms: channel.New[Room, frame](), ids: ids, events: make(chan repl.Event, 64)}
 	Announce(members, app.rooms, func(c MemberChange[Room, User]) (frame, bool) {
 		return frame{Type: c.Kind.String(), User: c.User.ID()}, true
 	})
-	members.OnEvent(func(e Event) { app.events <- e })
+	members.onEvent(func(e repl.Event) { app.events <- e })
 
 	srv, err := ws.New(ws.WithOptions(ws.Options{NodeID: "n1"}), ws.WithLogger(discardLogger()))
 	if err != nil {
@@ -139,7 +141,7 @@ func read(t *testing.T, c *websocket.Conn) frame {
 }
 
 // waitEvent returns the next replication event, which must be of kind.
-func (app *e2eApp) waitEvent(t *testing.T, kind EventKind) Event {
+func (app *e2eApp) waitEvent(t *testing.T, kind repl.EventKind) repl.Event {
 	t.Helper()
 	select {
 	case e := <-app.events:
@@ -149,7 +151,7 @@ func (app *e2eApp) waitEvent(t *testing.T, kind EventKind) Event {
 		return e
 	case <-time.After(20 * time.Second):
 		t.Fatalf("no %v event", kind)
-		return Event{}
+		return repl.Event{}
 	}
 }
 
@@ -174,10 +176,10 @@ func TestE2ELifecycleAndExcludeSender(t *testing.T) {
 	if f := read(t, tab1); f != (frame{Type: "joined", User: "alice"}) {
 		t.Fatalf("tab1 got %+v", f)
 	}
-	app.waitEvent(t, EventJoin) // bob
-	tab1ID := app.waitEvent(t, EventJoin).Conn
+	app.waitEvent(t, repl.EventJoin) // bob
+	tab1ID := app.waitEvent(t, repl.EventJoin).Conn
 	tab2 := app.dial(t, "lobby", "alice") // second tab: no new member, no frame
-	app.waitEvent(t, EventJoin)
+	app.waitEvent(t, repl.EventJoin)
 	if ms := app.members.Members(room); len(ms) != 2 || ms[1].User.ID() != "alice" || ms[1].Conns != 2 {
 		t.Fatalf("members %+v", ms)
 	}
@@ -210,7 +212,7 @@ func TestE2ELifecycleAndExcludeSender(t *testing.T) {
 
 	// tab1's network dies: no close frame, the handler never closes its membership.
 	_ = tab1.NetConn().Close()
-	if e := app.waitEvent(t, EventLeave); e.Conn != tab1ID {
+	if e := app.waitEvent(t, repl.EventLeave); e.Conn != tab1ID {
 		t.Fatalf("leave of %s, want tab1 %s", e.Conn, tab1ID)
 	}
 	if ms := app.members.Members(room); len(ms) != 2 || ms[0].Conns != 1 || ms[1].Conns != 1 {
@@ -218,7 +220,7 @@ func TestE2ELifecycleAndExcludeSender(t *testing.T) {
 	}
 	// tab2 dies too: alice leaves, announced once.
 	_ = tab2.NetConn().Close()
-	app.waitEvent(t, EventLeave)
+	app.waitEvent(t, repl.EventLeave)
 	if f := read(t, bob); f != (frame{Type: "left", User: "alice"}) {
 		t.Fatalf("bob got %+v", f)
 	}
@@ -233,7 +235,7 @@ func TestE2ELifecycleAndExcludeSender(t *testing.T) {
 		t.Fatalf("after alice's tabs died: %+v", ms)
 	}
 	_ = bob.Close()
-	app.waitEvent(t, EventLeave)
+	app.waitEvent(t, repl.EventLeave)
 	if s := app.members.Stats(); s.Rooms != 0 || s.Members != 0 || s.LocalConns != 0 {
 		t.Fatalf("left behind: %+v", s)
 	}

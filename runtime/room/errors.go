@@ -39,18 +39,6 @@ var (
 	ErrForbidden = errors.New("room: forbidden")
 	// ErrClosed: the service was closed.
 	ErrClosed = errors.New("room: service closed")
-	// ErrInvalidEvent: a replication event is malformed or of the wrong
-	// kind for the service it was applied to.
-	ErrInvalidEvent = errors.New("room: invalid replication event")
-	// ErrGap: a remote node's events arrived with a sequence gap; the event
-	// was applied, but state from that node may be missing until it is
-	// resynchronised with SyncNode. The concrete error is a *GapError.
-	ErrGap = errors.New("room: replication sequence gap")
-	// ErrStaleSnapshot: SyncNode got a snapshot older than events already
-	// applied from that node; nothing was changed.
-	ErrStaleSnapshot = errors.New("room: stale snapshot")
-	// ErrOwnNode: an operation meant for remote nodes named this node.
-	ErrOwnNode = errors.New("room: operation needs a remote node ID, got this node's")
 )
 
 // LimitError reports which bound a call would have exceeded. It matches
@@ -89,23 +77,6 @@ func (e *IDError) Error() string {
 
 // Unwrap returns ErrInvalidID.
 func (e *IDError) Unwrap() error { return ErrInvalidID }
-
-// GapError reports that a remote node's event sequence skipped numbers:
-// the adapter should fetch that node's Snapshot and call SyncNode. It
-// matches ErrGap.
-type GapError struct {
-	Node string // the remote node
-	Want uint64 // the sequence number expected next
-	Got  uint64 // the sequence number received
-}
-
-// Error names the node and the missing range.
-func (e *GapError) Error() string {
-	return fmt.Sprintf("room: replication gap from node %s: want seq %d, got %d", e.Node, e.Want, e.Got)
-}
-
-// Unwrap returns ErrGap.
-func (e *GapError) Unwrap() error { return ErrGap }
 
 func idError(what, id, reason string) error {
 	if len(id) > 64 {

@@ -1,292 +1,56 @@
 package room
 
 import (
-	"encoding/binary"
 	"fmt"
-	"strconv"
+
+	"github.com/jsgen-dev/jsgen/runtime/room/internal/repl"
 )
-
-// EventKind names a replicated state change.
-type EventKind uint8
-
-// The event kinds. Members produce and apply EventJoin and EventLeave;
-// Presence produces and applies the EventPresence kinds.
-const (
-	// EventJoin: connection Conn of User joined Room at At.
-	EventJoin EventKind = 1 + iota
-	// EventLeave: connection Conn of User left Room at At.
-	EventLeave
-	// EventPresence: connection Conn of User has Status (set at Since) and
-	// was last seen at At. Set and Heartbeat both produce it, so it always
-	// carries the entry's whole state and applying it twice is harmless.
-	EventPresence
-	// EventPresenceRemove: the presence entry of Conn of User was removed.
-	EventPresenceRemove
-	// EventPresenceExpire: the presence entry of Conn of User expired.
-	EventPresenceExpire
-)
-
-// String returns the kind's name ("join", "leave", "presence", "presence-remove",
-// "presence-expire").
-func (k EventKind) String() string {
-	switch k {
-	case EventJoin:
-		return "join"
-	case EventLeave:
-		return "leave"
-	case EventPresence:
-		return "presence"
-	case EventPresenceRemove:
-		return "presence-remove"
-	case EventPresenceExpire:
-		return "presence-expire"
-	}
-	return "EventKind(" + strconv.Itoa(int(k)) + ")"
-}
-
-// Event is one state change of a node's own entries, small and
-// serialisable (MarshalBinary / UnmarshalBinary) so that a cluster adapter
-// can publish it on a bus; other nodes feed it to Apply. Identifiers are
-// plain strings (the refs' identifiers) because events cross process
-// boundaries; Apply validates them again.
-type Event struct {
-	Kind   EventKind
-	Node   string // the node that owns the entry and produced the event
-	Epoch  uint64 // random per service instance: changes when the node restarts
-	Seq    uint64 // per (Node, Epoch, service): 1, 2, 3... in the order the changes happened
-	Room   string // EventJoin, EventLeave
-	User   string
-	Conn   string
-	Status Status // EventPresence
-	At     int64  // Unix nanoseconds: join time (EventJoin), last seen (EventPresence), time of the change (others)
-	Since  int64  // EventPresence: Unix nanoseconds at which Status was set
-}
-
-// Wire format of an Event (version 1):
-//
-//	version  byte (1)
-//	kind     byte
-//	status   byte
-//	epoch    uvarint
-//	seq      uvarint
-//	at       varint
-//	since    varint
-//	node, room, user, conn: uvarint length + bytes each
-//
-// Nothing may follow. Text fields are bounded by maxEventText.
-const (
-	eventVersion = 1
-	maxEventText = 1024
-)
-
-// AppendBinary appends e's wire form to b. It never fails; the error is
-// there to satisfy encoding.BinaryAppender.
-func (e Event) AppendBinary(b []byte) ([]byte, error) {
-	b = append(b, eventVersion, byte(e.Kind), byte(e.Status))
-	b = binary.AppendUvarint(b, e.Epoch)
-	b = binary.AppendUvarint(b, e.Seq)
-	b = binary.AppendVarint(b, e.At)
-	b = binary.AppendVarint(b, e.Since)
-	for _, s := range [...]string{e.Node, e.Room, e.User, e.Conn} {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
-	}
-	return b, nil
-}
-
-// MarshalBinary returns e's wire form.
-func (e Event) MarshalBinary() ([]byte, error) {
-	return e.AppendBinary(make([]byte, 0, 32+len(e.Node)+len(e.Room)+len(e.User)+len(e.Conn)))
-}
-
-// UnmarshalBinary decodes a wire form produced by AppendBinary. It checks
-// the framing (version, lengths, bounds, no trailing bytes) but not the
-// identifiers; Apply validates those. The result never aliases data.
-func (e *Event) UnmarshalBinary(data []byte) error {
-	if len(data) < 3 || data[0] != eventVersion {
-		return fmt.Errorf("%w: unknown version or truncated header", ErrInvalidEvent)
-	}
-	var d Event
-	d.Kind, d.Status = EventKind(data[1]), Status(data[2])
-	rest := data[3:]
-	var ok bool
-	if d.Epoch, rest, ok = uvarint(rest); !ok {
-		return fmt.Errorf("%w: bad epoch", ErrInvalidEvent)
-	}
-	if d.Seq, rest, ok = uvarint(rest); !ok {
-		return fmt.Errorf("%w: bad seq", ErrInvalidEvent)
-	}
-	if d.At, rest, ok = varint(rest); !ok {
-		return fmt.Errorf("%w: bad at", ErrInvalidEvent)
-	}
-	if d.Since, rest, ok = varint(rest); !ok {
-		return fmt.Errorf("%w: bad since", ErrInvalidEvent)
-	}
-	names := [...]string{"node", "room", "user", "conn"}
-	for i, f := range [...]*string{&d.Node, &d.Room, &d.User, &d.Conn} {
-		n, r, ok := uvarint(rest)
-		if !ok || n > maxEventText || n > uint64(len(r)) {
-			return fmt.Errorf("%w: bad %s length", ErrInvalidEvent, names[i])
-		}
-		*f, rest = string(r[:n]), r[n:]
-	}
-	if len(rest) != 0 {
-		return fmt.Errorf("%w: %d trailing bytes", ErrInvalidEvent, len(rest))
-	}
-	*e = d
-	return nil
-}
-
-func uvarint(b []byte) (uint64, []byte, bool) {
-	v, n := binary.Uvarint(b)
-	if n <= 0 {
-		return 0, b, false
-	}
-	return v, b[n:], true
-}
-
-func varint(b []byte) (int64, []byte, bool) {
-	v, n := binary.Varint(b)
-	if n <= 0 {
-		return 0, b, false
-	}
-	return v, b[n:], true
-}
 
 // check validates a remote event for a service that accepts kinds, with
 // identifiers of at most maxID bytes.
-func (e *Event) check(maxID int, kinds ...EventKind) error {
+func checkEvent(e *repl.Event, maxID int, kinds ...repl.EventKind) error {
 	known := false
 	for _, k := range kinds {
 		known = known || e.Kind == k
 	}
 	if !known {
-		return fmt.Errorf("%w: kind %v not accepted here", ErrInvalidEvent, e.Kind)
+		return fmt.Errorf("%w: kind %v not accepted here", repl.ErrInvalidEvent, e.Kind)
 	}
-	if err := CheckNodeID(e.Node); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidEvent, err)
+	if err := checkNodeID(e.Node); err != nil {
+		return fmt.Errorf("%w: %w", repl.ErrInvalidEvent, err)
 	}
 	if e.Seq == 0 {
-		return fmt.Errorf("%w: seq 0", ErrInvalidEvent)
+		return fmt.Errorf("%w: seq 0", repl.ErrInvalidEvent)
 	}
-	if e.Kind == EventJoin || e.Kind == EventLeave {
+	if e.Kind == repl.EventJoin || e.Kind == repl.EventLeave {
 		if err := checkID("room", e.Room, maxID); err != nil {
-			return fmt.Errorf("%w: %w", ErrInvalidEvent, err)
+			return fmt.Errorf("%w: %w", repl.ErrInvalidEvent, err)
 		}
 	}
 	if err := checkID("user", e.User, maxID); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidEvent, err)
+		return fmt.Errorf("%w: %w", repl.ErrInvalidEvent, err)
 	}
 	if err := checkID("connection", e.Conn, maxID); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidEvent, err)
+		return fmt.Errorf("%w: %w", repl.ErrInvalidEvent, err)
 	}
-	if e.Kind == EventPresence && !e.Status.Valid() {
-		return fmt.Errorf("%w: invalid status %d", ErrInvalidEvent, e.Status)
+	if e.Kind == repl.EventPresence && !Status(e.Status).Valid() {
+		return fmt.Errorf("%w: invalid status %d", repl.ErrInvalidEvent, e.Status)
 	}
-	return nil
-}
-
-// Snapshot is the complete set of one node's own entries in one service,
-// as of sequence number Seq: what a node that just started (or got a
-// GapError) needs to catch up with another node (see SyncNode). Events
-// holds one EventJoin (Members) or EventPresence (Presence) per entry,
-// each stamped with Node, Epoch and Seq.
-type Snapshot struct {
-	Node   string
-	Epoch  uint64
-	Seq    uint64
-	Events []Event
-}
-
-// Wire format of a Snapshot (version 1):
-//
-//	version byte (1)
-//	epoch   uvarint
-//	seq     uvarint
-//	node    uvarint length + bytes
-//	count   uvarint
-//	count × (uvarint length + Event wire form)
-const snapshotVersion = 1
-
-// AppendBinary appends s's wire form to b. It never fails; the error is
-// there to satisfy encoding.BinaryAppender.
-func (s Snapshot) AppendBinary(b []byte) ([]byte, error) {
-	b = append(b, snapshotVersion)
-	b = binary.AppendUvarint(b, s.Epoch)
-	b = binary.AppendUvarint(b, s.Seq)
-	b = binary.AppendUvarint(b, uint64(len(s.Node)))
-	b = append(b, s.Node...)
-	b = binary.AppendUvarint(b, uint64(len(s.Events)))
-	var tmp []byte
-	for _, e := range s.Events {
-		tmp, _ = e.AppendBinary(tmp[:0])
-		b = binary.AppendUvarint(b, uint64(len(tmp)))
-		b = append(b, tmp...)
-	}
-	return b, nil
-}
-
-// MarshalBinary returns s's wire form.
-func (s Snapshot) MarshalBinary() ([]byte, error) { return s.AppendBinary(nil) }
-
-// minEventSize is the smallest Event wire form: header (3 bytes), four
-// one-byte varints and four empty strings.
-const minEventSize = 3 + 4 + 4
-
-// UnmarshalBinary decodes a wire form produced by AppendBinary, checking
-// its framing; SyncNode validates the contents.
-func (s *Snapshot) UnmarshalBinary(data []byte) error {
-	if len(data) < 1 || data[0] != snapshotVersion {
-		return fmt.Errorf("%w: unknown snapshot version", ErrInvalidEvent)
-	}
-	var d Snapshot
-	rest := data[1:]
-	var ok bool
-	if d.Epoch, rest, ok = uvarint(rest); !ok {
-		return fmt.Errorf("%w: snapshot: bad epoch", ErrInvalidEvent)
-	}
-	if d.Seq, rest, ok = uvarint(rest); !ok {
-		return fmt.Errorf("%w: snapshot: bad seq", ErrInvalidEvent)
-	}
-	n, rest, ok := uvarint(rest)
-	if !ok || n > MaxNodeIDLength || n > uint64(len(rest)) {
-		return fmt.Errorf("%w: snapshot: bad node length", ErrInvalidEvent)
-	}
-	d.Node, rest = string(rest[:n]), rest[n:]
-	count, rest, ok := uvarint(rest)
-	if !ok || count > uint64(len(rest)/(minEventSize+1)) {
-		return fmt.Errorf("%w: snapshot: bad event count", ErrInvalidEvent)
-	}
-	d.Events = make([]Event, count)
-	for i := range d.Events {
-		size, r, ok := uvarint(rest)
-		if !ok || size > uint64(len(r)) {
-			return fmt.Errorf("%w: snapshot: bad length of event %d", ErrInvalidEvent, i)
-		}
-		if err := d.Events[i].UnmarshalBinary(r[:size]); err != nil {
-			return fmt.Errorf("snapshot event %d: %w", i, err)
-		}
-		rest = r[size:]
-	}
-	if len(rest) != 0 {
-		return fmt.Errorf("%w: snapshot: %d trailing bytes", ErrInvalidEvent, len(rest))
-	}
-	*s = d
 	return nil
 }
 
 // check validates a remote snapshot whose events must be of kind.
-func (s *Snapshot) check(maxID int, kind EventKind) error {
-	if err := CheckNodeID(s.Node); err != nil {
-		return fmt.Errorf("%w: snapshot: %w", ErrInvalidEvent, err)
+func checkSnapshot(s *repl.Snapshot, maxID int, kind repl.EventKind) error {
+	if err := checkNodeID(s.Node); err != nil {
+		return fmt.Errorf("%w: snapshot: %w", repl.ErrInvalidEvent, err)
 	}
 	for i := range s.Events {
 		e := &s.Events[i]
 		if e.Node != s.Node || e.Epoch != s.Epoch {
 			return fmt.Errorf("%w: snapshot event %d is from node %q epoch %d, not %q epoch %d",
-				ErrInvalidEvent, i, e.Node, e.Epoch, s.Node, s.Epoch)
+				repl.ErrInvalidEvent, i, e.Node, e.Epoch, s.Node, s.Epoch)
 		}
-		if err := e.check(maxID, kind); err != nil {
+		if err := checkEvent(e, maxID, kind); err != nil {
 			return fmt.Errorf("snapshot event %d: %w", i, err)
 		}
 	}

@@ -4,14 +4,16 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+
+	"github.com/jsgen-dev/jsgen/runtime/room/internal/repl"
 )
 
-func sampleEvents() []Event {
-	return []Event{
-		{Kind: EventJoin, Node: "A", Epoch: 42, Seq: 1, Room: "lobby", User: "alice", Conn: "A-1", At: 1767323045000000000},
-		{Kind: EventLeave, Node: "node_7", Epoch: 1<<64 - 1, Seq: 1 << 40, Room: "r", User: "ü", Conn: "c", At: -5},
-		{Kind: EventPresence, Node: "B", Epoch: 3, Seq: 9, User: "bob", Conn: "B-2", Status: StatusBusy, At: 10, Since: 7},
-		{Kind: EventPresenceExpire, Node: "B", Epoch: 3, Seq: 10, User: "bob", Conn: "B-2"},
+func sampleEvents() []repl.Event {
+	return []repl.Event{
+		{Kind: repl.EventJoin, Node: "A", Epoch: 42, Seq: 1, Room: "lobby", User: "alice", Conn: "A-1", At: 1767323045000000000},
+		{Kind: repl.EventLeave, Node: "node_7", Epoch: 1<<64 - 1, Seq: 1 << 40, Room: "r", User: "ü", Conn: "c", At: -5},
+		{Kind: repl.EventPresence, Node: "B", Epoch: 3, Seq: 9, User: "bob", Conn: "B-2", Status: uint8(StatusBusy), At: 10, Since: 7},
+		{Kind: repl.EventPresenceExpire, Node: "B", Epoch: 3, Seq: 10, User: "bob", Conn: "B-2"},
 	}
 }
 
@@ -21,7 +23,7 @@ func TestEventRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var d Event
+		var d repl.Event
 		if err := d.UnmarshalBinary(data); err != nil {
 			t.Fatalf("%+v: %v", e, err)
 		}
@@ -30,23 +32,23 @@ func TestEventRoundTrip(t *testing.T) {
 		}
 		// Every strict prefix is refused, and so is a trailing byte.
 		for i := range data {
-			if err := new(Event).UnmarshalBinary(data[:i]); !errors.Is(err, ErrInvalidEvent) {
+			if err := new(repl.Event).UnmarshalBinary(data[:i]); !errors.Is(err, repl.ErrInvalidEvent) {
 				t.Fatalf("prefix %d of %+v accepted: %v", i, e, err)
 			}
 		}
-		if err := new(Event).UnmarshalBinary(append(data, 0)); !errors.Is(err, ErrInvalidEvent) {
+		if err := new(repl.Event).UnmarshalBinary(append(data, 0)); !errors.Is(err, repl.ErrInvalidEvent) {
 			t.Fatalf("trailing byte accepted: %v", err)
 		}
 	}
 }
 
 func TestSnapshotRoundTrip(t *testing.T) {
-	for _, s := range []Snapshot{
+	for _, s := range []repl.Snapshot{
 		{Node: "A", Epoch: 1, Seq: 0},
 		{Node: "B", Epoch: 3, Seq: 10, Events: sampleEvents()},
 	} {
 		data, _ := s.MarshalBinary()
-		var d Snapshot
+		var d repl.Snapshot
 		if err := d.UnmarshalBinary(data); err != nil {
 			t.Fatal(err)
 		}
@@ -55,20 +57,20 @@ func TestSnapshotRoundTrip(t *testing.T) {
 			t.Fatalf("round trip %+v != %+v", d, s)
 		}
 		for i := range data {
-			if err := new(Snapshot).UnmarshalBinary(data[:i]); err == nil {
+			if err := new(repl.Snapshot).UnmarshalBinary(data[:i]); err == nil {
 				t.Fatalf("prefix %d accepted", i)
 			}
 		}
 	}
 	// A count far larger than the data is refused before allocating.
-	if err := new(Snapshot).UnmarshalBinary([]byte{1, 1, 1, 1, 'A', 0xff, 0xff, 0xff, 0xff, 0x0f}); !errors.Is(err, ErrInvalidEvent) {
+	if err := new(repl.Snapshot).UnmarshalBinary([]byte{1, 1, 1, 1, 'A', 0xff, 0xff, 0xff, 0xff, 0x0f}); !errors.Is(err, repl.ErrInvalidEvent) {
 		t.Fatalf("huge count: %v", err)
 	}
 }
 
 func TestEventKindAndReasonNames(t *testing.T) {
 	names := map[string]string{
-		EventJoin.String(): "join", EventPresenceRemove.String(): "presence-remove", EventKind(99).String(): "EventKind(99)",
+		repl.EventJoin.String(): "join", repl.EventPresenceRemove.String(): "presence-remove", repl.EventKind(99).String(): "EventKind(99)",
 		ReasonNodeRestart.String(): "node-restart", Reason(0).String(): "Reason(0)",
 		MemberLeft.String(): "left", PresenceUpdate.String(): "update", StatusAway.String(): "away",
 	}
@@ -109,30 +111,30 @@ func FuzzEventUnmarshal(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{1, 1, 0, 0xff})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var e Event
+		var e repl.Event
 		if err := e.UnmarshalBinary(data); err != nil {
-			if !errors.Is(err, ErrInvalidEvent) {
-				t.Fatalf("error %v does not wrap ErrInvalidEvent", err)
+			if !errors.Is(err, repl.ErrInvalidEvent) {
+				t.Fatalf("error %v does not wrap repl.ErrInvalidEvent", err)
 			}
 			return
 		}
 		again, _ := e.MarshalBinary()
-		var d Event
+		var d repl.Event
 		if err := d.UnmarshalBinary(again); err != nil || d != e {
 			t.Fatalf("re-decode: %v, %+v != %+v", err, d, e)
 		}
-		_ = e.check(DefaultMaxIDLength, EventJoin, EventLeave, EventPresence, EventPresenceRemove, EventPresenceExpire)
+		_ = checkEvent(&e, DefaultMaxIDLength, repl.EventJoin, repl.EventLeave, repl.EventPresence, repl.EventPresenceRemove, repl.EventPresenceExpire)
 	})
 }
 
 // FuzzSnapshotUnmarshal: the snapshot decoder never panics and never
 // allocates beyond what the input can describe.
 func FuzzSnapshotUnmarshal(f *testing.F) {
-	data, _ := Snapshot{Node: "B", Epoch: 3, Seq: 10, Events: sampleEvents()}.MarshalBinary()
+	data, _ := repl.Snapshot{Node: "B", Epoch: 3, Seq: 10, Events: sampleEvents()}.MarshalBinary()
 	f.Add(data)
 	f.Add([]byte{1, 0, 0, 1, 'A', 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var s Snapshot
+		var s repl.Snapshot
 		if err := s.UnmarshalBinary(data); err != nil {
 			return
 		}
@@ -140,10 +142,10 @@ func FuzzSnapshotUnmarshal(f *testing.F) {
 			t.Fatalf("%d events from %d bytes", len(s.Events), len(data))
 		}
 		again, _ := s.MarshalBinary()
-		var d Snapshot
+		var d repl.Snapshot
 		if err := d.UnmarshalBinary(again); err != nil || len(d.Events) != len(s.Events) {
 			t.Fatalf("re-decode: %v", err)
 		}
-		_ = s.check(DefaultMaxIDLength, EventJoin)
+		_ = checkSnapshot(&s, DefaultMaxIDLength, repl.EventJoin)
 	})
 }

@@ -3,39 +3,19 @@ package room
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/hex"
+	"errors"
 	"strconv"
 	"sync/atomic"
 
 	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 )
 
-// MaxNodeIDLength bounds node IDs (the same bound runtime/ws applies to its
-// connection-ID prefix, so one ID can serve both).
-const MaxNodeIDLength = 32
-
-// RandomNodeID returns 8 random hex digits, a valid node ID. Every node of
-// a cluster needs a distinct ID; give the same one to the WebSocket server,
-// the channel bridges and the room services of one process.
-func RandomNodeID() string {
-	var b [4]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
-	return hex.EncodeToString(b[:])
-}
-
-// CheckNodeID reports why id is not a valid node ID, or nil: 1 to
-// MaxNodeIDLength characters from [A-Za-z0-9_].
-func CheckNodeID(id string) error {
-	if id == "" {
-		return idError("node", id, "empty")
-	}
-	if len(id) > MaxNodeIDLength {
-		return idError("node", id, "longer than "+strconv.Itoa(MaxNodeIDLength)+" bytes")
-	}
-	for i := 0; i < len(id); i++ {
-		if c := id[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
-			return idError("node", id, "character "+strconv.QuoteRune(rune(c))+" not in [A-Za-z0-9_]")
-		}
+// checkNodeID reports why id is not a valid jsgenrt.NodeID as an *IDError
+// (matching ErrInvalidID), or nil.
+func checkNodeID(id string) error {
+	var e *jsgenrt.NodeIDError
+	if err := jsgenrt.NodeID(id).Check(); errors.As(err, &e) {
+		return idError("node", id, e.Reason)
 	}
 	return nil
 }
@@ -67,13 +47,14 @@ type MessageIDs struct {
 	n      atomic.Uint64
 }
 
-// NewMessageIDs returns a generator for node (see CheckNodeID).
-func NewMessageIDs(node string) (*MessageIDs, error) {
-	if err := CheckNodeID(node); err != nil {
+// NewMessageIDs returns a generator for node, the process's one NodeID; it
+// fails with an *IDError for an invalid one.
+func NewMessageIDs(node jsgenrt.NodeID) (*MessageIDs, error) {
+	if err := checkNodeID(string(node)); err != nil {
 		return nil, err
 	}
 	boot := strconv.FormatUint(randomUint64()>>24, 36) // 40 random bits
-	return &MessageIDs{prefix: node + "-" + boot + "-"}, nil
+	return &MessageIDs{prefix: string(node) + "-" + boot + "-"}, nil
 }
 
 // Next returns a new ID.

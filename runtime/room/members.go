@@ -11,6 +11,8 @@ import (
 	"time"
 
 	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
+
+	"github.com/jsgen-dev/jsgen/runtime/room/internal/repl"
 )
 
 // Reason says what caused a member or presence change.
@@ -363,9 +365,9 @@ func (m *Members[R, U]) add(rid, uid string, c connEntry, reason Reason) error {
 		r.insert(mem)
 	}
 	mem.conns = append(mem.conns, c)
-	var ev Event
+	var ev repl.Event
 	if local {
-		ev = Event{Kind: EventJoin, Room: rid, User: uid, Conn: c.id, At: c.at}
+		ev = repl.Event{Kind: repl.EventJoin, Room: rid, User: uid, Conn: c.id, At: c.at}
 	}
 	var ch MemberChange[R, U]
 	if joined {
@@ -400,9 +402,9 @@ func (m *Members[R, U]) removeConn(rid, uid, id, node string, token uint64, reas
 	if left {
 		m.dropMember(rs, rid, r, mem)
 	}
-	var ev Event
+	var ev repl.Event
 	if node == m.node {
-		ev = Event{Kind: EventLeave, Room: rid, User: uid, Conn: id, At: at}
+		ev = repl.Event{Kind: repl.EventLeave, Room: rid, User: uid, Conn: id, At: at}
 	}
 	var ch MemberChange[R, U]
 	if left {
@@ -598,11 +600,11 @@ func (m *Members[R, U]) OnChange(f func(MemberChange[R, U])) (remove func()) {
 	return m.disp.changes.add(f)
 }
 
-// OnEvent registers f to receive this node's own replication events
+// onEvent registers f to receive this node's own replication events
 // (EventJoin, EventLeave) in sequence order, under the same rules as
 // OnChange: the cluster adapter publishes them on the bus. Events applied
 // from other nodes are never passed to f.
-func (m *Members[R, U]) OnEvent(f func(Event)) (remove func()) {
+func (m *Members[R, U]) onEvent(f func(repl.Event)) (remove func()) {
 	return m.disp.events.add(f)
 }
 

@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+
+	"github.com/jsgen-dev/jsgen/runtime/room/internal/repl"
 )
 
-// Apply applies another node's replication event (EventJoin or
+// apply applies another node's replication event (EventJoin or
 // EventLeave), as received from the bus. Events from this node are
 // ignored, and so are duplicates and events older than ones already
 // applied from the same node. An event from a new epoch of a known node
@@ -16,8 +18,8 @@ import (
 // malformed event, and a *GapError (ErrGap) when the event was applied
 // but earlier ones from its node are missing: resynchronise that node
 // with SyncNode.
-func (m *Members[R, U]) Apply(e Event) error {
-	if err := e.check(m.limits.MaxIDLength, EventJoin, EventLeave); err != nil {
+func (m *Members[R, U]) apply(e repl.Event) error {
+	if err := checkEvent(&e, m.limits.MaxIDLength, repl.EventJoin, repl.EventLeave); err != nil {
 		return fmt.Errorf("room: members: apply: %w", err)
 	}
 	if e.Node == m.node {
@@ -44,26 +46,26 @@ func (m *Members[R, U]) Apply(e Event) error {
 	return nil
 }
 
-func (m *Members[R, U]) applyLocked(e *Event, reason Reason) {
+func (m *Members[R, U]) applyLocked(e *repl.Event, reason Reason) {
 	switch e.Kind {
-	case EventJoin:
+	case repl.EventJoin:
 		_ = m.add(e.Room, e.User, connEntry{id: e.Conn, node: e.Node, at: e.At}, reason) // remote adds cannot fail
-	case EventLeave:
+	case repl.EventLeave:
 		m.removeConn(e.Room, e.User, e.Conn, e.Node, 0, reason, e.At)
 	}
 }
 
-// DropNode removes every entry owned by node, emitting MemberLeft for
+// dropNode removes every entry owned by node, emitting MemberLeft for
 // each user left without a connection, and forgets the node's sequence
 // position. Call it when the cluster adapter decides the node is dead. It
 // returns how many connection entries were removed; naming this node
 // fails with ErrOwnNode.
-func (m *Members[R, U]) DropNode(node string) (int, error) {
-	if err := CheckNodeID(node); err != nil {
+func (m *Members[R, U]) dropNode(node string) (int, error) {
+	if err := checkNodeID(node); err != nil {
 		return 0, fmt.Errorf("room: members: drop node: %w", err)
 	}
 	if node == m.node {
-		return 0, fmt.Errorf("room: members: drop node %q: %w", node, ErrOwnNode)
+		return 0, fmt.Errorf("room: members: drop node %q: %w", node, repl.ErrOwnNode)
 	}
 	m.remote.mu.Lock()
 	delete(m.remote.nodes, node)
@@ -111,29 +113,29 @@ func (m *Members[R, U]) pruneMember(rs *roomShard, rid string, r *roomState, mem
 	removed := n - len(mem.conns)
 	if removed > 0 && len(mem.conns) == 0 {
 		m.dropMember(rs, rid, r, mem)
-		m.disp.emit(Event{}, m.change(MemberLeft, rid, mem, last, at, reason), true)
+		m.disp.emit(repl.Event{}, m.change(MemberLeft, rid, mem, last, at, reason), true)
 	}
 	return removed
 }
 
 type connKey struct{ room, user, conn string }
 
-// Snapshot returns this node's own entries as of its latest sequence
+// snapshot returns this node's own entries as of its latest sequence
 // number: what another node passes to SyncNode to learn this node's state.
 // Events are sorted by room, user and connection.
-func (m *Members[R, U]) Snapshot() Snapshot {
+func (m *Members[R, U]) snapshot() repl.Snapshot {
 	for i := range m.rooms {
 		m.rooms[i].mu.RLock()
 	}
 	// With every room shard locked no local change is in progress, so the
 	// sequence number matches the entries exactly.
-	s := Snapshot{Node: m.node, Epoch: m.epoch, Seq: m.disp.lastSeq()}
+	s := repl.Snapshot{Node: m.node, Epoch: m.epoch, Seq: m.disp.lastSeq()}
 	for i := range m.rooms {
 		for rid, r := range m.rooms[i].rooms {
 			for _, mem := range r.order {
 				for _, c := range mem.conns {
 					if c.node == m.node {
-						s.Events = append(s.Events, Event{Kind: EventJoin, Node: m.node, Epoch: m.epoch, Seq: s.Seq,
+						s.Events = append(s.Events, repl.Event{Kind: repl.EventJoin, Node: m.node, Epoch: m.epoch, Seq: s.Seq,
 							Room: rid, User: mem.user, Conn: c.id, At: c.at})
 					}
 				}
@@ -143,13 +145,13 @@ func (m *Members[R, U]) Snapshot() Snapshot {
 	for i := range m.rooms {
 		m.rooms[i].mu.RUnlock()
 	}
-	slices.SortFunc(s.Events, func(a, b Event) int {
+	slices.SortFunc(s.Events, func(a, b repl.Event) int {
 		return cmp.Or(cmp.Compare(a.Room, b.Room), cmp.Compare(a.User, b.User), cmp.Compare(a.Conn, b.Conn))
 	})
 	return s
 }
 
-// SyncNode makes this node's copy of another node's entries equal to
+// syncNode makes this node's copy of another node's entries equal to
 // snapshot s (taken by that node's Snapshot), emitting only the member
 // transitions that really happened: connections it lacks are added first,
 // then connections s does not hold are removed, so a member who stays
@@ -157,12 +159,12 @@ func (m *Members[R, U]) Snapshot() Snapshot {
 // apply the events received while waiting for the snapshot after SyncNode.
 // A snapshot older than events already applied from the same epoch is
 // refused with ErrStaleSnapshot.
-func (m *Members[R, U]) SyncNode(s Snapshot) error {
-	if err := s.check(m.limits.MaxIDLength, EventJoin); err != nil {
+func (m *Members[R, U]) syncNode(s repl.Snapshot) error {
+	if err := checkSnapshot(&s, m.limits.MaxIDLength, repl.EventJoin); err != nil {
 		return fmt.Errorf("room: members: sync: %w", err)
 	}
 	if s.Node == m.node {
-		return fmt.Errorf("room: members: sync %q: %w", s.Node, ErrOwnNode)
+		return fmt.Errorf("room: members: sync %q: %w", s.Node, repl.ErrOwnNode)
 	}
 	m.remote.mu.Lock()
 	defer m.disp.flush()

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jsgen-dev/jsgen/runtime/room/internal/repl"
 )
 
 func mustTime(s string) time.Time {
@@ -287,7 +289,7 @@ func TestMembersDefaultLimits(t *testing.T) {
 		t.Fatalf("bad node ID: %v", err)
 	}
 	d, err := NewMembers[Room, User](MembersOptions{})
-	if err != nil || CheckNodeID(d.NodeID()) != nil {
+	if err != nil || checkNodeID(d.NodeID()) != nil {
 		t.Fatalf("default node ID %q: %v", d.NodeID(), err)
 	}
 }
@@ -546,7 +548,7 @@ func TestMembersLargeRoomOrder(t *testing.T) {
 		hs = append(hs, mustJoin(t, m, "big", fmt.Sprintf("u%04d", (i*7919)%n), fmt.Sprint("c", i)))
 	}
 	// A remote connection that joined before everyone moves its member to the front.
-	if err := m.Apply(Event{Kind: EventJoin, Node: "A", Epoch: 1, Seq: 1, Room: "big", User: "u0300", Conn: "A-1", At: t0.UnixNano()}); err != nil {
+	if err := m.apply(repl.Event{Kind: repl.EventJoin, Node: "A", Epoch: 1, Seq: 1, Room: "big", User: "u0300", Conn: "A-1", At: t0.UnixNano()}); err != nil {
 		t.Fatal(err)
 	}
 	checkSorted := func() {

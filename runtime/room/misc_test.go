@@ -10,6 +10,8 @@ import (
 
 	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 	"github.com/jsgen-dev/jsgen/runtime/channel"
+
+	"github.com/jsgen-dev/jsgen/runtime/room/internal/repl"
 )
 
 func TestManualClock(t *testing.T) {
@@ -69,13 +71,13 @@ func TestSystemClock(t *testing.T) {
 }
 
 func TestNodeIDs(t *testing.T) {
-	for _, id := range []string{"A", "node_1", strings.Repeat("x", 32), RandomNodeID()} {
-		if err := CheckNodeID(id); err != nil {
+	for _, id := range []string{"A", "node_1", strings.Repeat("x", 32), string(jsgenrt.NewNodeID())} {
+		if err := checkNodeID(id); err != nil {
 			t.Errorf("%q: %v", id, err)
 		}
 	}
 	for _, id := range []string{"", "a.b", "a-b", "a b", strings.Repeat("x", 33), "é"} {
-		if err := CheckNodeID(id); !errors.Is(err, ErrInvalidID) {
+		if err := checkNodeID(id); !errors.Is(err, ErrInvalidID) {
 			t.Errorf("%q accepted: %v", id, err)
 		}
 	}
@@ -244,7 +246,7 @@ func TestLimitErrorMessages(t *testing.T) {
 	if got := e.Error(); got != "room: presence table is full (PresenceOptions.MaxEntries = 3)" {
 		t.Fatalf("%q", got)
 	}
-	g := &GapError{Node: "A", Want: 2, Got: 5}
+	g := &repl.GapError{Node: "A", Want: 2, Got: 5}
 	if !strings.Contains(g.Error(), "want seq 2, got 5") {
 		t.Fatalf("%q", g.Error())
 	}

@@ -5,6 +5,8 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"time"
+
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 )
 
 // Default limits (see Limits and PresenceOptions).
@@ -52,8 +54,10 @@ func (l Limits) withDefaults() Limits {
 // MembersOptions configures NewMembers. Zero fields take their defaults.
 type MembersOptions struct {
 	// NodeID identifies this process in a cluster and is stamped on every
-	// entry it owns and every event it produces. Default RandomNodeID().
-	NodeID string
+	// entry it owns and every event it produces: the process's one NodeID,
+	// also given to ws.WithNodeID and channel.BridgeNodeID. Default
+	// jsgenrt.NewNodeID().
+	NodeID jsgenrt.NodeID
 	// Limits bound rooms per connection, members per room, connections per
 	// member and identifier lengths.
 	Limits Limits
@@ -66,7 +70,7 @@ type MembersOptions struct {
 // PresenceOptions configures NewPresence. Zero fields take their defaults.
 type PresenceOptions struct {
 	// NodeID: see MembersOptions.NodeID.
-	NodeID string
+	NodeID jsgenrt.NodeID
 	// TTL is how long a connection's entry lives after its last Set or
 	// Heartbeat. Default DefaultPresenceTTL (60 s); heartbeat every TTL/2
 	// or more often.
@@ -99,11 +103,12 @@ type common struct {
 	seed  maphash.Seed
 }
 
-func newCommon(node string, clock Clock, log *slog.Logger, component string) (common, error) {
-	if node == "" {
-		node = RandomNodeID()
+func newCommon(id jsgenrt.NodeID, clock Clock, log *slog.Logger, component string) (common, error) {
+	if id == "" {
+		id = jsgenrt.NewNodeID()
 	}
-	if err := CheckNodeID(node); err != nil {
+	node := string(id)
+	if err := checkNodeID(node); err != nil {
 		return common{}, fmt.Errorf("room: %s: %w", component, err)
 	}
 	if clock == nil {

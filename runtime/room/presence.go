@@ -13,6 +13,8 @@ import (
 
 	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 	"github.com/jsgen-dev/jsgen/runtime/channel"
+
+	"github.com/jsgen-dev/jsgen/runtime/room/internal/repl"
 )
 
 // PresenceChangeKind names a user-level presence transition.
@@ -238,7 +240,7 @@ func (p *Presence[U]) Heartbeat(user jsgenrt.Ref[U], connID string) error {
 	}
 	c.lastSeen, c.deadline = now.wall, now.mono+p.ttl
 	heap.Fix(&s.heap, c.idx)
-	p.disp.emit(c.event(EventPresence, now.wall), PresenceChange[U]{}, false)
+	p.disp.emit(c.event(repl.EventPresence, now.wall), PresenceChange[U]{}, false)
 	s.mu.Unlock()
 	p.schedule(c.deadline)
 	p.disp.flush()
@@ -255,7 +257,7 @@ func (p *Presence[U]) Remove(user jsgenrt.Ref[U], connID string) bool {
 	p.expireUserLocked(s, uid, now)
 	c := s.find(uid, connID, p.node)
 	if c != nil {
-		p.removeLocked(s, c, EventPresenceRemove, ReasonLocal, now)
+		p.removeLocked(s, c, repl.EventPresenceRemove, ReasonLocal, now)
 	}
 	s.mu.Unlock()
 	p.disp.flush()
@@ -311,10 +313,10 @@ func (p *Presence[U]) OnChange(f func(PresenceChange[U])) (remove func()) {
 	return p.disp.changes.add(f)
 }
 
-// OnEvent registers f to receive this node's own replication events
+// onEvent registers f to receive this node's own replication events
 // (EventPresence for every Set and Heartbeat, EventPresenceRemove,
 // EventPresenceExpire) in sequence order, under the rules of OnChange.
-func (p *Presence[U]) OnEvent(f func(Event)) (remove func()) {
+func (p *Presence[U]) onEvent(f func(repl.Event)) (remove func()) {
 	return p.disp.events.add(f)
 }
 
@@ -394,9 +396,9 @@ func (p *Presence[U]) upsertLocked(s *presShard, uid, id, node string, status St
 	}
 	c.status, c.since, c.lastSeen, c.deadline = status, since, lastSeen, now.mono+p.ttl
 	heap.Fix(&s.heap, c.idx)
-	var ev Event
+	var ev repl.Event
 	if node == p.node {
-		ev = c.event(EventPresence, lastSeen)
+		ev = c.event(repl.EventPresence, lastSeen)
 	}
 	ch, ok := p.transition(u, c, before, u.stored(), reason)
 	p.disp.emit(ev, ch, ok)
@@ -406,7 +408,7 @@ func (p *Presence[U]) upsertLocked(s *presShard, uid, id, node string, status St
 
 // removeLocked deletes entry c, emitting kind (for a local entry) and the
 // user-level change.
-func (p *Presence[U]) removeLocked(s *presShard, c *presConn, kind EventKind, reason Reason, now instant) {
+func (p *Presence[U]) removeLocked(s *presShard, c *presConn, kind repl.EventKind, reason Reason, now instant) {
 	u := c.user
 	before := u.stored()
 	heap.Remove(&s.heap, c.idx)
@@ -416,7 +418,7 @@ func (p *Presence[U]) removeLocked(s *presShard, c *presConn, kind EventKind, re
 		delete(s.users, u.id)
 		p.users.Add(-1)
 	}
-	var ev Event
+	var ev repl.Event
 	if c.node == p.node {
 		ev = c.event(kind, now.wall)
 	}
@@ -441,7 +443,7 @@ func (p *Presence[U]) expireUserLocked(s *presShard, uid string, now instant) {
 }
 
 func (p *Presence[U]) expireLocked(s *presShard, c *presConn, now instant) {
-	p.removeLocked(s, c, EventPresenceExpire, ReasonExpired, now)
+	p.removeLocked(s, c, repl.EventPresenceExpire, ReasonExpired, now)
 	p.expired.Add(1)
 }
 
@@ -464,10 +466,10 @@ func (p *Presence[U]) transition(u *presUser, c *presConn, before, after userVie
 }
 
 // event returns c's replication event of kind at time at.
-func (c *presConn) event(kind EventKind, at int64) Event {
-	e := Event{Kind: kind, User: c.user.id, Conn: c.id, At: at}
-	if kind == EventPresence {
-		e.Status, e.Since = c.status, c.since
+func (c *presConn) event(kind repl.EventKind, at int64) repl.Event {
+	e := repl.Event{Kind: kind, User: c.user.id, Conn: c.id, At: at}
+	if kind == repl.EventPresence {
+		e.Status, e.Since = uint8(c.status), c.since
 	}
 	return e
 }

@@ -4,17 +4,19 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+
+	"github.com/jsgen-dev/jsgen/runtime/room/internal/repl"
 )
 
-// Apply applies another node's replication event (EventPresence,
+// apply applies another node's replication event (EventPresence,
 // EventPresenceRemove, EventPresenceExpire), with the sequence rules of
 // Members.Apply. A remote entry lives TTL from when its latest event was
 // applied here (this node's clock), so a node that dies without a word
 // has its entries expire by themselves within one TTL even if DropNode is
 // never called. A remote entry past MaxConnsPerUser or MaxEntries is
 // refused with a *LimitError (after the sequence bookkeeping).
-func (p *Presence[U]) Apply(e Event) error {
-	if err := e.check(p.maxID, EventPresence, EventPresenceRemove, EventPresenceExpire); err != nil {
+func (p *Presence[U]) apply(e repl.Event) error {
+	if err := checkEvent(&e, p.maxID, repl.EventPresence, repl.EventPresenceRemove, repl.EventPresenceExpire); err != nil {
 		return fmt.Errorf("room: presence: apply: %w", err)
 	}
 	if e.Node == p.node {
@@ -45,18 +47,18 @@ func (p *Presence[U]) Apply(e Event) error {
 	return nil
 }
 
-func (p *Presence[U]) applyLocked(e *Event, reason Reason) error {
+func (p *Presence[U]) applyLocked(e *repl.Event, reason Reason) error {
 	now := p.now()
 	s := p.shardOf(e.User)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p.expireUserLocked(s, e.User, now)
 	switch e.Kind {
-	case EventPresence:
-		return p.upsertLocked(s, e.User, e.Conn, e.Node, e.Status, e.Since, e.At, now, reason)
+	case repl.EventPresence:
+		return p.upsertLocked(s, e.User, e.Conn, e.Node, Status(e.Status), e.Since, e.At, now, reason)
 	default:
 		if c := s.find(e.User, e.Conn, e.Node); c != nil {
-			if e.Kind == EventPresenceExpire {
+			if e.Kind == repl.EventPresenceExpire {
 				reason = ReasonExpired
 			}
 			p.removeLocked(s, c, e.Kind, reason, now)
@@ -65,15 +67,15 @@ func (p *Presence[U]) applyLocked(e *Event, reason Reason) error {
 	return nil
 }
 
-// DropNode removes every entry owned by node (emitting the offline
+// dropNode removes every entry owned by node (emitting the offline
 // transitions) and forgets its sequence position; it returns how many
 // entries were removed. Naming this node fails with ErrOwnNode.
-func (p *Presence[U]) DropNode(node string) (int, error) {
-	if err := CheckNodeID(node); err != nil {
+func (p *Presence[U]) dropNode(node string) (int, error) {
+	if err := checkNodeID(node); err != nil {
 		return 0, fmt.Errorf("room: presence: drop node: %w", err)
 	}
 	if node == p.node {
-		return 0, fmt.Errorf("room: presence: drop node %q: %w", node, ErrOwnNode)
+		return 0, fmt.Errorf("room: presence: drop node %q: %w", node, repl.ErrOwnNode)
 	}
 	p.remote.mu.Lock()
 	delete(p.remote.nodes, node)
@@ -108,18 +110,18 @@ func (p *Presence[U]) pruneNodeLocked(node string, reason Reason, keep map[presK
 	return removed
 }
 
-// Snapshot returns this node's own live entries as of its latest
+// snapshot returns this node's own live entries as of its latest
 // sequence number (see Members.Snapshot), sorted by user and connection.
-func (p *Presence[U]) Snapshot() Snapshot {
+func (p *Presence[U]) snapshot() repl.Snapshot {
 	for i := range p.shards {
 		p.shards[i].mu.RLock()
 	}
 	now := p.now().mono
-	s := Snapshot{Node: p.node, Epoch: p.epoch, Seq: p.disp.lastSeq()}
+	s := repl.Snapshot{Node: p.node, Epoch: p.epoch, Seq: p.disp.lastSeq()}
 	for i := range p.shards {
 		for _, c := range p.shards[i].heap {
 			if c.node == p.node && c.deadline > now {
-				e := c.event(EventPresence, c.lastSeen)
+				e := c.event(repl.EventPresence, c.lastSeen)
 				e.Node, e.Epoch, e.Seq = p.node, p.epoch, s.Seq
 				s.Events = append(s.Events, e)
 			}
@@ -128,22 +130,22 @@ func (p *Presence[U]) Snapshot() Snapshot {
 	for i := range p.shards {
 		p.shards[i].mu.RUnlock()
 	}
-	slices.SortFunc(s.Events, func(a, b Event) int {
+	slices.SortFunc(s.Events, func(a, b repl.Event) int {
 		return cmp.Or(cmp.Compare(a.User, b.User), cmp.Compare(a.Conn, b.Conn))
 	})
 	return s
 }
 
-// SyncNode makes this node's copy of another node's entries equal to
+// syncNode makes this node's copy of another node's entries equal to
 // snapshot s (see Members.SyncNode): entries are upserted first, then the
 // node's entries s does not hold are removed. It returns the first
 // *LimitError met, after applying everything else.
-func (p *Presence[U]) SyncNode(s Snapshot) error {
-	if err := s.check(p.maxID, EventPresence); err != nil {
+func (p *Presence[U]) syncNode(s repl.Snapshot) error {
+	if err := checkSnapshot(&s, p.maxID, repl.EventPresence); err != nil {
 		return fmt.Errorf("room: presence: sync: %w", err)
 	}
 	if s.Node == p.node {
-		return fmt.Errorf("room: presence: sync %q: %w", s.Node, ErrOwnNode)
+		return fmt.Errorf("room: presence: sync %q: %w", s.Node, repl.ErrOwnNode)
 	}
 	p.remote.mu.Lock()
 	defer p.disp.flush()

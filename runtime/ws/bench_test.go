@@ -51,8 +51,10 @@ var fanoutFrame = []byte(`{"type":"message","room":"r00","username":"bench","con
 
 func roomName(i int) string { return fmt.Sprintf("r%02d", i) }
 
-// newJsgenFixture serves the rooms through this package: Hub.Broadcast.
+// newJsgenFixture serves the rooms through this package: a channel and
+// Subscribe.
 func newJsgenFixture(b *testing.B) *fanoutFixture {
+	rooms := newTestRooms()
 	srv, err := New(WithLogger(discardLogger()))
 	if err != nil {
 		b.Fatal(err)
@@ -63,16 +65,14 @@ func newJsgenFixture(b *testing.B) *fanoutFixture {
 		Prepare: func(r *http.Request) (any, int, error) { return r.PathValue("room"), 0, nil },
 		Decode:  func([]byte) (struct{}, error) { return struct{}{}, nil },
 		Run: func(ctx context.Context, c *Conn, _ iter.Seq[struct{}]) error {
-			if err := srv.Rooms().Join(c.State().(string), c); err != nil {
-				return err
-			}
+			sub := rooms.join(c.State().(string), c)
+			defer sub.Close()
 			<-ctx.Done()
 			return nil
 		},
 	})
 	f := &fanoutFixture{name: "jsgen", hs: httptest.NewServer(mux)}
-	rooms := srv.Rooms()
-	f.publish = func(room int, frame []byte) { rooms.Broadcast(roomName(room), frame, "") }
+	f.publish = func(room int, frame []byte) { rooms.broadcast(roomName(room), frame, "") }
 	f.drops = func() int64 { return 0 } // a drop would close the connection and stall the run
 	f.shutdown = func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -80,9 +80,10 @@ func newJsgenFixture(b *testing.B) *fanoutFixture {
 		if err := srv.Shutdown(ctx); err != nil {
 			b.Error(err)
 		}
+		_ = rooms.ch.Close()
 	}
 	f.connect(b, func() bool {
-		return rooms.RoomCount() == fanoutRooms && rooms.Len(roomName(fanoutRooms-1)) == fanoutMembers
+		return rooms.count() == fanoutRooms && rooms.members(roomName(fanoutRooms-1)) == fanoutMembers
 	})
 	return f
 }
@@ -262,7 +263,7 @@ func (f *fanoutFixture) run(b *testing.B) float64 {
 	return rate
 }
 
-// BenchmarkFanout compares Hub.Broadcast with plain melody in the same run:
+// BenchmarkFanout compares the channel path (Subscribe) with plain melody in the same run:
 // BroadcastFilter on a session key (the gate: ≥ 3×) and, for reference,
 // BroadcastMultiple over an external room index.
 func BenchmarkFanout(b *testing.B) {

@@ -74,10 +74,6 @@ type Conn struct {
 	peerCode atomic.Int32 // close code the client sent
 	readDone chan struct{}
 	doneOnce sync.Once
-
-	roomsMu sync.Mutex
-	rooms   map[roomKey]struct{}
-	left    bool
 }
 
 func newConn(s *Server, route, remote string, identity, state any, in deliverer, parent context.Context) *Conn {
@@ -101,7 +97,7 @@ func newConn(s *Server, route, remote string, identity, state any, in deliverer,
 
 // ID returns the connection's ID, "<node>-<n>": unique across the
 // Server's lifetime and, through the node prefix, across nodes. It is the
-// value to pass as Broadcast's except and as a channel subscriber ID.
+// value to pass as a channel publish's Except and as a subscriber ID.
 func (c *Conn) ID() string { return c.id }
 
 // Context returns a context cancelled as soon as the connection starts
@@ -382,7 +378,8 @@ func sendableCloseCode(code int) bool {
 // closeWith starts closing: no more frames are accepted, the context is
 // cancelled and a goroutine (tracked by the Server) writes the close frame
 // and tears the connection down. Only the first call has an effect. It
-// never blocks and takes no Hub lock, so it is safe inside Broadcast.
+// never blocks and takes no fan-out lock, so it is safe inside a channel
+// delivery (Subscribe).
 func (c *Conn) closeWith(req closeReq) {
 	c.mu.Lock()
 	if c.phase != phaseOpen {
@@ -412,13 +409,11 @@ func (c *Conn) closeWith(req closeReq) {
 	}
 }
 
-// runClose writes the close frame and ends the connection: it leaves every
-// room, waits for queued frames (flush mode), writes the close frame with
-// a deadline, waits for the client's close reply, then closes the socket.
+// runClose writes the close frame and ends the connection: it waits for
+// queued frames (flush mode), writes the close frame with a deadline, waits for the client's close reply, then closes the socket.
 // Each wait is bounded, so it ends even if the client never reads again.
 func (c *Conn) runClose(req closeReq) {
 	defer c.srv.wg.Done()
-	c.leaveAll()
 	o := &c.srv.opts
 	if req.mode == flushQueue {
 		c.waitDrained(o.FlushTimeout)
@@ -598,7 +593,7 @@ func (c *Conn) isAttached() bool {
 
 // finish runs once the read side has ended (melody's disconnect) or the
 // upgrade failed: it marks the connection gone, counts undelivered frames
-// as dropped, cancels the context and leaves every room.
+// as dropped and cancels the context (which ends its subscriptions).
 func (c *Conn) finish() (dropped int, cause string) {
 	c.doneOnce.Do(func() {
 		c.mu.Lock()
@@ -618,7 +613,6 @@ func (c *Conn) finish() (dropped int, cause string) {
 		c.mu.Unlock()
 		close(c.readDone)
 		c.cancel()
-		c.leaveAll()
 		if bytes != 0 {
 			c.srv.opts.Metrics.QueueBytes(c.route, -bytes)
 		}

@@ -1,7 +1,8 @@
 // Package ws is the WebSocket runtime under jsgen's generated controllers:
 // it serves typed routes on melody v1.3.0 (github.com/olahol/melody) with
-// safe defaults, and adds the room index, bounded outbound queues, close
-// semantics, shutdown and metrics melody lacks.
+// safe defaults, and adds the bounded outbound queues, close semantics,
+// shutdown and metrics melody lacks. Fan-out to rooms is package channel's
+// (Subscribe connects a channel to a connection).
 //
 // An app implements the generated handler interface of a controller and
 // mounts it; options change the secure defaults:
@@ -37,9 +38,10 @@
 //	})
 //
 // and the connection's typed Send encodes once (AppendJSON) and calls
-// Conn.SendBytes. Fan-out goes through a channel subscription (Subscribe,
-// Forward) or Server.Rooms (a Hub); either way one encoded frame is shared
-// by every recipient.
+// Conn.SendBytes. Fan-out has one path: a channel.Channels (the room index,
+// with hooks and the cluster bridge) and a subscription per connection
+// (Subscribe, or Forward when the handler wants a goroutine per
+// subscription); one encoded frame is shared by every recipient.
 //
 // # Before the upgrade
 //
@@ -130,6 +132,6 @@
 // # Delivery
 //
 // At most once. Frames to one connection are written in the order
-// SendBytes accepted them; Broadcast from one goroutine to a room keeps
-// its order for every member.
+// SendBytes accepted them; publishes from one goroutine to a channel key
+// keep their order for every subscribed connection.
 package ws

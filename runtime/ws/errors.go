@@ -50,7 +50,7 @@ const (
 	CloseTryAgainLater  = 1013 // slow client, or handler not consuming messages
 )
 
-// Errors returned by Conn and Hub methods.
+// Errors returned by Conn methods.
 var (
 	// ErrClosed: the connection is closing or closed; nothing more can be
 	// sent on it or joined with it.

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 )
 
 // upgradeStatus tries a handshake with extra headers and returns the HTTP
@@ -212,6 +214,16 @@ func TestConnIDs(t *testing.T) {
 	}
 	if _, err := New(func(o *Options) { o.NodeID = "a.b" }); err == nil {
 		t.Fatal("NodeID with '.' accepted")
+	}
+	// The one NodeID of a process, given to the server as to the bridge
+	// and the room services.
+	node := jsgenrt.NewNodeID()
+	if s, err := New(WithNodeID(node)); err != nil || s.NodeID() != node {
+		t.Fatalf("WithNodeID(%q): server node %q, %v", node, s.NodeID(), err)
+	}
+	var idErr *jsgenrt.NodeIDError
+	if _, err := New(WithNodeID("a-b")); !errors.As(err, &idErr) {
+		t.Fatalf("WithNodeID with '-': %v, want a *jsgenrt.NodeIDError", err)
 	}
 	if _, err := New(func(o *Options) { o.PingPeriod, o.PongWait = 2e9, 1e9 }); err == nil {
 		t.Fatal("PingPeriod ≥ PongWait accepted")

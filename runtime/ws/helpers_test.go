@@ -22,6 +22,7 @@ import (
 	"go.uber.org/goleak"
 
 	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
+	"github.com/jsgen-dev/jsgen/runtime/channel"
 )
 
 func TestMain(m *testing.M) {
@@ -162,6 +163,7 @@ func decodeTestMsg(b []byte) (testMsg, error) {
 // testEnv is a Server with the test route mounted on a real listener.
 type testEnv struct {
 	srv     *Server
+	rooms   *testRooms
 	http    *httptest.Server
 	metrics *recMetrics
 	logs    *logBuffer
@@ -180,7 +182,8 @@ type envConfig struct {
 	runOverride func(ctx context.Context, c *Conn, msgs iter.Seq[testMsg]) error
 }
 
-// newEnv starts a Server whose route "GET /room/{room}" joins the room,
+// newEnv starts a Server whose route "GET /room/{room}" joins the room
+// (subscribes to it on e.rooms),
 // then handles messages:
 //
 //	echo      → sends {"echo":text}
@@ -200,6 +203,7 @@ func newEnv(t testing.TB, cfg envConfig) *testEnv {
 		t.Fatal(err)
 	}
 	e.srv = srv
+	e.rooms = newTestRooms()
 	run := cfg.runOverride
 	if run == nil {
 		run = e.run
@@ -241,6 +245,7 @@ func newEnv(t testing.TB, cfg envConfig) *testEnv {
 			t.Errorf("shutdown: %v", err)
 		}
 		hs.Close()
+		_ = e.rooms.ch.Close()
 	})
 	return e
 }
@@ -269,9 +274,8 @@ func prepareRoom(r *http.Request) (any, int, error) {
 
 func (e *testEnv) run(ctx context.Context, c *Conn, msgs iter.Seq[testMsg]) error {
 	room := c.State().(string)
-	if err := e.srv.Rooms().Join(room, c); err != nil {
-		return err
-	}
+	sub := e.rooms.join(room, c)
+	defer sub.Close()
 	e.metrics.update(func() { e.metrics.joins[room]++ })
 	defer func() {
 		if ctx.Err() != nil {
@@ -293,7 +297,7 @@ func (e *testEnv) run(ctx context.Context, c *Conn, msgs iter.Seq[testMsg]) erro
 			if m.N == 1 {
 				except = c.ID()
 			}
-			e.srv.Rooms().Broadcast(room, jsonFrame("from", c.ID()+":"+m.Text), except)
+			e.rooms.broadcast(room, jsonFrame("from", c.ID()+":"+m.Text), except)
 		case "burst":
 			for i := range min(m.N, 10000) {
 				_ = c.SendBytes(fmt.Appendf(nil, `{"i":%d}`, i))
@@ -437,4 +441,71 @@ func parseErrFrame(t testing.TB, s string) errFrame {
 		t.Fatalf("error frame without errors array: %q", s)
 	}
 	return f
+}
+
+// testRoom is the key type of the test rooms.
+type testRoom struct{}
+
+// testRooms is the fan-out the tests broadcast through: the one path an app
+// uses (channel.Channels plus Subscribe), carrying frames already encoded.
+type testRooms struct {
+	ch *channel.Channels[testRoom, []byte]
+}
+
+func newTestRooms() *testRooms {
+	raw := func(_ []byte, frame []byte) []byte { return frame }
+	return &testRooms{ch: channel.New[testRoom, []byte](channel.WithEncoder(raw), channel.WithLogger(discardLogger()))}
+}
+
+func roomRef(name string) jsgenrt.Ref[testRoom] { return jsgenrt.UncheckedRef[testRoom](name) }
+
+// join subscribes c to room name; the caller closes the subscription
+// (leaves) before its handler returns.
+func (r *testRooms) join(name string, c *Conn) *channel.Subscription[[]byte] {
+	return Subscribe(r.ch, roomRef(name), c)
+}
+
+// broadcast queues frame for every member of room name except the
+// connection whose ID is except, and returns how many members the room has.
+func (r *testRooms) broadcast(name string, frame []byte, except string) int {
+	r.ch.PublishWith(roomRef(name), frame, channel.PublishOptions{Except: except})
+	return r.ch.Subscribers(roomRef(name))
+}
+
+// members returns the number of members of room name.
+func (r *testRooms) members(name string) int { return r.ch.Subscribers(roomRef(name)) }
+
+// count returns how many rooms have at least one member.
+func (r *testRooms) count() int { return r.ch.Stats().Keys }
+
+// waitEmpty waits until the rooms named have no members and rooms has no
+// room left: a connection's subscriptions end when its handler returns,
+// shortly after the connection closes.
+func (r *testRooms) waitEmpty(t testing.TB, what string) {
+	t.Helper()
+	ctx := testCtx(t)
+	for r.count() != 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s: %d rooms still have members", what, r.count())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// waitMembers waits until room name has at most n members, and fails unless
+// it has exactly n.
+func (r *testRooms) waitMembers(t testing.TB, name string, n int) {
+	t.Helper()
+	ctx := testCtx(t)
+	for r.members(name) > n {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("room %s has %d members, want %d", name, r.members(name), n)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if got := r.members(name); got != n {
+		t.Fatalf("room %s has %d members, want %d", name, got, n)
+	}
 }

@@ -84,7 +84,7 @@ func TestBroadcastToThousandClients(t *testing.T) {
 		}()
 	}
 	for k := range frames {
-		if n := e.srv.Rooms().Broadcast("big", fmt.Appendf(nil, `{"k":%d}`, k), ""); n != clients {
+		if n := e.rooms.broadcast("big", fmt.Appendf(nil, `{"k":%d}`, k), ""); n != clients {
 			t.Fatalf("broadcast %d queued for %d connections, want %d", k, n, clients)
 		}
 	}
@@ -121,55 +121,71 @@ func TestBroadcastExceptAndMembership(t *testing.T) {
 	if got := read(t, a); got != `{"echo":"next"}` {
 		t.Fatalf("sender received its own excluded broadcast: %s", got)
 	}
-	if ids := e.srv.Rooms().Members("r1"); len(ids) != 2 {
-		t.Fatalf("members %v", ids)
+	if n := e.rooms.members("r1"); n != 2 {
+		t.Fatalf("%d members, want 2", n)
 	}
 
 	a.Close()
 	b.Close()
 	e.metrics.waitFor(t, "both closed", func(m *recMetrics) bool { return m.closed[1006]+m.closed[1000] == 2 })
-	if n, rooms := e.srv.Rooms().Len("r1"), e.srv.Rooms().RoomCount(); n != 0 || rooms != 0 {
+	e.rooms.waitEmpty(t, "after disconnect")
+	if n, rooms := e.rooms.members("r1"), e.rooms.count(); n != 0 || rooms != 0 {
 		t.Fatalf("after disconnect: %d members, %d rooms; want none", n, rooms)
 	}
 }
 
-func TestJoinAfterCloseRefused(t *testing.T) {
+// TestSubscribeAfterCloseEnds: subscribing a connection that has already
+// closed gives a subscription that ends at once, and no membership
+// outlives the connection.
+func TestSubscribeAfterCloseEnds(t *testing.T) {
 	got := make(chan error, 1)
-	e := newEnv(t, envConfig{runOverride: func(ctx context.Context, c *Conn, _ iter.Seq[testMsg]) error {
+	var e *testEnv
+	e = newEnv(t, envConfig{runOverride: func(ctx context.Context, c *Conn, _ iter.Seq[testMsg]) error {
 		<-ctx.Done()
-		h := NewHub()
-		got <- h.Join("late", c)
-		if h.Len("late") != 0 {
-			return fmt.Errorf("membership leaked")
-		}
+		sub := e.rooms.join("late", c)
+		_, _ = sub.Next(context.Background()) // returns once the subscription has ended
+		got <- sub.Err()
 		return nil
 	}})
 	c := e.dial(t, "lobby", nil)
 	c.Close()
-	if err := <-got; err != ErrClosed {
-		t.Fatalf("Join after the client left: %v, want ErrClosed", err)
+	if err := <-got; err == nil {
+		t.Fatal("a subscription made after the client left is still active")
+	}
+	if n := e.rooms.members("late"); n != 0 {
+		t.Fatalf("membership leaked: %d members", n)
 	}
 }
 
-func TestHubLeave(t *testing.T) {
-	e := newEnv(t, envConfig{})
-	e.dial(t, "r", nil)
+// TestLeaveThenRejoin: closing a connection's subscription takes it out of
+// the room (a broadcast reaches no one, the room is gone), and subscribing
+// again makes it a member again that receives broadcasts.
+func TestLeaveThenRejoin(t *testing.T) {
+	rejoin := make(chan struct{})
+	var e *testEnv
+	e = newEnv(t, envConfig{runOverride: func(ctx context.Context, c *Conn, _ iter.Seq[testMsg]) error {
+		sub := e.rooms.join("r", c)
+		e.metrics.update(func() { e.metrics.joins["r"]++ })
+		<-rejoin
+		_ = sub.Close()
+		if sub.Close() != nil || e.rooms.broadcast("r", []byte(`{"lost":true}`), "") != 0 || e.rooms.count() != 0 {
+			return fmt.Errorf("room still present after its only member left")
+		}
+		sub = e.rooms.join("r", c)
+		defer sub.Close()
+		e.metrics.update(func() { e.metrics.joins["r"]++ })
+		<-ctx.Done()
+		return nil
+	}})
+	c := e.dial(t, "r", nil)
 	e.waitRoom(t, "r", 1)
-	var c *Conn
-	e.srv.mu.Lock()
-	for k := range e.srv.conns {
-		c = k
+	close(rejoin)
+	e.waitRoom(t, "r", 2)
+	if n := e.rooms.broadcast("r", []byte(`{"back":true}`), ""); n != 1 {
+		t.Fatalf("re-joined room has %d members, want 1", n)
 	}
-	e.srv.mu.Unlock()
-	h := e.srv.Rooms()
-	if !h.Leave("r", c) || h.Leave("r", c) {
-		t.Fatal("Leave must report membership once")
-	}
-	if h.Broadcast("r", []byte(`{}`), "") != 0 || h.RoomCount() != 0 {
-		t.Fatal("room still present after its only member left")
-	}
-	if err := h.Join("r", c); err != nil || h.Join("r", c) != nil || h.Len("r") != 1 {
-		t.Fatalf("re-join: %v, len %d", err, h.Len("r"))
+	if got := read(t, c); got != `{"back":true}` {
+		t.Fatalf("after re-joining: %s, want the broadcast made after the re-join only", got)
 	}
 }
 
@@ -242,7 +258,7 @@ func TestStalledClientDisconnected(t *testing.T) {
 	// broadcast sends frame k and waits until every reader has it (so the
 	// readers never fall behind; only the stalled member does).
 	broadcast := func(k int) {
-		e.srv.Rooms().Broadcast("room", paddedFrame(k, frameSize), "")
+		e.rooms.broadcast("room", paddedFrame(k, frameSize), "")
 		for range readers {
 			select {
 			case <-got:
@@ -264,9 +280,7 @@ func TestStalledClientDisconnected(t *testing.T) {
 	e.metrics.waitFor(t, "the stalled client closed as slow", func(m *recMetrics) bool {
 		return m.closed[CloseTryAgainLater] == 1 && m.dropped[ErrCodeSlowClient] > 0 && m.errors[ErrCodeSlowClient] == 1
 	})
-	if n := e.srv.Rooms().Len("room"); n != readers {
-		t.Fatalf("room has %d members after the slow one left, want %d", n, readers)
-	}
+	e.rooms.waitMembers(t, "room", readers) // the slow one has left
 	for range after {
 		broadcast(k)
 		k++

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/jsgen-dev/jsgen/runtime/channel"
 )
 
 // TestSilentClientDroppedAfterPongWait: a client that never answers pings
@@ -71,18 +73,27 @@ func TestWriteDeadlineCutsStalledClient(t *testing.T) {
 // disconnects race each other (run under -race); afterwards every room
 // is empty.
 func TestConcurrentMembershipAndBroadcast(t *testing.T) {
-	churn := NewHub()
+	churn := newTestRooms()
+	defer churn.ch.Close()
 	var e *testEnv
 	e = newEnv(t, envConfig{runOverride: func(ctx context.Context, c *Conn, _ iter.Seq[testMsg]) error {
-		if err := e.srv.Rooms().Join("c", c); err != nil {
-			return nil
-		}
+		sub := e.rooms.join("c", c)
+		defer sub.Close()
 		e.metrics.update(func() { e.metrics.joins["c"]++ })
+		subs := map[string]*channel.Subscription[[]byte]{}
 		for i := 0; i < 100 && ctx.Err() == nil; i++ {
-			_ = churn.Join(fmt.Sprint("x", i%3), c)
-			churn.Leave(fmt.Sprint("x", (i+1)%3), c)
+			if in := fmt.Sprint("x", i%3); subs[in] == nil {
+				subs[in] = churn.join(in, c)
+			}
+			if leave := fmt.Sprint("x", (i+1)%3); subs[leave] != nil {
+				_ = subs[leave].Close()
+				delete(subs, leave)
+			}
 		}
 		<-ctx.Done()
+		for _, s := range subs {
+			_ = s.Close()
+		}
 		return nil
 	}})
 	const clients = 100
@@ -108,8 +119,8 @@ func TestConcurrentMembershipAndBroadcast(t *testing.T) {
 					return
 				default:
 				}
-				e.srv.Rooms().Broadcast("c", fmt.Appendf(nil, `{"g":%d,"k":%d}`, g, k), "")
-				churn.Broadcast(fmt.Sprint("x", k%3), []byte(`{}`), "")
+				e.rooms.broadcast("c", fmt.Appendf(nil, `{"g":%d,"k":%d}`, g, k), "")
+				churn.broadcast(fmt.Sprint("x", k%3), []byte(`{}`), "")
 			}
 		}()
 	}
@@ -125,9 +136,7 @@ func TestConcurrentMembershipAndBroadcast(t *testing.T) {
 	})
 	close(stop)
 	wg.Wait()
-	if n := e.srv.Rooms().Len("c"); n != clients/2 {
-		t.Fatalf("room c has %d members, want %d", n, clients/2)
-	}
+	e.rooms.waitMembers(t, "c", clients/2)
 	for _, c := range conns[clients/2:] {
 		c.Close()
 	}
@@ -138,7 +147,9 @@ func TestConcurrentMembershipAndBroadcast(t *testing.T) {
 		}
 		return n == clients
 	})
-	if e.srv.Rooms().RoomCount() != 0 || churn.RoomCount() != 0 {
-		t.Fatalf("rooms left: %d + %d", e.srv.Rooms().RoomCount(), churn.RoomCount())
+	e.rooms.waitEmpty(t, "room c")
+	churn.waitEmpty(t, "churn rooms")
+	if e.rooms.count() != 0 || churn.count() != 0 {
+		t.Fatalf("rooms left: %d + %d", e.rooms.count(), churn.count())
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 )
 
 // Defaults applied by New to every zero-valued Options field.
@@ -118,10 +120,9 @@ type Options struct {
 	// MaxConnections caps open connections on the Server; upgrades past it
 	// get 503. Zero means no cap.
 	MaxConnections int
-	// NodeID prefixes every connection ID so IDs are unique across nodes.
-	// Default: 8 random hex digits. It must be 1-32 characters from
-	// [A-Za-z0-9_].
-	NodeID string
+	// NodeID prefixes every connection ID so IDs are unique across nodes
+	// (WithNodeID). Default: jsgenrt.NewNodeID().
+	NodeID jsgenrt.NodeID
 
 	// Logger receives the runtime's logs. Default slog.Default().
 	Logger *slog.Logger
@@ -134,6 +135,11 @@ type Option func(*Options)
 
 // WithOptions replaces every field with o's (then defaults fill zero ones).
 func WithOptions(o Options) Option { return func(p *Options) { *p = o } }
+
+// WithNodeID sets the node ID that prefixes every connection ID: give the
+// process's one jsgenrt.NodeID to the server, the channel bridges and the
+// room services alike, so that a connection ID names its node everywhere.
+func WithNodeID(id jsgenrt.NodeID) Option { return func(o *Options) { o.NodeID = id } }
 
 // WithAllowedOrigins adds exact origins allowed besides the same origin.
 func WithAllowedOrigins(origins ...string) Option {
@@ -226,9 +232,9 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("ws: negative MaxConnections %d", o.MaxConnections)
 	}
 	if o.NodeID == "" {
-		o.NodeID = randomNodeID()
-	} else if err := checkNodeID(o.NodeID); err != nil {
-		return o, err
+		o.NodeID = jsgenrt.NewNodeID()
+	} else if err := o.NodeID.Check(); err != nil {
+		return o, fmt.Errorf("ws: NodeID: %w", err)
 	}
 	return o, nil
 }

@@ -31,7 +31,6 @@ type Server struct {
 	opts     Options
 	m        *melody.Melody
 	ids      idGen
-	rooms    *Hub
 	batches  batchPool
 	flushers []*flusher
 	shards   atomic.Uint32 // hands out flusher indexes to connections
@@ -55,8 +54,8 @@ func New(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: o, conns: make(map[*Conn]struct{}), rooms: NewHub(), done: make(chan struct{})}
-	s.ids.node = o.NodeID
+	s := &Server{opts: o, conns: make(map[*Conn]struct{}), done: make(chan struct{})}
+	s.ids.node = string(o.NodeID)
 	s.m = s.newMelody()
 	s.flushers = newFlushers(s)
 	return s, nil
@@ -97,11 +96,8 @@ func (s *Server) newMelody() *melody.Melody {
 
 func connOf(ss *melody.Session) *Conn { return ss.Keys[connKey].(*Conn) }
 
-// Rooms returns the Server's room index.
-func (s *Server) Rooms() *Hub { return s.rooms }
-
 // NodeID returns the prefix of this Server's connection IDs.
-func (s *Server) NodeID() string { return s.opts.NodeID }
+func (s *Server) NodeID() jsgenrt.NodeID { return s.opts.NodeID }
 
 // Options returns the effective options (defaults filled in).
 func (s *Server) Options() Options { return s.opts }

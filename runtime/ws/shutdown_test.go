@@ -154,7 +154,7 @@ func TestShutdownDuringTraffic(t *testing.T) {
 					return
 				default:
 				}
-				e.srv.Rooms().Broadcast("r", fmt.Appendf(nil, `{"g":%d,"k":%d}`, i, k), "")
+				e.rooms.broadcast("r", fmt.Appendf(nil, `{"g":%d,"k":%d}`, i, k), "")
 			}
 		}()
 	}
@@ -179,7 +179,7 @@ func TestShutdownDuringTraffic(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
-	if e.srv.Len() != 0 || e.srv.Rooms().RoomCount() != 0 {
-		t.Fatalf("after shutdown: %d connections, %d rooms", e.srv.Len(), e.srv.Rooms().RoomCount())
+	if e.srv.Len() != 0 || e.rooms.count() != 0 {
+		t.Fatalf("after shutdown: %d connections, %d rooms", e.srv.Len(), e.rooms.count())
 	}
 }

@@ -237,7 +237,7 @@ func TestBroadcastAllocationsDoNotGrow(t *testing.T) {
 		// the socket buffers meanwhile.
 		const runs = 200
 		allocs := testing.AllocsPerRun(runs, func() {
-			if n := e.srv.Rooms().Broadcast(room, frame, ""); n != members {
+			if n := e.rooms.broadcast(room, frame, ""); n != members {
 				t.Errorf("broadcast reached %d of %d", n, members)
 			}
 		})
@@ -307,7 +307,7 @@ func TestBroadcastOrderEveryWritePath(t *testing.T) {
 				}()
 			}
 			for k := range frames {
-				if n := e.srv.Rooms().Broadcast("r", paddedFrame(k, 40+(k*977)%9000), ""); n != members {
+				if n := e.rooms.broadcast("r", paddedFrame(k, 40+(k*977)%9000), ""); n != members {
 					t.Fatalf("frame %d reached %d of %d members", k, n, members)
 				}
 			}

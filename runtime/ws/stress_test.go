@@ -461,7 +461,7 @@ func TestStressBroadcastMixedMembers(t *testing.T) {
 					}
 					time.Sleep(100 * time.Microsecond)
 				}
-				e.srv.Rooms().Broadcast(room, stressFrame(b, s, stressSize(b, s)), "")
+				e.rooms.broadcast(room, stressFrame(b, s, stressSize(b, s)), "")
 			}
 		}()
 	}
@@ -673,7 +673,7 @@ func TestStressShutdownDuringPartialWrites(t *testing.T) {
 						if s%37 == 0 {
 							size = 20000
 						}
-						if e.srv.Rooms().Broadcast(room, stressFrame(b, s, size), "") == 0 {
+						if e.rooms.broadcast(room, stressFrame(b, s, size), "") == 0 {
 							// Everyone has left (shutdown): keep trying until
 							// stopped, without spinning hot.
 							time.Sleep(time.Millisecond)
@@ -706,7 +706,7 @@ func TestStressShutdownDuringPartialWrites(t *testing.T) {
 			if n := e.srv.Len(); n != 0 {
 				t.Errorf("%d connections left after Shutdown", n)
 			}
-			if n := e.srv.Rooms().RoomCount(); n != 0 {
+			if n := e.rooms.count(); n != 0 {
 				t.Errorf("%d rooms left after Shutdown", n)
 			}
 			// Shutdown has waited for every connection and writer, and the

@@ -37,7 +37,7 @@ type bridgeNode struct {
 	link *channel.Link
 }
 
-func newBridgeNode(t *testing.T, b bus.Bus, id string) bridgeNode {
+func newBridgeNode(t *testing.T, b bus.Bus, id jsgenrt.NodeID) bridgeNode {
 	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ch := channel.New[bridgeRoom, bridgeEvent](channel.WithEncoder(appendBridgeEvent), channel.WithLogger(quiet))

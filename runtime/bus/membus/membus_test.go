@@ -55,7 +55,7 @@ func TestPublishSubscribe(t *testing.T) {
 	defer b.Close()
 	ctx := context.Background()
 	c1, c2, other := newCollector(), newCollector(), newCollector()
-	for subject, c := range map[string]*collector{"a.b": c1, "a.*": other} {
+	for subject, c := range map[string]*collector{"a.b": c1, "a.b.c": other} {
 		if _, err := b.Subscribe(ctx, subject, c.handle); err != nil {
 			t.Fatal(err)
 		}
@@ -78,12 +78,12 @@ func TestPublishSubscribe(t *testing.T) {
 	if got := c2.wait(t, 2); !slices.Equal(got, want) {
 		t.Fatalf("c2 got %q", got)
 	}
-	// Subjects are literal: "a.*" is not a wildcard.
-	if err := b.Publish(ctx, "a.*", []byte("lit")); err != nil {
+	// Subjects are exact: "a.b.c" got nothing published on "a.b".
+	if err := b.Publish(ctx, "a.b.c", []byte("lit")); err != nil {
 		t.Fatal(err)
 	}
-	if got := other.wait(t, 1); !slices.Equal(got, []string{"a.*=lit"}) {
-		t.Fatalf("literal subject got %q", got)
+	if got := other.wait(t, 1); !slices.Equal(got, []string{"a.b.c=lit"}) {
+		t.Fatalf("exact subject got %q", got)
 	}
 	waitDelivered(t, b, 5)
 	if st := b.Stats(); st.Published != 3 || st.Delivered != 5 || st.Dropped != 0 {
@@ -246,6 +246,16 @@ func TestErrors(t *testing.T) {
 	}
 	if _, err := b.Subscribe(ctx, "s", nil); err == nil {
 		t.Fatal("nil handler accepted")
+	}
+	// What NATS and Redis refuse, membus refuses: code that runs on it
+	// runs on them.
+	for _, subject := range []string{"a.*", "a.>", "a..b", ".a", "a b", strings.Repeat("x", MaxSubjectLen+1)} {
+		if err := b.Publish(ctx, subject, nil); !errors.Is(err, ErrInvalidSubject) {
+			t.Errorf("publish on %.20q: %v, want ErrInvalidSubject", subject, err)
+		}
+		if _, err := b.Subscribe(ctx, subject, func(string, []byte) {}); !errors.Is(err, ErrInvalidSubject) {
+			t.Errorf("subscribe on %.20q: %v, want ErrInvalidSubject", subject, err)
+		}
 	}
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()

@@ -200,7 +200,7 @@ type Bus struct {
 	log   *slog.Logger
 	nc    *nats.Conn
 	table *fanout.Table
-	loss  *fanout.Loss
+	conn  *fanout.Conn // up/down, outages, publishes accepted and lost
 
 	remoteMu sync.Mutex // serialises NATS subscribe/unsubscribe with the table
 	topics   map[string]*topic
@@ -211,14 +211,9 @@ type Bus struct {
 	connClosed chan struct{} // closed by the client's closed callback
 	closeOnce  sync.Once
 
-	closed    atomic.Bool
-	connected atomic.Bool
+	closed atomic.Bool
 
-	published      atomic.Uint64
-	retiredDrops   atomic.Uint64 // NATS-side drops of subscriptions already gone
-	disconnects    atomic.Uint64
-	reconnects     atomic.Uint64
-	downSinceNanos atomic.Int64
+	retiredDrops atomic.Uint64 // NATS-side drops of subscriptions already gone
 }
 
 // topic is the NATS subscription of one subject with local interest.
@@ -254,7 +249,7 @@ func New(ctx context.Context, rawURL string, opts ...Option) (*Bus, error) {
 		cfg:        cfg,
 		log:        log,
 		table:      fanout.New("natsbus", cfg.queueSize, log),
-		loss:       fanout.NewLoss("natsbus", log),
+		conn:       fanout.NewConn("natsbus", log, cfg.onState),
 		topics:     make(map[string]*topic),
 		inbound:    make(chan *nats.Msg, cfg.inboundSize),
 		stop:       make(chan struct{}),
@@ -266,7 +261,7 @@ func New(ctx context.Context, rawURL string, opts ...Option) (*Bus, error) {
 		return nil, fmt.Errorf("natsbus: connect to %s: %w", redact(rawURL), err)
 	}
 	b.nc = nc
-	b.connected.Store(true)
+	b.conn.Connected()
 	go b.read()
 	log.Debug("natsbus: connected", "server", nc.ConnectedUrlRedacted())
 	return b, nil
@@ -368,7 +363,7 @@ func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
 	if err := b.nc.Publish(subject, data); err != nil {
 		return b.publishFailed(subject, err)
 	}
-	b.published.Add(1)
+	b.conn.Published()
 	return nil
 }
 
@@ -381,7 +376,7 @@ func (b *Bus) publishFailed(subject string, err error) error {
 		errors.Is(err, nats.ErrConnectionClosed), errors.Is(err, nats.ErrConnectionDraining):
 		err = fmt.Errorf("%w: %w", ErrDisconnected, err)
 	}
-	b.loss.Add(subject, err)
+	b.conn.Loss.Add(subject, err)
 	return fmt.Errorf("natsbus: publish %s: %w", subject, err)
 }
 
@@ -507,13 +502,7 @@ func (b *Bus) retire(t *topic) {
 // messages dropped on full subscription queues, NATS slow-consumer drops
 // and publishes lost while disconnected.
 func (b *Bus) Stats() bus.Stats {
-	delivered, dropped, failed := b.table.Counts()
-	return bus.Stats{
-		Published: b.published.Load(),
-		Delivered: delivered,
-		Dropped:   dropped + b.natsDrops() + b.loss.Total(),
-		Failed:    failed,
-	}
+	return b.conn.Stats(b.table, b.natsDrops())
 }
 
 func (b *Bus) natsDrops() uint64 {
@@ -541,17 +530,18 @@ func (b *Bus) ConnStats() ConnStats {
 	b.remoteMu.Lock()
 	n := len(b.topics)
 	b.remoteMu.Unlock()
+	disconnects, reconnects := b.conn.Counts()
 	return ConnStats{
-		Disconnects: b.disconnects.Load(),
-		Reconnects:  b.reconnects.Load(),
-		PublishLost: b.loss.Total(),
+		Disconnects: disconnects,
+		Reconnects:  reconnects,
+		PublishLost: b.conn.Loss.Total(),
 		Subjects:    n,
 	}
 }
 
 // Connected reports whether the connection is up with every subscription
 // in place.
-func (b *Bus) Connected() bool { return b.connected.Load() }
+func (b *Bus) Connected() bool { return b.conn.Up() }
 
 // Close unsubscribes every handler, waits for running handlers to return,
 // closes the NATS connection and waits for the bus's goroutines. Later
@@ -579,21 +569,11 @@ func (b *Bus) Close() error {
 	return nil
 }
 
-func (b *Bus) notify(s State, err error) {
-	if b.cfg.onState != nil {
-		b.cfg.onState(s, err)
-	}
-}
-
 func (b *Bus) onDisconnect(_ *nats.Conn, err error) {
 	if b.closed.Load() {
 		return
 	}
-	b.connected.Store(false)
-	b.disconnects.Add(1)
-	b.downSinceNanos.Store(time.Now().UnixNano())
-	b.log.Warn("natsbus: disconnected; reconnecting", "err", err)
-	b.notify(StateDisconnected, err)
+	b.conn.Down(err)
 }
 
 // onReconnect runs after the client re-sent every subscription; a flush
@@ -605,20 +585,14 @@ func (b *Bus) onReconnect(nc *nats.Conn) {
 	if err := nc.FlushTimeout(b.cfg.confirmWait); err != nil {
 		b.log.Warn("natsbus: reconnected but the flush failed", "err", err)
 	}
-	b.connected.Store(true)
-	b.reconnects.Add(1)
-	down := time.Duration(time.Now().UnixNano() - b.downSinceNanos.Load())
-	b.log.Info("natsbus: reconnected; subscriptions restored",
-		"server", nc.ConnectedUrlRedacted(), "down_for", down, "publishes_lost", b.loss.EndOutage())
-	b.notify(StateConnected, nil)
+	b.conn.Restored("server", nc.ConnectedUrlRedacted())
 }
 
 func (b *Bus) onClosed(*nats.Conn) {
-	b.connected.Store(false)
 	if !b.closed.Load() {
 		b.log.Error("natsbus: connection closed: reconnect attempts exhausted")
 	}
-	b.notify(StateClosed, nil)
+	b.conn.Closed()
 	close(b.connClosed)
 }
 

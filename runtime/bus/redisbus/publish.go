@@ -39,13 +39,13 @@ func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
 	if b.closed.Load() {
 		return bus.ErrClosed
 	}
-	if !b.up.Load() {
+	if !b.conn.Up() {
 		return b.publishFailed(subject, ErrDisconnected)
 	}
 	if err := b.out.push(subject, data); err != nil {
 		return b.publishFailed(subject, err)
 	}
-	b.published.Add(1)
+	b.conn.Published()
 	return nil
 }
 
@@ -55,7 +55,7 @@ func (b *Bus) publishFailed(subject string, err error) error {
 	if b.closed.Load() {
 		return bus.ErrClosed
 	}
-	b.loss.Add(subject, err)
+	b.conn.Loss.Add(subject, err)
 	return fmt.Errorf("redisbus: publish %s: %w", subject, err)
 }
 
@@ -97,7 +97,7 @@ func (b *Bus) send(pipe redis.Pipeliner, cur *batch, msgs []message) {
 	if b.cfg.sendHook != nil {
 		b.cfg.sendHook()
 	}
-	if !b.up.Load() {
+	if !b.conn.Up() {
 		b.lose(msgs, ErrDisconnected)
 		return
 	}
@@ -114,14 +114,14 @@ func (b *Bus) send(pipe redis.Pipeliner, cur *batch, msgs []message) {
 	b.pipelines.Add(1)
 	for i, cmd := range cmds {
 		if err := cmd.Err(); err != nil {
-			b.loss.Add(msgs[i].subject, err)
+			b.conn.Loss.Add(msgs[i].subject, err)
 		}
 	}
 }
 
-// lose counts msgs as lost to err (logged rate-limited by b.loss).
+// lose counts msgs as lost to err (logged rate-limited by b.conn.Loss).
 func (b *Bus) lose(msgs []message, err error) {
 	for _, m := range msgs {
-		b.loss.Add(m.subject, err)
+		b.conn.Loss.Add(m.subject, err)
 	}
 }

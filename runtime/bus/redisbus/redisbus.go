@@ -282,8 +282,8 @@ type Bus struct {
 	client *redis.Client // PUBLISH
 	ps     *redis.PubSub // every subscription
 	table  *fanout.Table
-	loss   *fanout.Loss
-	out    *outbox // publish queue, drained by writeLoop
+	conn   *fanout.Conn // up/down, outages, publishes accepted and lost
+	out    *outbox      // publish queue, drained by writeLoop
 
 	sendCtx     context.Context // parent of every pipeline; cancelled when Close stops flushing
 	cancelSends context.CancelCauseFunc
@@ -300,14 +300,8 @@ type Bus struct {
 	writerDone chan struct{}
 	closeOnce  sync.Once
 
-	closed atomic.Bool
-	up     atomic.Bool
-
-	published      atomic.Uint64
-	pipelines      atomic.Uint64
-	disconnects    atomic.Uint64
-	reconnects     atomic.Uint64
-	downSinceNanos atomic.Int64
+	closed    atomic.Bool
+	pipelines atomic.Uint64
 }
 
 // topic is one subject subscribed on Redis.
@@ -349,7 +343,7 @@ func New(ctx context.Context, rawURL string, opts ...Option) (*Bus, error) {
 		addr:        opt.Addr,
 		client:      redis.NewClient(opt),
 		table:       fanout.New("redisbus", cfg.queueSize, log),
-		loss:        fanout.NewLoss("redisbus", log),
+		conn:        fanout.NewConn("redisbus", log, cfg.onState),
 		out:         newOutbox(cfg.outMsgs, cfg.outBytes),
 		sendCtx:     sendCtx,
 		cancelSends: cancelSends,
@@ -364,7 +358,7 @@ func New(ctx context.Context, rawURL string, opts ...Option) (*Bus, error) {
 		_ = b.client.Close()
 		return nil, fmt.Errorf("redisbus: connect to %s: %w", b.addr, err)
 	}
-	b.up.Store(true)
+	b.conn.Connected()
 	go b.run()
 	go b.writeLoop()
 	log.Debug("redisbus: connected", "addr", b.addr)
@@ -444,7 +438,7 @@ func (b *Bus) run() {
 	probe := false // a PING is outstanding
 	var probeDeadline time.Time
 	for !b.closed.Load() {
-		if !b.up.Load() && !probe {
+		if !b.conn.Up() && !probe {
 			if !b.sleep(b.cfg.reconnectWait) {
 				return
 			}
@@ -526,13 +520,7 @@ func isTimeout(err error) bool {
 // down records a lost connection (once per outage).
 func (b *Bus) down(err error) {
 	b.releaseWaiters()
-	if !b.up.Swap(false) {
-		return
-	}
-	b.disconnects.Add(1)
-	b.downSinceNanos.Store(time.Now().UnixNano())
-	b.log.Warn("redisbus: disconnected; reconnecting", "addr", b.addr, "err", err)
-	b.notify(StateDisconnected, err)
+	b.conn.Down(err, "addr", b.addr)
 }
 
 // pong handles a PING reply: it releases the Subscribe waiting for it and,
@@ -548,14 +536,7 @@ func (b *Bus) pong(payload string) {
 		}
 		b.waitMu.Unlock()
 	}
-	if b.up.Swap(true) {
-		return
-	}
-	b.reconnects.Add(1)
-	down := time.Duration(time.Now().UnixNano() - b.downSinceNanos.Load())
-	b.log.Info("redisbus: reconnected; subscriptions restored",
-		"addr", b.addr, "down_for", down, "publishes_lost", b.loss.EndOutage())
-	b.notify(StateConnected, nil)
+	b.conn.Restored("addr", b.addr)
 }
 
 // releaseWaiters lets every waiting Subscribe return: its confirmation
@@ -578,12 +559,6 @@ func (b *Bus) drainPublishes() {
 	<-b.writerDone
 	giveUp.Stop()
 	b.cancelSends(bus.ErrClosed)
-}
-
-func (b *Bus) notify(s State, err error) {
-	if b.cfg.onState != nil {
-		b.cfg.onState(s, err)
-	}
 }
 
 // Subscribe registers handler for messages published on subject by any
@@ -656,7 +631,7 @@ func (b *Bus) register(ctx context.Context, subject string, handler bus.Handler)
 // releases everyone waiting on t.
 func (b *Bus) confirm(ctx context.Context, t *topic) {
 	defer close(t.ready)
-	if !b.up.Load() {
+	if !b.conn.Up() {
 		return
 	}
 	token := "jsgen-confirm-" + strconv.FormatUint(b.seq.Add(1), 10)
@@ -723,13 +698,7 @@ func (s *subscription) Unsubscribe() error {
 // accepted into the publish queue. Dropped includes messages dropped on
 // full subscription queues and lost publishes (ConnStats.PublishLost).
 func (b *Bus) Stats() bus.Stats {
-	delivered, dropped, failed := b.table.Counts()
-	return bus.Stats{
-		Published: b.published.Load(),
-		Delivered: delivered,
-		Dropped:   dropped + b.loss.Total(),
-		Failed:    failed,
-	}
+	return b.conn.Stats(b.table, 0)
 }
 
 // ConnStats counts connection events (monotonic since New).
@@ -752,10 +721,11 @@ func (b *Bus) ConnStats() ConnStats {
 	b.remoteMu.Lock()
 	n := len(b.topics)
 	b.remoteMu.Unlock()
+	disconnects, reconnects := b.conn.Counts()
 	return ConnStats{
-		Disconnects:  b.disconnects.Load(),
-		Reconnects:   b.reconnects.Load(),
-		PublishLost:  b.loss.Total(),
+		Disconnects:  disconnects,
+		Reconnects:   reconnects,
+		PublishLost:  b.conn.Loss.Total(),
 		Pipelines:    b.pipelines.Load(),
 		PublishQueue: b.out.queued(),
 		Subjects:     n,
@@ -764,7 +734,7 @@ func (b *Bus) ConnStats() ConnStats {
 
 // Connected reports whether the pub/sub connection is up with every
 // subscription in place.
-func (b *Bus) Connected() bool { return b.up.Load() }
+func (b *Bus) Connected() bool { return b.conn.Up() }
 
 // Close sends what the publish queue holds (for at most the publish
 // timeout, and only while connected; the rest is counted as lost),
@@ -784,8 +754,7 @@ func (b *Bus) Close() error {
 		<-b.readerDone
 		_ = b.client.Close()
 		b.table.Close()
-		b.up.Store(false)
-		b.notify(StateClosed, nil)
+		b.conn.Closed()
 	})
 	return nil
 }

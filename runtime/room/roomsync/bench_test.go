@@ -6,7 +6,8 @@ import (
 	"time"
 
 	"github.com/jsgen-dev/jsgen/runtime/bus/membus"
-	"github.com/jsgen-dev/jsgen/runtime/room"
+
+	"github.com/jsgen-dev/jsgen/runtime/room/internal/repl"
 )
 
 // BenchmarkReplicatedJoin measures one join on node A until node B has
@@ -58,7 +59,7 @@ func total(n *node) int {
 func BenchmarkEnqueue(b *testing.B) {
 	bus := newMembus(b)
 	n := startNode(b, bus, "A", Options{Heartbeat: time.Hour, Queue: 1 << 20, Logger: quiet()})
-	e := room.Event{Kind: room.EventJoin, Node: "A", Epoch: 1, Room: "lobby", User: "alice", Conn: "A-1"}
+	e := repl.Event{Kind: repl.EventJoin, Node: "A", Epoch: 1, Room: "lobby", User: "alice", Conn: "A-1"}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/jsgen-dev/jsgen/runtime/bus/membus"
 	"github.com/jsgen-dev/jsgen/runtime/room"
+
+	"github.com/jsgen-dev/jsgen/runtime/room/internal/repl"
 )
 
 func newMembus(t testing.TB) *membus.Bus {
@@ -346,7 +348,7 @@ func TestLargeSnapshotInParts(t *testing.T) {
 	}
 	// Only the snapshot can tell C: every event is out before it starts.
 	waitFor(t, "A's events to be published", func() bool { return a.ms.Stats().EventsPublished == n })
-	snap, _ := a.members.Snapshot().MarshalBinary()
+	snap, _ := a.members.Replica().Snapshot().MarshalBinary()
 	if len(snap) < 3*minMaxMessage {
 		t.Fatalf("snapshot of %d bytes is too small for the test", len(snap))
 	}
@@ -364,12 +366,12 @@ func TestGarbageIsCounted(t *testing.T) {
 	a := startNode(t, b, "A", fast)
 	bn := startNode(t, b, "B", fast)
 	ctx := context.Background()
-	validEvent, _ := room.Event{Kind: room.EventJoin, Node: "X", Epoch: 1, Seq: 1, Room: "r", User: "u", Conn: "c"}.MarshalBinary()
-	badUser, _ := room.Event{Kind: room.EventJoin, Node: "X", Epoch: 1, Seq: 1, Room: "r", User: "bad user", Conn: "c"}.MarshalBinary()
-	badNode, _ := room.Event{Kind: room.EventJoin, Node: "a.b", Epoch: 1, Seq: 1, Room: "r", User: "u", Conn: "c"}.MarshalBinary()
-	presenceKind, _ := room.Event{Kind: room.EventPresence, Node: "X", Epoch: 1, Seq: 2, User: "u", Conn: "c", Status: room.StatusOnline}.MarshalBinary()
-	badSnapshot := appendSnapshotPart(nil, 0, 1, room.Snapshot{Node: "Y", Epoch: 1, Seq: 1,
-		Events: []room.Event{{Kind: room.EventJoin, Node: "Y", Epoch: 1, Seq: 1, Room: "r", User: "u", Conn: "bad conn"}}})
+	validEvent, _ := repl.Event{Kind: repl.EventJoin, Node: "X", Epoch: 1, Seq: 1, Room: "r", User: "u", Conn: "c"}.MarshalBinary()
+	badUser, _ := repl.Event{Kind: repl.EventJoin, Node: "X", Epoch: 1, Seq: 1, Room: "r", User: "bad user", Conn: "c"}.MarshalBinary()
+	badNode, _ := repl.Event{Kind: repl.EventJoin, Node: "a.b", Epoch: 1, Seq: 1, Room: "r", User: "u", Conn: "c"}.MarshalBinary()
+	presenceKind, _ := repl.Event{Kind: repl.EventPresence, Node: "X", Epoch: 1, Seq: 2, User: "u", Conn: "c", Status: uint8(room.StatusOnline)}.MarshalBinary()
+	badSnapshot := appendSnapshotPart(nil, 0, 1, repl.Snapshot{Node: "Y", Epoch: 1, Seq: 1,
+		Events: []repl.Event{{Kind: repl.EventJoin, Node: "Y", Epoch: 1, Seq: 1, Room: "r", User: "u", Conn: "bad conn"}}})
 	garbage := map[string][][]byte{
 		"test.members.events":   {nil, []byte("junk"), validEvent[:len(validEvent)-1], badUser, badNode, presenceKind},
 		"test.members.snapshot": {nil, []byte{1, 0, 0}, []byte{1, 5, 1, 1}, badSnapshot},

@@ -16,7 +16,7 @@
 //   - prefix+".events": the replica's OnEvent callback queues each local
 //     change (never blocking the caller, which is inside Join or Set; a
 //     full queue drops the event, counts and logs it) and one publisher
-//     goroutine publishes them in order in room.Event's wire form.
+//     goroutine publishes them in order in the events' binary wire form.
 //     Receivers pass other nodes' events to Apply.
 //   - prefix+".alive": the same publisher sends a heartbeat every
 //     Heartbeat (H) carrying the node ID, the replica's epoch and the last
@@ -37,7 +37,7 @@
 // goroutine, which alone calls Apply, SyncNode and DropNode, in arrival
 // order.
 //
-// A node asks another for a sync when Apply reports a *room.GapError (an
+// A node asks another for a sync when Apply reports a sequence gap (an
 // event was lost), when the other's heartbeat shows a new epoch (it
 // restarted) or a node not known yet that has produced events (during the
 // first 2H after Start that node's answer to the start-up request is
@@ -50,7 +50,7 @@
 // snapshot covers are ignored by Apply, the later ones complete it, so
 // state never goes back in time and a snapshot is never overtaken by the
 // events that follow it. A snapshot older than the events applied already
-// is skipped (room.ErrStaleSnapshot) and the node keeps waiting for the
+// is skipped (a stale snapshot) and the node keeps waiting for the
 // answer to its own request, which is repeated every 2H until it arrives.
 //
 // A node not heard from (any message) for DeadAfter (D) is declared dead:

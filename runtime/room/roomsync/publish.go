@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jsgen-dev/jsgen/runtime/room"
+	"github.com/jsgen-dev/jsgen/runtime/room/internal/repl"
 )
 
 // control carries the receiver's outgoing work to the publisher: sync
@@ -91,7 +91,7 @@ type pub struct {
 	buf  []byte
 }
 
-func (p *pub) event(e room.Event) {
+func (p *pub) event(e repl.Event) {
 	p.sent = max(p.sent, e.Seq)
 	p.buf, _ = e.AppendBinary(p.buf[:0])
 	if p.publish(p.s.subj.events, p.buf) {
@@ -138,8 +138,7 @@ func (p *pub) publish(subject string, data []byte) bool {
 	if p.s.ctx.Err() != nil {
 		return false // closing
 	}
-	n := p.s.n.publishErrs.Add(1)
-	if isPow2(n) {
+	if n, log := p.s.n.publishErrs.Inc(); log {
 		p.s.log.Warn("roomsync: publish failed, message lost", "subject", subject, "err", err, "failed_total", n)
 	}
 	return false

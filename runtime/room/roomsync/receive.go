@@ -5,14 +5,16 @@ import (
 	"slices"
 	"time"
 
-	"github.com/jsgen-dev/jsgen/runtime/room"
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
+
+	"github.com/jsgen-dev/jsgen/runtime/room/internal/repl"
 )
 
 // inbound is one decoded message from another node, on its way from a bus
 // handler to the receiver goroutine.
 type inbound struct {
 	kind inKind
-	ev   room.Event
+	ev   repl.Event
 	part snapshotPart
 	hb   heartbeat
 	req  syncRequest
@@ -33,12 +35,12 @@ const (
 // bounds and counts what it buffers) but never past Close.
 
 func (s *Sync) onEvent(subject string, data []byte) {
-	var e room.Event
+	var e repl.Event
 	if err := e.UnmarshalBinary(data); err != nil {
 		s.invalid(subject, err)
 		return
 	}
-	if err := room.CheckNodeID(e.Node); err != nil {
+	if err := jsgenrt.NodeID(e.Node).Check(); err != nil {
 		s.invalid(subject, err)
 		return
 	}
@@ -69,7 +71,7 @@ func (s *Sync) onHeartbeat(subject string, data []byte) {
 	}
 	if h.node == s.node {
 		if h.epoch != s.epoch {
-			if n := s.n.collisions.Add(1); isPow2(n) {
+			if n, log := s.n.collisions.Inc(); log {
 				s.log.Error("roomsync: another process uses this node ID; replication is unreliable until IDs are distinct",
 					"other_epoch", h.epoch, "seen", n)
 			}
@@ -101,7 +103,7 @@ func (s *Sync) deliver(m inbound) {
 
 // invalid counts and logs a refused message.
 func (s *Sync) invalid(subject string, err error) {
-	if n := s.n.invalid.Add(1); isPow2(n) {
+	if n, log := s.n.invalid.Inc(); log {
 		s.log.Warn("roomsync: invalid message dropped", "subject", subject, "err", err, "invalid_total", n)
 	}
 }
@@ -112,7 +114,7 @@ type peer struct {
 	heard       time.Time // when any message from it arrived last
 	pending     bool      // a sync was requested and not yet applied
 	requested   time.Time // when it was last requested
-	buffer      []room.Event
+	buffer      []repl.Event
 	aheadSeq    uint64    // a heartbeat announced this sequence number, not yet applied
 	aheadAt     time.Time // when aheadSeq was first seen ahead
 	asm         *assembly // the snapshot being received
@@ -123,7 +125,7 @@ type assembly struct {
 	epoch, seq  uint64
 	next, parts int
 	skip        bool // up to date already: consume the parts without keeping them
-	events      []room.Event
+	events      []repl.Event
 }
 
 // receiver is the state of the receiver goroutine, which alone touches
@@ -198,7 +200,7 @@ func (rc *receiver) publishPeers() {
 // event applies a remote event, or holds it back while a sync with its
 // node is pending: applied after the snapshot, the events the snapshot
 // already covers are ignored by Apply, and the later ones complete it.
-func (rc *receiver) event(e room.Event, now time.Time) {
+func (rc *receiver) event(e repl.Event, now time.Time) {
 	p := rc.peer(e.Node, now)
 	if !p.pending {
 		rc.apply(e.Node, p, e, now)
@@ -206,7 +208,7 @@ func (rc *receiver) event(e room.Event, now time.Time) {
 	}
 	if len(p.buffer) >= rc.s.opts.Queue {
 		// Lost here: the sync will be followed by a gap, repaired again.
-		if n := rc.s.n.heldLost.Add(1); isPow2(n) {
+		if n, log := rc.s.n.heldLost.Inc(); log {
 			rc.s.log.Warn("roomsync: too many events held during a sync, event discarded",
 				"peer", e.Node, "held", len(p.buffer), "discarded_total", n)
 		}
@@ -218,10 +220,10 @@ func (rc *receiver) event(e room.Event, now time.Time) {
 
 // apply passes e to the replica and mirrors the replica's sequence
 // bookkeeping in p.
-func (rc *receiver) apply(node string, p *peer, e room.Event, now time.Time) {
+func (rc *receiver) apply(node string, p *peer, e repl.Event, now time.Time) {
 	s := rc.s
 	err := s.r.Apply(e)
-	if errors.Is(err, room.ErrInvalidEvent) {
+	if errors.Is(err, repl.ErrInvalidEvent) {
 		s.invalid(s.subj.events, err)
 		return
 	}
@@ -230,7 +232,7 @@ func (rc *receiver) apply(node string, p *peer, e room.Event, now time.Time) {
 	}
 	p.last = max(p.last, e.Seq)
 	s.n.eventsApplied.Add(1)
-	var gap *room.GapError
+	var gap *repl.GapError
 	switch {
 	case errors.As(err, &gap):
 		s.n.gaps.Add(1)
@@ -242,7 +244,7 @@ func (rc *receiver) apply(node string, p *peer, e room.Event, now time.Time) {
 }
 
 func (rc *receiver) refused(node string, err error) {
-	if n := rc.s.n.refused.Add(1); isPow2(n) {
+	if n, log := rc.s.n.refused.Inc(); log {
 		rc.s.log.Warn("roomsync: replica refused part of a remote change", "peer", node, "err", err, "refused_total", n)
 	}
 }
@@ -321,25 +323,25 @@ func (rc *receiver) snapshotPart(sp *snapshotPart, now time.Time) {
 		rc.s.n.syncsSkipped.Add(1)
 		return
 	}
-	rc.sync(p, room.Snapshot{Node: snap.Node, Epoch: a.epoch, Seq: a.seq, Events: a.events}, now)
+	rc.sync(p, repl.Snapshot{Node: snap.Node, Epoch: a.epoch, Seq: a.seq, Events: a.events}, now)
 }
 
 // upToDate reports whether everything up to snap was applied already
 // without a gap, so SyncNode would change nothing (a snapshot requested by
 // another node).
-func (rc *receiver) upToDate(p *peer, snap *room.Snapshot) bool {
+func (rc *receiver) upToDate(p *peer, snap *repl.Snapshot) bool {
 	return !p.pending && p.epoch == snap.Epoch && p.last >= snap.Seq
 }
 
 // sync applies a complete snapshot and then the events held back.
-func (rc *receiver) sync(p *peer, snap room.Snapshot, now time.Time) {
+func (rc *receiver) sync(p *peer, snap repl.Snapshot, now time.Time) {
 	s := rc.s
 	err := s.r.SyncNode(snap)
 	switch {
-	case errors.Is(err, room.ErrStaleSnapshot):
+	case errors.Is(err, repl.ErrStaleSnapshot):
 		s.n.syncsSkipped.Add(1)
 		return // an older answer; keep waiting for ours
-	case errors.Is(err, room.ErrInvalidEvent):
+	case errors.Is(err, repl.ErrInvalidEvent):
 		s.invalid(s.subj.snapshot, err)
 		return
 	case err != nil:

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jsgen-dev/jsgen/runtime/room"
+
+	"github.com/jsgen-dev/jsgen/runtime/room/internal/repl"
 )
 
 // The receiver's decisions, driven by hand (no bus, no goroutines, a
@@ -14,7 +16,7 @@ import (
 type receiverRig struct {
 	t      *testing.T
 	a, b   *room.Members[Room, User]
-	events []room.Event // A's events, in order
+	events []repl.Event // A's events, in order
 	rc     *receiver
 	now    time.Time
 }
@@ -23,17 +25,17 @@ func newRig(t *testing.T) *receiverRig {
 	a, _ := room.NewMembers[Room, User](room.MembersOptions{NodeID: "A", Logger: quiet()})
 	b, _ := room.NewMembers[Room, User](room.MembersOptions{NodeID: "B", Logger: quiet()})
 	opts, _ := Options{Heartbeat: time.Second, Logger: quiet()}.withDefaults()
-	s := &Sync{r: b, node: "B", opts: opts, log: quiet(), ctl: newControl(), subj: newSubjects("p")}
+	s := &Sync{r: b.Replica(), node: "B", opts: opts, log: quiet(), ctl: newControl(), subj: newSubjects("p")}
 	s.peers.Store(new([]string))
 	g := &receiverRig{t: t, a: a, b: b, now: time.Unix(1000, 0)}
 	g.rc = &receiver{s: s, peers: make(map[string]*peer), grace: opts.Heartbeat / 4, retry: 2 * opts.Heartbeat,
 		started: g.now.Add(-time.Hour)}
-	a.OnEvent(func(e room.Event) { g.events = append(g.events, e) })
+	a.Replica().OnEvent(func(e repl.Event) { g.events = append(g.events, e) })
 	return g
 }
 
 // join makes A join user and returns the event it produced.
-func (g *receiverRig) join(user string) room.Event {
+func (g *receiverRig) join(user string) repl.Event {
 	g.t.Helper()
 	if _, err := g.a.Join(roomRef("lobby"), userRef(user), "A-"+user); err != nil {
 		g.t.Fatal(err)
@@ -41,7 +43,7 @@ func (g *receiverRig) join(user string) room.Event {
 	return g.events[len(g.events)-1]
 }
 
-func (g *receiverRig) snapshot(s room.Snapshot) {
+func (g *receiverRig) snapshot(s repl.Snapshot) {
 	for _, data := range splitSnapshot(s, minMaxMessage) {
 		p, err := parseSnapshotPart(data)
 		if err != nil {
@@ -72,8 +74,8 @@ func TestReceiverHoldsEventsDuringSync(t *testing.T) {
 	if got := g.requests(); !slices.Equal(got, []string{"A"}) {
 		t.Fatalf("requests %q", got)
 	}
-	current := g.a.Snapshot() // seq 3; an older one (seq 2) arrives first
-	old := room.Snapshot{Node: "A", Epoch: current.Epoch, Seq: 2, Events: slices.Clone(current.Events[:2])}
+	current := g.a.Replica().Snapshot() // seq 3; an older one (seq 2) arrives first
+	old := repl.Snapshot{Node: "A", Epoch: current.Epoch, Seq: 2, Events: slices.Clone(current.Events[:2])}
 	for i := range old.Events {
 		old.Events[i].Seq = 2
 	}
@@ -87,7 +89,7 @@ func TestReceiverHoldsEventsDuringSync(t *testing.T) {
 		t.Fatalf("stale snapshot: %+v", st)
 	}
 	// A straggler of another epoch held meanwhile is discarded after the sync.
-	g.rc.event(room.Event{Kind: room.EventJoin, Node: "A", Epoch: current.Epoch + 1, Seq: 1,
+	g.rc.event(repl.Event{Kind: repl.EventJoin, Node: "A", Epoch: current.Epoch + 1, Seq: 1,
 		Room: "lobby", User: "ghost", Conn: "A-ghost"}, g.now)
 	g.snapshot(current) // seq 3: applied, then e4 (and the straggler is dropped)
 	if got := g.lobby(); got != "[u1 u2 u3 u4]" {
@@ -98,7 +100,7 @@ func TestReceiverHoldsEventsDuringSync(t *testing.T) {
 		t.Fatalf("after the sync: %+v, peer %+v", st, g.rc.peers["A"])
 	}
 	// Another node's answer, matching what was applied: skipped unread.
-	g.snapshot(g.a.Snapshot())
+	g.snapshot(g.a.Replica().Snapshot())
 	if st := g.rc.s.Stats(); st.SyncsSkipped != 2 || st.SyncsApplied != 1 {
 		t.Fatalf("up-to-date snapshot: %+v", st)
 	}
@@ -107,7 +109,7 @@ func TestReceiverHoldsEventsDuringSync(t *testing.T) {
 func TestReceiverHeartbeatAheadAndDeath(t *testing.T) {
 	g := newRig(t)
 	g.rc.event(g.join("u1"), g.now)
-	epoch := g.a.Snapshot().Epoch
+	epoch := g.a.Replica().Snapshot().Epoch
 	g.join("u2") // lost
 
 	// The heartbeat announces seq 2: a grace period first (the event may
@@ -130,7 +132,7 @@ func TestReceiverHeartbeatAheadAndDeath(t *testing.T) {
 	if got := g.requests(); !slices.Equal(got, []string{"A"}) {
 		t.Fatalf("not repeated: %q", got)
 	}
-	g.snapshot(g.a.Snapshot())
+	g.snapshot(g.a.Replica().Snapshot())
 	if g.lobby() != "[u1 u2]" {
 		t.Fatalf("lobby %s", g.lobby())
 	}

@@ -1,6 +1,10 @@
 package roomsync
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/jsgen-dev/jsgen/runtime/internal/logsample"
+)
 
 // Stats is a snapshot of a Sync's counters, all monotonic since Start.
 type Stats struct {
@@ -10,7 +14,7 @@ type Stats struct {
 	EventsApplied   uint64 // received events passed to Apply (and not refused as invalid)
 	EventsBuffered  uint64 // received events held back while a sync with their node was pending
 	EventsDiscarded uint64 // received events held during a sync and discarded: Queue were held already, or of another epoch than the snapshot (repaired by a later sync)
-	Gaps            uint64 // missing events detected: by Apply (*room.GapError) or by a heartbeat ahead of what was applied
+	Gaps            uint64 // missing events detected: by Apply (a sequence gap) or by a heartbeat ahead of what was applied
 	SyncsRequested  uint64 // sync requests published (including the one to every node at Start)
 	SyncsServed     uint64 // snapshots published in answer to requests
 	SyncsApplied    uint64 // snapshots passed to SyncNode successfully
@@ -24,9 +28,11 @@ type Stats struct {
 }
 
 type counters struct {
-	eventsPublished, eventsDropped, eventsReceived, eventsApplied, eventsBuffered, heldLost atomic.Uint64
-	gaps, syncsRequested, syncsServed, syncsApplied, syncsSkipped                           atomic.Uint64
-	heartbeatsSent, heartbeatsSeen, nodesDropped, refused, invalid, publishErrs, collisions atomic.Uint64
+	eventsPublished, eventsReceived, eventsApplied, eventsBuffered atomic.Uint64
+	gaps, syncsRequested, syncsServed, syncsApplied, syncsSkipped  atomic.Uint64
+	heartbeatsSent, heartbeatsSeen, nodesDropped                   atomic.Uint64
+	// Logged when they happen, sampled (1st, 2nd, 4th…).
+	eventsDropped, heldLost, refused, invalid, publishErrs, collisions logsample.Counter
 }
 
 // Stats returns a snapshot of the counters.

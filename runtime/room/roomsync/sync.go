@@ -11,24 +11,17 @@ import (
 	"time"
 
 	"github.com/jsgen-dev/jsgen/runtime/bus"
-	"github.com/jsgen-dev/jsgen/runtime/room"
+
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
+
+	"github.com/jsgen-dev/jsgen/runtime/room/internal/repl"
 )
 
-// Replica is a replicated room service: what *room.Members[R, U] and
-// *room.Presence[U] provide.
+// Replica is a replicated room service: *room.Members[R, U] and
+// *room.Presence[U] are Replicas. Pass the service itself to Start.
 type Replica interface {
-	// NodeID is the ID stamped on this node's entries and events.
-	NodeID() string
-	// OnEvent registers a callback for each local change, in order.
-	OnEvent(func(room.Event)) (remove func())
-	// Apply applies another node's event.
-	Apply(room.Event) error
-	// Snapshot returns this node's own entries and sequence position.
-	Snapshot() room.Snapshot
-	// SyncNode replaces the copy of another node's entries by a snapshot.
-	SyncNode(room.Snapshot) error
-	// DropNode removes every entry of another node.
-	DropNode(node string) (int, error)
+	// Replica returns the service's replication state.
+	Replica() repl.Replica
 }
 
 // Defaults of Options.
@@ -117,7 +110,7 @@ func checkPrefix(prefix string) error {
 // Sync replicates one Replica over a bus. It is created by Start and runs
 // until Close or until Start's context is done.
 type Sync struct {
-	r     Replica
+	r     repl.Replica
 	b     bus.Bus
 	node  string
 	epoch uint64
@@ -127,7 +120,7 @@ type Sync struct {
 	ctx   context.Context // cancelled by Close
 	stop  context.CancelFunc
 
-	out   chan room.Event // local events → publisher
+	out   chan repl.Event // local events → publisher
 	inbox chan inbound    // bus handlers → receiver
 	ctl   control         // receiver → publisher
 	done  chan struct{}
@@ -154,7 +147,11 @@ type Sync struct {
 // ".sync" before it returns, then asks every node for its snapshot. The
 // replication runs until ctx is done or Close is called. It fails on an
 // invalid prefix or options, or when the bus refuses a subscription.
-func Start(ctx context.Context, b bus.Bus, prefix string, r Replica, opts Options) (*Sync, error) {
+func Start(ctx context.Context, b bus.Bus, prefix string, service Replica, opts Options) (*Sync, error) {
+	if service == nil {
+		return nil, errors.New("roomsync: Start needs a room service")
+	}
+	r := service.Replica()
 	if b == nil || r == nil {
 		return nil, errors.New("roomsync: Start needs a bus and a replica")
 	}
@@ -169,14 +166,14 @@ func Start(ctx context.Context, b bus.Bus, prefix string, r Replica, opts Option
 		return nil, fmt.Errorf("roomsync: start %s: %w", prefix, err)
 	}
 	node := r.NodeID()
-	if err := room.CheckNodeID(node); err != nil {
+	if err := jsgenrt.NodeID(node).Check(); err != nil {
 		return nil, fmt.Errorf("roomsync: start %s: %w", prefix, err)
 	}
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Sync{
 		r: r, b: b, node: node, subj: newSubjects(prefix), opts: opts, ctx: runCtx, stop: stop,
 		log:   opts.Logger.With("component", "roomsync", "prefix", prefix, "node", node),
-		out:   make(chan room.Event, opts.Queue),
+		out:   make(chan repl.Event, opts.Queue),
 		inbox: make(chan inbound, 256),
 		ctl:   newControl(),
 		done:  make(chan struct{}),
@@ -261,13 +258,12 @@ func (s *Sync) Peers() []string {
 
 // enqueue is the replica's OnEvent callback: it never blocks. When the
 // queue is full the event is dropped, counted and logged.
-func (s *Sync) enqueue(e room.Event) {
+func (s *Sync) enqueue(e repl.Event) {
 	select {
 	case s.out <- e:
 	default:
 		s.raiseDropped(e.Seq)
-		n := s.n.eventsDropped.Add(1)
-		if isPow2(n) {
+		if n, log := s.n.eventsDropped.Inc(); log {
 			s.log.Warn("roomsync: outbound queue full, event dropped (peers will resync)",
 				"seq", e.Seq, "kind", e.Kind, "dropped_total", n)
 		}
@@ -282,7 +278,3 @@ func (s *Sync) raiseDropped(seq uint64) {
 		}
 	}
 }
-
-// isPow2 reports whether n is 1, 2, 4, 8...: repeated failures are logged
-// at those counts, visible without flooding.
-func isPow2(n uint64) bool { return n&(n-1) == 0 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/jsgen-dev/jsgen/runtime/room"
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
+
+	"github.com/jsgen-dev/jsgen/runtime/room/internal/repl"
 )
 
 // errInvalidMessage is wrapped by every decoder error: the message was
@@ -13,7 +15,7 @@ import (
 var errInvalidMessage = errors.New("roomsync: invalid message")
 
 // wireVersion is the first byte of every control message (heartbeat, sync
-// request, snapshot part). Events travel in room.Event's own wire form.
+// request, snapshot part). Events travel in repl.Event's own wire form.
 const wireVersion = 1
 
 // maxParts bounds how many messages one snapshot may be split into.
@@ -94,18 +96,18 @@ func parseSyncRequest(data []byte) (syncRequest, error) {
 }
 
 // snapshotPart is one message of a snapshot split into parts messages;
-// each part is a room.Snapshot with the same node, epoch and seq holding a
+// each part is a repl.Snapshot with the same node, epoch and seq holding a
 // slice of the events.
 //
 // Wire form: version byte (1), part uvarint, parts uvarint (part < parts ≤
-// maxParts), then the part's room.Snapshot wire form. The node must be a
+// maxParts), then the part's repl.Snapshot wire form. The node must be a
 // valid node ID; SyncNode validates the events.
 type snapshotPart struct {
 	part, parts int
-	snap        room.Snapshot
+	snap        repl.Snapshot
 }
 
-func appendSnapshotPart(b []byte, part, parts int, s room.Snapshot) []byte {
+func appendSnapshotPart(b []byte, part, parts int, s repl.Snapshot) []byte {
 	b = append(b, wireVersion)
 	b = binary.AppendUvarint(b, uint64(part))
 	b = binary.AppendUvarint(b, uint64(parts))
@@ -135,7 +137,7 @@ func parseSnapshotPart(data []byte) (snapshotPart, error) {
 	if err := p.snap.UnmarshalBinary(rest); err != nil {
 		return p, fmt.Errorf("%w: %w", errInvalidMessage, err)
 	}
-	if err := room.CheckNodeID(p.snap.Node); err != nil {
+	if err := jsgenrt.NodeID(p.snap.Node).Check(); err != nil {
 		return p, fmt.Errorf("%w: snapshot node: %w", errInvalidMessage, err)
 	}
 	return p, nil
@@ -144,8 +146,8 @@ func parseSnapshotPart(data []byte) (snapshotPart, error) {
 // splitSnapshot cuts s into parts whose wire form stays under max bytes
 // (a part holds at least one event, so one huge event still travels) and
 // returns them encoded. An empty snapshot is one part.
-func splitSnapshot(s room.Snapshot, max int) [][]byte {
-	var groups [][]room.Event
+func splitSnapshot(s repl.Snapshot, max int) [][]byte {
+	var groups [][]repl.Event
 	start, size := 0, 0
 	header := 16 + len(s.Node) + 3*binary.MaxVarintLen64
 	var tmp []byte
@@ -161,7 +163,7 @@ func splitSnapshot(s room.Snapshot, max int) [][]byte {
 	groups = append(groups, s.Events[start:])
 	out := make([][]byte, len(groups))
 	for i, g := range groups {
-		part := room.Snapshot{Node: s.Node, Epoch: s.Epoch, Seq: s.Seq, Events: g}
+		part := repl.Snapshot{Node: s.Node, Epoch: s.Epoch, Seq: s.Seq, Events: g}
 		out[i] = appendSnapshotPart(nil, i, len(groups), part)
 	}
 	return out
@@ -194,14 +196,14 @@ func nodeID(b []byte, what string, optional bool) (string, []byte, error) {
 	if err != nil {
 		return "", b, err
 	}
-	if n > room.MaxNodeIDLength || n > uint64(len(rest)) {
+	if n > jsgenrt.MaxNodeIDLength || n > uint64(len(rest)) {
 		return "", b, fmt.Errorf("%w: bad %s length %d", errInvalidMessage, what, n)
 	}
 	id := string(rest[:n])
 	if id == "" && optional {
 		return "", rest, nil
 	}
-	if err := room.CheckNodeID(id); err != nil {
+	if err := jsgenrt.NodeID(id).Check(); err != nil {
 		return "", b, fmt.Errorf("%w: %s: %w", errInvalidMessage, what, err)
 	}
 	return id, rest[n:], nil

@@ -6,7 +6,9 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/jsgen-dev/jsgen/runtime/room"
+	"github.com/jsgen-dev/jsgen/runtime/room/internal/repl"
+
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 )
 
 func TestHeartbeatRoundTrip(t *testing.T) {
@@ -60,10 +62,10 @@ func TestSyncRequestRoundTrip(t *testing.T) {
 	}
 }
 
-func sampleSnapshot(n int) room.Snapshot {
-	s := room.Snapshot{Node: "A", Epoch: 7, Seq: uint64(n) + 3}
+func sampleSnapshot(n int) repl.Snapshot {
+	s := repl.Snapshot{Node: "A", Epoch: 7, Seq: uint64(n) + 3}
 	for i := range n {
-		s.Events = append(s.Events, room.Event{Kind: room.EventJoin, Node: "A", Epoch: 7, Seq: s.Seq,
+		s.Events = append(s.Events, repl.Event{Kind: repl.EventJoin, Node: "A", Epoch: 7, Seq: s.Seq,
 			Room: "lobby", User: fmt.Sprintf("user-%04d", i), Conn: fmt.Sprintf("A-%04d", i), At: int64(i)})
 	}
 	return s
@@ -74,7 +76,7 @@ func TestSplitSnapshot(t *testing.T) {
 	for _, n := range []int{0, 1, 100, 2000} {
 		s := sampleSnapshot(n)
 		parts := splitSnapshot(s, minMaxMessage)
-		var events []room.Event
+		var events []repl.Event
 		for i, data := range parts {
 			if len(data) > minMaxMessage {
 				t.Fatalf("%d events: part %d has %d bytes", n, i, len(data))
@@ -96,9 +98,9 @@ func TestSplitSnapshot(t *testing.T) {
 		}
 	}
 	// One event larger than the bound still travels, alone.
-	big := room.Snapshot{Node: "A", Epoch: 1, Seq: 2, Events: []room.Event{
-		{Kind: room.EventJoin, Node: "A", Epoch: 1, Seq: 2, Room: string(make([]byte, 1000)), User: "u", Conn: "c"},
-		{Kind: room.EventJoin, Node: "A", Epoch: 1, Seq: 2, Room: "r", User: "u", Conn: "c"},
+	big := repl.Snapshot{Node: "A", Epoch: 1, Seq: 2, Events: []repl.Event{
+		{Kind: repl.EventJoin, Node: "A", Epoch: 1, Seq: 2, Room: string(make([]byte, 1000)), User: "u", Conn: "c"},
+		{Kind: repl.EventJoin, Node: "A", Epoch: 1, Seq: 2, Room: "r", User: "u", Conn: "c"},
 	}}
 	if parts := splitSnapshot(big, 500); len(parts) != 2 {
 		t.Fatalf("%d parts", len(parts))
@@ -119,7 +121,7 @@ func TestSnapshotPartRefused(t *testing.T) {
 		"part >= parts": appendSnapshotPart(nil, 1, 1, sampleSnapshot(0)),
 		"zero parts":    appendSnapshotPart(nil, 0, 0, sampleSnapshot(0)),
 		"too many":      appendSnapshotPart(nil, 0, maxParts+1, sampleSnapshot(0)),
-		"bad node":      appendSnapshotPart(nil, 0, 1, room.Snapshot{Node: "a.b", Epoch: 1}),
+		"bad node":      appendSnapshotPart(nil, 0, 1, repl.Snapshot{Node: "a.b", Epoch: 1}),
 		"version":       append([]byte{9}, valid[1:]...),
 	} {
 		if _, err := parseSnapshotPart(data); !errors.Is(err, errInvalidMessage) {
@@ -144,7 +146,7 @@ func FuzzHeartbeat(f *testing.F) {
 			}
 			return
 		}
-		if room.CheckNodeID(h.node) != nil || h.epoch == 0 {
+		if jsgenrt.NodeID(h.node).Check() != nil || h.epoch == 0 {
 			t.Fatalf("accepted %+v", h)
 		}
 		again, err := parseHeartbeat(h.appendBinary(nil))
@@ -168,7 +170,7 @@ func FuzzSyncRequest(f *testing.F) {
 			}
 			return
 		}
-		if room.CheckNodeID(r.from) != nil || (r.target != "" && room.CheckNodeID(r.target) != nil) {
+		if jsgenrt.NodeID(r.from).Check() != nil || (r.target != "" && jsgenrt.NodeID(r.target).Check() != nil) {
 			t.Fatalf("accepted %+v", r)
 		}
 		again, err := parseSyncRequest(r.appendBinary(nil))
@@ -184,7 +186,7 @@ func FuzzSnapshotPart(f *testing.F) {
 	for _, data := range splitSnapshot(sampleSnapshot(300), minMaxMessage) {
 		f.Add(data)
 	}
-	f.Add(appendSnapshotPart(nil, 0, 1, room.Snapshot{Node: "A", Epoch: 1}))
+	f.Add(appendSnapshotPart(nil, 0, 1, repl.Snapshot{Node: "A", Epoch: 1}))
 	f.Add([]byte{1, 0, 1, 1, 1, 1, 1, 'A', 200})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := parseSnapshotPart(data)
@@ -194,7 +196,7 @@ func FuzzSnapshotPart(f *testing.F) {
 			}
 			return
 		}
-		if p.parts < 1 || p.parts > maxParts || p.part >= p.parts || room.CheckNodeID(p.snap.Node) != nil {
+		if p.parts < 1 || p.parts > maxParts || p.part >= p.parts || jsgenrt.NodeID(p.snap.Node).Check() != nil {
 			t.Fatalf("accepted part %d of %d from %q", p.part, p.parts, p.snap.Node)
 		}
 	})

@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 
 	"github.com/jsgen-dev/jsgen/runtime/bus"
+
+	"github.com/jsgen-dev/jsgen/runtime/internal/logsample"
 )
 
 // DefaultQueueSize is the per-subscription queue length used when a bus is
@@ -163,7 +165,7 @@ type Sub struct {
 	stop    chan struct{}
 	once    sync.Once
 	stopped atomic.Bool
-	dropped atomic.Uint64
+	dropped logsample.Counter
 }
 
 // Subject returns the subscription's subject.
@@ -175,7 +177,7 @@ func (s *Sub) offer(msg []byte) {
 	case s.queue <- msg:
 	default:
 		s.table.dropped.Add(1)
-		if n := s.dropped.Add(1); PowerOfTwo(n) {
+		if n, log := s.dropped.Inc(); log {
 			s.table.log.Warn(s.table.name+": subscription queue full, message dropped",
 				"subject", s.subject, "dropped", n)
 		}
@@ -215,17 +217,13 @@ func (s *Sub) halt() {
 	})
 }
 
-// PowerOfTwo reports whether n is 1, 2, 4, 8...: log the nth occurrence of
-// a repeated event only then, so it stays visible without flooding.
-func PowerOfTwo(n uint64) bool { return n != 0 && n&(n-1) == 0 }
-
 // Loss counts publishes lost to transport failures and logs them
 // rate-limited: the 1st, 2nd, 4th, 8th... loss of each outage.
 type Loss struct {
 	name   string
 	log    *slog.Logger
 	total  atomic.Uint64
-	outage atomic.Uint64
+	outage logsample.Counter
 }
 
 // NewLoss returns a loss counter logging to log with name as prefix.
@@ -239,14 +237,14 @@ func NewLoss(name string, log *slog.Logger) *Loss {
 // Add counts one lost publish on subject.
 func (l *Loss) Add(subject string, err error) {
 	l.total.Add(1)
-	if n := l.outage.Add(1); PowerOfTwo(n) {
+	if n, log := l.outage.Inc(); log {
 		l.log.Warn(l.name+": publish lost", "subject", subject, "err", err, "lost_this_outage", n)
 	}
 }
 
 // EndOutage resets the per-outage count (restarting the log sequence) and
 // returns it.
-func (l *Loss) EndOutage() uint64 { return l.outage.Swap(0) }
+func (l *Loss) EndOutage() uint64 { return l.outage.Reset() }
 
 // Total returns every loss counted since creation.
 func (l *Loss) Total() uint64 { return l.total.Load() }

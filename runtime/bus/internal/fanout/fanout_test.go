@@ -201,18 +201,6 @@ func TestLoss(t *testing.T) {
 	}
 }
 
-func TestPowerOfTwo(t *testing.T) {
-	var got []uint64
-	for n := range uint64(20) {
-		if PowerOfTwo(n) {
-			got = append(got, n)
-		}
-	}
-	if len(got) != 5 || got[0] != 1 || got[4] != 16 {
-		t.Fatalf("got %v", got)
-	}
-}
-
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
