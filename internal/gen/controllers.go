@@ -179,7 +179,7 @@ func (g *generator) emitGuard(f *jen.File, c *ir.Controller, r *ir.Route) {
 // encodeCall encodes v of type t into a new slice.
 func (g *generator) encodeCall(t *ir.Type, v *jen.Statement) jen.Code {
 	if t.Kind == ir.UnionK {
-		return jen.Id("Append"+t.Name+"JSON").Call(jen.Nil(), v)
+		return jen.Id(g.unionNames(t.Name).Append).Call(jen.Nil(), v)
 	}
 	return v.Dot("AppendJSON").Call(jen.Nil())
 }
@@ -221,7 +221,7 @@ func (g *generator) emitPrepare(f *jen.File, c *ir.Controller, r *ir.Route) {
 		gr.Var().Id("st").Id(state)
 		gr.Var().Id("errs").Qual(rtPath, "FieldErrors")
 		for _, p := range r.Params {
-			gr.If(jen.List(jen.Id("v"), jen.Err()).Op(":=").Id(p.Model+"Ref").Call(jen.Id("r").Dot("PathValue").Call(jen.Lit(p.Name))), jen.Err().Op("!=").Nil()).Block(
+			gr.If(jen.List(jen.Id("v"), jen.Err()).Op(":=").Id(g.models[p.Model].Names.Ref).Call(jen.Id("r").Dot("PathValue").Call(jen.Lit(p.Name))), jen.Err().Op("!=").Nil()).Block(
 				jen.Id("errs").Dot("Add").Call(jen.Lit(p.Name), jen.Err().Dot("Error").Call()),
 			).Else().Block(
 				jen.Id("st").Dot("params").Dot(p.GoName).Op("=").Id("v"),
@@ -250,7 +250,7 @@ func (g *generator) emitPrepare(f *jen.File, c *ir.Controller, r *ir.Route) {
 		f.Func().Id("decode"+name+"Query").Params(jen.Id("r").Op("*").Qual("net/http", "Request")).Parens(jen.List(jen.Id(r.Query), jen.Error())).Block(
 			jen.List(jen.Id("data"), jen.Err()).Op(":=").Qual(queryPath, "JSON").Call(jen.Id("r").Dot("URL").Dot("Query").Call(), jen.Id(lowerFirst(name)+"QueryFields")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id(r.Query).Values(), jen.Err())),
-			jen.Return(jen.Id("Decode"+r.Query).Call(jen.Id("data"))),
+			jen.Return(jen.Id(g.decodeFunc(r.Query)).Call(jen.Id("data"))),
 		)
 		f.Line()
 	}
@@ -277,10 +277,10 @@ func (g *generator) emitHandlers(f *jen.File, c *ir.Controller) {
 		text += "\n\n" + doc
 	}
 	f.Add(docComment(text))
-	f.Type().Id(c.Name + "Handlers").InterfaceFunc(func(gr *jen.Group) {
+	f.Type().Id(c.Names.Handlers).InterfaceFunc(func(gr *jen.Group) {
 		for _, r := range c.Routes {
 			gr.Comment(fmt.Sprintf("%s serves WS %s.", r.GoName, r.Pattern))
-			gr.Id(r.GoName).Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("c").Op("*").Id(routeName(c, r)+"Conn")).Error()
+			gr.Id(r.GoName).Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("c").Op("*").Id(r.Names.Conn)).Error()
 		}
 	})
 	f.Line()
@@ -293,31 +293,31 @@ func (g *generator) emitMount(f *jen.File, c *ir.Controller) {
 	}
 	guards := make([]string, len(c.Routes))
 	for i, r := range c.Routes {
-		guards[i] = "With" + routeName(c, r) + "Guard"
+		guards[i] = r.Names.Guard
 	}
 	f.Add(docComment(fmt.Sprintf("Mount%s creates a WebSocket server configured by opts (secure defaults: same-origin\n"+
 		"upgrades only, 64 KiB read limit, rate limit, bounded outbound queues) and registers every\n"+
 		"route of %s on mux under %s. Stop it with the server's Shutdown.\n\n"+
 		"Guards run before the upgrade: ws.WithGuard for every route, and per route, with its typed\n"+
 		"parameters and query, %s.", c.Name, c.Name, where, joinNames(guards))))
-	f.Func().Id("Mount"+c.Name).Params(
-		jen.Id("mux").Op("*").Qual("net/http", "ServeMux"), jen.Id("h").Id(c.Name+"Handlers"), jen.Id("opts").Op("...").Qual(wsPath, "Option"),
+	f.Func().Id(c.Names.Mount).Params(
+		jen.Id("mux").Op("*").Qual("net/http", "ServeMux"), jen.Id("h").Id(c.Names.Handlers), jen.Id("opts").Op("...").Qual(wsPath, "Option"),
 	).Parens(jen.List(jen.Op("*").Qual(wsPath, "Server"), jen.Error())).Block(
 		jen.List(jen.Id("s"), jen.Err()).Op(":=").Qual(wsPath, "New").Call(jen.Id("opts").Op("...")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
-		jen.Id("Mount"+c.Name+"On").Call(jen.Id("mux"), jen.Id("s"), jen.Id("h")),
+		jen.Id(c.Names.MountOn).Call(jen.Id("mux"), jen.Id("s"), jen.Id("h")),
 		jen.Return(jen.Id("s"), jen.Nil()),
 	)
 	f.Line()
 	f.Add(docComment(fmt.Sprintf("Mount%sOn registers every route of %s on mux, served by s, which may serve other\ncontrollers too.", c.Name, c.Name)))
-	f.Func().Id("Mount"+c.Name+"On").Params(
-		jen.Id("mux").Op("*").Qual("net/http", "ServeMux"), jen.Id("s").Op("*").Qual(wsPath, "Server"), jen.Id("h").Id(c.Name+"Handlers"),
+	f.Func().Id(c.Names.MountOn).Params(
+		jen.Id("mux").Op("*").Qual("net/http", "ServeMux"), jen.Id("s").Op("*").Qual(wsPath, "Server"), jen.Id("h").Id(c.Names.Handlers),
 	).BlockFunc(func(gr *jen.Group) {
 		for _, r := range c.Routes {
 			name := routeName(c, r)
 			var decode jen.Code
 			if r.In != nil {
-				decode = jen.Id("Decode" + r.In.Name)
+				decode = jen.Id(g.decodeFunc(r.In.Name))
 			} else {
 				decode = jen.Func().Params(jen.Index().Byte()).Parens(jen.List(jen.Struct(), jen.Error())).Block(
 					jen.Return(jen.Struct().Values(), jen.Op("&").Qual(rtPath, "Error").Values(jen.Dict{
