@@ -10,7 +10,7 @@ import (
 )
 
 // ChannelsFile holds the typed channels.
-const ChannelsFile = "channels.jsgen.go"
+const ChannelsFile = ir.GoChannelsFile
 
 const (
 	channelPath = "github.com/jsgen-dev/jsgen/runtime/channel"

@@ -10,7 +10,7 @@ import (
 )
 
 // ControllersFile holds the WebSocket controllers.
-const ControllersFile = "controllers.jsgen.go"
+const ControllersFile = ir.GoControllersFile
 
 const (
 	wsPath    = "github.com/jsgen-dev/jsgen/runtime/ws"
@@ -44,8 +44,6 @@ func (g *generator) controllersFile() (File, bool, error) {
 	return out, true, err
 }
 
-func routeName(c *ir.Controller, r *ir.Route) string { return c.Name + r.GoName }
-
 // inType is the Go type a route's inbound frames decode to. A route without
 // inbound frames takes none: any frame it gets is answered with an error.
 func inType(r *ir.Route) jen.Code {
@@ -56,11 +54,11 @@ func inType(r *ir.Route) jen.Code {
 }
 
 func (g *generator) emitRoute(f *jen.File, c *ir.Controller, r *ir.Route) {
-	name := routeName(c, r)
+	name, n := r.Names.Stem, r.Names
 	where := fmt.Sprintf("WS %s", r.Pattern)
 	if len(r.Params) > 0 {
 		f.Add(docComment(fmt.Sprintf("%sParams are the path parameters of %s, validated before the upgrade.", name, where)))
-		f.Type().Id(name + "Params").StructFunc(func(gr *jen.Group) {
+		f.Type().Id(n.Params).StructFunc(func(gr *jen.Group) {
 			for _, p := range r.Params {
 				gr.Comment(fmt.Sprintf("%s is the :%s path parameter.", p.GoName, p.Name))
 				gr.Id(p.GoName).Qual(rtPath, "Ref").Types(jen.Id(p.Model))
@@ -68,7 +66,7 @@ func (g *generator) emitRoute(f *jen.File, c *ir.Controller, r *ir.Route) {
 		})
 		f.Line()
 	}
-	doc := declDoc(name+"Conn", "", fmt.Sprintf("%sConn is one client connection on %s.", name, where))
+	doc := declDoc(n.Conn, "", fmt.Sprintf("%sConn is one client connection on %s.", name, where))
 	if r.Doc != "" {
 		doc += "\n\n" + strings.TrimSpace(r.Doc)
 	}
@@ -76,11 +74,11 @@ func (g *generator) emitRoute(f *jen.File, c *ir.Controller, r *ir.Route) {
 		"goes away or the server shuts down), the identity a guard attached, SendErrorFrame (the\n" +
 		"runtime's error frame, which every route may send: refuse a frame for a reason of the app's\n" +
 		"own without declaring an error message) and Close."))
-	f.Type().Id(name + "Conn").StructFunc(func(gr *jen.Group) {
+	f.Type().Id(n.Conn).StructFunc(func(gr *jen.Group) {
 		gr.Op("*").Qual(wsPath, "Conn")
 		if len(r.Params) > 0 {
 			gr.Comment("Params are the validated path parameters.")
-			gr.Id("Params").Id(name + "Params")
+			gr.Id("Params").Id(n.Params)
 		}
 		if r.Query != "" {
 			gr.Comment("Query is the validated query; absent parameters have their defaults.")
@@ -91,7 +89,7 @@ func (g *generator) emitRoute(f *jen.File, c *ir.Controller, r *ir.Route) {
 	f.Line()
 	f.Add(docComment("Messages yields the client's frames, decoded and validated, until the connection\n" +
 		"closes. Invalid frames never reach it: the client gets an error frame instead and\nthe connection stays open."))
-	f.Func().Params(jen.Id("c").Op("*").Id(name+"Conn")).Id("Messages").Params().Qual("iter", "Seq").Types(inType(r)).Block(
+	f.Func().Params(jen.Id("c").Op("*").Id(n.Conn)).Id("Messages").Params().Qual("iter", "Seq").Types(inType(r)).Block(
 		jen.Return(jen.Id("c").Dot("msgs")),
 	)
 	f.Line()
@@ -103,7 +101,7 @@ func (g *generator) emitRoute(f *jen.File, c *ir.Controller, r *ir.Route) {
 		f.Add(docComment(fmt.Sprintf("%s encodes msg once and queues it for the client. It fails with ws.ErrClosed\n"+
 			"once the connection is closing, and with ws.ErrSlowClient when the client cannot keep up\n"+
 			"(the connection is then closed with a code saying so).", method)))
-		f.Func().Params(jen.Id("c").Op("*").Id(name + "Conn")).Id(method).Params(jen.Id("msg").Id(o.Name)).Error().Block(
+		f.Func().Params(jen.Id("c").Op("*").Id(n.Conn)).Id(method).Params(jen.Id("msg").Id(o.Name)).Error().Block(
 			jen.Return(jen.Id("c").Dot("SendBytes").Call(g.encodeCall(o, jen.Id("msg")))),
 		)
 		f.Line()
@@ -118,18 +116,18 @@ func (g *generator) emitRoute(f *jen.File, c *ir.Controller, r *ir.Route) {
 //	type ChatRoomUpgrade struct{ Request *http.Request; Identity any; Params ChatRoomParams; Query RoomQuery }
 //	func WithChatRoomGuard(guard func(ctx context.Context, u ChatRoomUpgrade) error) ws.Option
 func (g *generator) emitGuard(f *jen.File, c *ir.Controller, r *ir.Route) {
-	name := routeName(c, r)
+	name, n := r.Names.Stem, r.Names
 	where := fmt.Sprintf("WS %s", r.Pattern)
 	f.Add(docComment(fmt.Sprintf("%sUpgrade is a request to connect to %s as the route's guard sees it\n"+
 		"(With%sGuard): validated, not yet upgraded.", name, where, name)))
-	f.Type().Id(name + "Upgrade").StructFunc(func(gr *jen.Group) {
+	f.Type().Id(n.Upgrade).StructFunc(func(gr *jen.Group) {
 		gr.Comment("Request is the HTTP upgrade request.")
 		gr.Id("Request").Op("*").Qual("net/http", "Request")
 		gr.Comment("Identity is what the server's guard (ws.WithGuard) returned; nil without one.")
 		gr.Id("Identity").Any()
 		if len(r.Params) > 0 {
 			gr.Comment("Params are the validated path parameters.")
-			gr.Id("Params").Id(name + "Params")
+			gr.Id("Params").Id(n.Params)
 		}
 		if r.Query != "" {
 			gr.Comment("Query is the validated query; absent parameters have their defaults.")
@@ -152,16 +150,16 @@ func (g *generator) emitGuard(f *jen.File, c *ir.Controller, r *ir.Route) {
 		"(401, 403, 404, 409, ...) and a JSON error body carrying reason; any other error refuses it\n"+
 		"with 403 and is logged, not sent. A refused request is never upgraded. Several guards of\n"+
 		"one route run in order; the first refusal wins. Other routes are not affected.", name, c.Name, where, once)))
-	f.Func().Id("With"+name+"Guard").Params(
-		jen.Id("guard").Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("u").Id(name+"Upgrade")).Error(),
+	f.Func().Id(n.Guard).Params(
+		jen.Id("guard").Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("u").Id(n.Upgrade)).Error(),
 	).Qual(wsPath, "Option").Block(
 		jen.If(jen.Id("guard").Op("==").Nil()).Block(jen.Return(jen.Func().Params(jen.Op("*").Qual(wsPath, "Options")).Block())),
 		jen.Return(jen.Qual(wsPath, "WithRouteGuard").Call(jen.Lit("GET "+r.Pattern), jen.Func().Params(
 			jen.Id("r").Op("*").Qual("net/http", "Request"), jen.List(jen.Id("identity"), jen.Id("state")).Any(),
 		).Error().BlockFunc(func(b *jen.Group) {
-			b.Id("u").Op(":=").Id(name + "Upgrade").Values(jen.Dict{jen.Id("Request"): jen.Id("r"), jen.Id("Identity"): jen.Id("identity")})
+			b.Id("u").Op(":=").Id(n.Upgrade).Values(jen.Dict{jen.Id("Request"): jen.Id("r"), jen.Id("Identity"): jen.Id("identity")})
 			if len(r.Params) > 0 || r.Query != "" {
-				b.If(jen.List(jen.Id("st"), jen.Id("ok")).Op(":=").Id("state").Assert(jen.Op("*").Id(lowerFirst(name)+"State")), jen.Id("ok")).BlockFunc(func(b *jen.Group) {
+				b.If(jen.List(jen.Id("st"), jen.Id("ok")).Op(":=").Id("state").Assert(jen.Op("*").Id(n.State)), jen.Id("ok")).BlockFunc(func(b *jen.Group) {
 					if len(r.Params) > 0 {
 						b.Id("u").Dot("Params").Op("=").Id("st").Dot("params")
 					}
@@ -187,11 +185,11 @@ func (g *generator) encodeCall(t *ir.Type, v *jen.Statement) jen.Code {
 // emitPrepare emits the state a route's connection starts with, and the
 // function that builds it from the request before the upgrade.
 func (g *generator) emitPrepare(f *jen.File, c *ir.Controller, r *ir.Route) {
-	name := routeName(c, r)
-	state := lowerFirst(name) + "State"
+	name, n := r.Names.Stem, r.Names
+	state := n.State
 	f.Type().Id(state).StructFunc(func(gr *jen.Group) {
 		if len(r.Params) > 0 {
-			gr.Id("params").Id(name + "Params")
+			gr.Id("params").Id(n.Params)
 		}
 		if r.Query != "" {
 			gr.Id("query").Id(r.Query)
@@ -199,7 +197,7 @@ func (g *generator) emitPrepare(f *jen.File, c *ir.Controller, r *ir.Route) {
 	})
 	f.Line()
 	if r.Query != "" {
-		f.Var().Id(lowerFirst(name)+"QueryFields").Op("=").Index().Qual(queryPath, "Field").ValuesFunc(func(gr *jen.Group) {
+		f.Var().Id(n.QueryFields).Op("=").Index().Qual(queryPath, "Field").ValuesFunc(func(gr *jen.Group) {
 			for _, fl := range g.msgs[r.Query].Fields {
 				t, array := fl.Type, false
 				if t.Kind == ir.Array {
@@ -217,7 +215,7 @@ func (g *generator) emitPrepare(f *jen.File, c *ir.Controller, r *ir.Route) {
 	}
 	f.Comment(fmt.Sprintf("prepare%s validates the path parameters and query of r before the upgrade;", name))
 	f.Comment("every problem is reported at once, and the upgrade is refused with 400.")
-	f.Func().Id("prepare" + name).Params(jen.Id("r").Op("*").Qual("net/http", "Request")).Parens(jen.List(jen.Any(), jen.Int(), jen.Error())).BlockFunc(func(gr *jen.Group) {
+	f.Func().Id(n.Prepare).Params(jen.Id("r").Op("*").Qual("net/http", "Request")).Parens(jen.List(jen.Any(), jen.Int(), jen.Error())).BlockFunc(func(gr *jen.Group) {
 		gr.Var().Id("st").Id(state)
 		gr.Var().Id("errs").Qual(rtPath, "FieldErrors")
 		for _, p := range r.Params {
@@ -228,7 +226,7 @@ func (g *generator) emitPrepare(f *jen.File, c *ir.Controller, r *ir.Route) {
 			)
 		}
 		if r.Query != "" {
-			gr.If(jen.Id("q").Op(",").Err().Op(":=").Id("decode"+name+"Query").Call(jen.Id("r")), jen.Err().Op("!=").Nil()).Block(
+			gr.If(jen.Id("q").Op(",").Err().Op(":=").Id(n.DecodeQuery).Call(jen.Id("r")), jen.Err().Op("!=").Nil()).Block(
 				jen.Var().Id("qe").Op("*").Qual(rtPath, "Error"),
 				jen.If(jen.Op("!").Qual("errors", "As").Call(jen.Err(), jen.Op("&").Id("qe"))).Block(
 					jen.Return(jen.Nil(), jen.Qual("net/http", "StatusBadRequest"), jen.Err()),
@@ -247,8 +245,8 @@ func (g *generator) emitPrepare(f *jen.File, c *ir.Controller, r *ir.Route) {
 	if r.Query != "" {
 		f.Comment(fmt.Sprintf("decode%sQuery reads the declared query parameters of r as a %s,", name, r.Query))
 		f.Comment("with the same strict decoding, defaults and validation as a frame.")
-		f.Func().Id("decode"+name+"Query").Params(jen.Id("r").Op("*").Qual("net/http", "Request")).Parens(jen.List(jen.Id(r.Query), jen.Error())).Block(
-			jen.List(jen.Id("data"), jen.Err()).Op(":=").Qual(queryPath, "JSON").Call(jen.Id("r").Dot("URL").Dot("Query").Call(), jen.Id(lowerFirst(name)+"QueryFields")),
+		f.Func().Id(n.DecodeQuery).Params(jen.Id("r").Op("*").Qual("net/http", "Request")).Parens(jen.List(jen.Id(r.Query), jen.Error())).Block(
+			jen.List(jen.Id("data"), jen.Err()).Op(":=").Qual(queryPath, "JSON").Call(jen.Id("r").Dot("URL").Dot("Query").Call(), jen.Id(n.QueryFields)),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id(r.Query).Values(), jen.Err())),
 			jen.Return(jen.Id(g.decodeFunc(r.Query)).Call(jen.Id("data"))),
 		)
@@ -314,7 +312,7 @@ func (g *generator) emitMount(f *jen.File, c *ir.Controller) {
 		jen.Id("mux").Op("*").Qual("net/http", "ServeMux"), jen.Id("s").Op("*").Qual(wsPath, "Server"), jen.Id("h").Id(c.Names.Handlers),
 	).BlockFunc(func(gr *jen.Group) {
 		for _, r := range c.Routes {
-			name := routeName(c, r)
+			n := r.Names
 			var decode jen.Code
 			if r.In != nil {
 				decode = jen.Id(g.decodeFunc(r.In.Name))
@@ -328,15 +326,15 @@ func (g *generator) emitMount(f *jen.File, c *ir.Controller) {
 			}
 			gr.Qual(wsPath, "Handle").Call(jen.Id("mux"), jen.Id("s"), jen.Qual(wsPath, "Route").Types(inType(r)).Values(jen.Dict{
 				jen.Id("Pattern"): jen.Lit("GET " + r.Pattern),
-				jen.Id("Prepare"): jen.Id("prepare" + name),
+				jen.Id("Prepare"): jen.Id(n.Prepare),
 				jen.Id("Decode"):  decode,
 				jen.Id("Run"): jen.Func().Params(
 					jen.Id("ctx").Qual("context", "Context"), jen.Id("c").Op("*").Qual(wsPath, "Conn"), jen.Id("msgs").Qual("iter", "Seq").Types(inType(r)),
 				).Error().BlockFunc(func(b *jen.Group) {
 					if len(r.Params) > 0 || r.Query != "" {
-						b.Id("st").Op(":=").Id("c").Dot("State").Call().Assert(jen.Op("*").Id(lowerFirst(name) + "State"))
+						b.Id("st").Op(":=").Id("c").Dot("State").Call().Assert(jen.Op("*").Id(n.State))
 					}
-					b.Return(jen.Id("h").Dot(r.GoName).Call(jen.Id("ctx"), jen.Op("&").Id(name+"Conn").ValuesFunc(func(v *jen.Group) {
+					b.Return(jen.Id("h").Dot(r.GoName).Call(jen.Id("ctx"), jen.Op("&").Id(n.Conn).ValuesFunc(func(v *jen.Group) {
 						v.Id("Conn").Op(":").Id("c")
 						if len(r.Params) > 0 {
 							v.Id("Params").Op(":").Id("st").Dot("params")

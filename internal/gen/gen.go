@@ -32,7 +32,7 @@ type File struct {
 }
 
 // TypesFile is the file holding models, enums, messages and unions.
-const TypesFile = "types.jsgen.go"
+const TypesFile = ir.GoTypesFile
 
 // Import paths and names used by generated code.
 const (

@@ -45,7 +45,13 @@ func Dir(ctx context.Context, dir string) (*ir.Program, diag.List, error) {
 	if len(diags) == 0 && empty(specs) {
 		return nil, nil, fmt.Errorf("%s: %w", dir, ErrNothingDeclared)
 	}
-	prog, irDiags := ir.BuildIn(ir.Dir{Path: dir, ConfigPos: diag.Pos{File: filepath.Join(dir, ConfigName)}}, specs...)
+	// The package is named after dir when no declaration names it; that
+	// it cannot be is reported only when nothing else is wrong.
+	var in ir.Dir
+	if len(diags) == 0 {
+		in = ir.Dir{Path: dir, ConfigPos: diag.Pos{File: filepath.Join(dir, ConfigName)}}
+	}
+	prog, irDiags := ir.BuildIn(in, specs...)
 	if diags = append(diags, irDiags...); len(diags) > 0 {
 		return nil, diags.Sorted(), nil
 	}

@@ -35,8 +35,10 @@ type Dir struct {
 }
 
 // BuildIn is Build for the declarations read from dir: it also decides
-// the package name when no declaration gives one. With a zero Dir it is
-// Build, and the Package of such a program is "".
+// the package name when no declaration gives one, and reports a directory
+// that makes no name only when nothing else is wrong (a program with
+// problems has no package to name). With a zero Dir it is Build, and the
+// Package of such a program is "".
 func BuildIn(dir Dir, specs ...*decl.Spec) (*Program, diag.List) {
 	b := &builder{prog: &Program{}}
 	b.collect(specs)

@@ -98,6 +98,8 @@ const (
 	GoChannelsFile    = "channels.jsgen.go"    // channel families
 	GoEventsFile      = "events.jsgen.go"      // event buses
 	GoControllersFile = "controllers.jsgen.go" // WebSocket controllers
+
+	TSClientFile = "client.ts" // the TypeScript client, in the client output directory
 )
 
 // RecordMethods are the methods jsgen generates on every model and message.
@@ -270,6 +272,11 @@ type RouteNames struct {
 	Params  string // Go: type ChatRoomParams struct; TS: interface ChatRoomParams
 	Upgrade string // Go: type ChatRoomUpgrade struct
 	Guard   string // Go: func WithChatRoomGuard(guard) ws.Option
+	// Unexported Go helpers of the route's handler.
+	State       string // type chatRoomState struct
+	Prepare     string // func prepareChatRoom(r *http.Request) (any, int, error)
+	DecodeQuery string // func decodeChatRoomQuery(r *http.Request) (Query, error)
+	QueryFields string // var chatRoomQueryFields = []query.Field{...}
 
 	TSArgs    string // TS: interface ChatRoomArgs
 	TSEvents  string // TS: interface ChatRoomEvents
@@ -284,6 +291,7 @@ func RouteNamesFor(controller, route string) RouteNames {
 	s := controller + route
 	return RouteNames{
 		Stem: s, Conn: s + "Conn", Params: s + "Params", Upgrade: s + "Upgrade", Guard: "With" + s + "Guard",
+		State: lowerFirst(s) + "State", Prepare: "prepare" + s, DecodeQuery: "decode" + s + "Query", QueryFields: lowerFirst(s) + "QueryFields",
 		TSArgs: s + "Args", TSEvents: s + "Events", TSClient: s + "Client", TSConnect: "connect" + s, TSRoute: "jsgen" + s + "Route",
 	}
 }
@@ -294,6 +302,15 @@ func (n RouteNames) goNames() []string { return []string{n.Conn, n.Params, n.Upg
 // tsNames lists the module-level TypeScript names of a route.
 func (n RouteNames) tsNames() []string {
 	return []string{n.Params, n.TSArgs, n.TSEvents, n.TSClient, n.TSConnect, n.TSRoute}
+}
+
+// lowerFirst lower-cases the first byte of s (an ASCII letter in every
+// name it is given).
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }
 
 func nonEmpty(names ...string) []string {

@@ -53,7 +53,7 @@ import (
 type File = gen.File
 
 // FileName is the path of the generated module.
-const FileName = "client.ts"
+const FileName = ir.TSClientFile
 
 //go:embed runtime.ts
 var runtimeTS string
