@@ -2,7 +2,7 @@
 // `jsgen new room-service` render into a user's tree. The rendered files are
 // the user's own: none of them carries a "Code generated" header, and jsgen
 // never rewrites them (generated code comes from the emitters in
-// internal/gen, never from templates).
+// internal/emit/golang, never from templates).
 //
 // Each template is executed with the data internal/scaffold documents; the
 // set of names is fixed (see Names).

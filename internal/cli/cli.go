@@ -14,15 +14,16 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"github.com/jsgen-dev/jsgen/internal/diag"
-	"github.com/jsgen-dev/jsgen/internal/gen"
-	"github.com/jsgen-dev/jsgen/internal/gen/tsgen"
+	"github.com/jsgen-dev/jsgen/internal/emit/asyncapi"
+	"github.com/jsgen-dev/jsgen/internal/emit/golang"
+	"github.com/jsgen-dev/jsgen/internal/emit/jsonschema"
+	"github.com/jsgen-dev/jsgen/internal/emit/ts"
+	"github.com/jsgen-dev/jsgen/internal/genfile"
 	"github.com/jsgen-dev/jsgen/internal/load"
 	"github.com/jsgen-dev/jsgen/internal/scaffold"
 	"github.com/jsgen-dev/jsgen/internal/writer"
-	"github.com/jsgen-dev/jsgen/schema/asyncapi"
+	"github.com/jsgen-dev/jsgen/schema/diag"
 	"github.com/jsgen-dev/jsgen/schema/ir"
-	"github.com/jsgen-dev/jsgen/schema/jsonschema"
 )
 
 // Exit codes.
@@ -222,77 +223,68 @@ func plural(n int, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
-// generated runs the emitters for dir.
-func generated(ctx context.Context, e *env, dir string) ([]writer.Change, int) {
+// emitted loads dir and runs emit on its program, printing diagnostics
+// and errors; code is -1 on success, else the exit code to stop with.
+func emitted(ctx context.Context, e *env, dir string, emit func(*ir.Program) ([]genfile.File, error)) (files []genfile.File, code int) {
 	prog, code := loadDir(ctx, e, dir)
 	if prog == nil {
 		return nil, code
 	}
-	files, err := gen.Generate(prog)
-	if err != nil {
-		var de *diag.Error
-		if errors.As(err, &de) {
-			fmt.Fprint(e.stderr, de.List.String())
-			return nil, ExitBadInput
-		}
+	files, err := emit(prog)
+	if err != nil { // ir.Build refused every user mistake: this is a bug
 		fmt.Fprintf(e.stderr, "jsgen: internal error generating %s: %v\n", dir, err)
 		return nil, ExitInternal
 	}
-	out := make([]writer.File, len(files))
-	for i, f := range files {
-		out[i] = writer.File{Path: f.Path, Data: f.Data}
+	return files, -1
+}
+
+// eachGenerated runs the Go emitter on every package args name, and calls
+// apply with the changes that would bring each directory up to date. It
+// returns the worst exit code.
+func eachGenerated(ctx context.Context, e *env, verb string, args []string, apply func(dir string, changes []writer.Change) int) int {
+	p, code := packages(e, verb, args, nil)
+	if code >= 0 {
+		return code
 	}
-	changes, err := writer.Diff(dir, out)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "jsgen: %v\n", err)
-		return nil, ExitInternal
+	worst := ExitOK
+	for _, dir := range p.dirs {
+		files, code := emitted(ctx, e, dir, golang.Generate)
+		if code >= 0 {
+			worst = max(worst, code)
+			continue
+		}
+		changes, err := writer.Diff(dir, files)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "jsgen: %v\n", err)
+			worst = max(worst, ExitInternal)
+			continue
+		}
+		worst = max(worst, apply(dir, changes))
 	}
-	return changes, -1
+	return worst
 }
 
 func runGenerate(ctx context.Context, e *env, args []string) int {
-	p, code := packages(e, "generate", args, nil)
-	if code >= 0 {
-		return code
-	}
-	dirs := p.dirs
-	worst := ExitOK
-	for _, dir := range dirs {
-		changes, code := generated(ctx, e, dir)
-		if code >= 0 {
-			worst = max(worst, code)
-			continue
-		}
+	return eachGenerated(ctx, e, "generate", args, func(dir string, changes []writer.Change) int {
 		if err := writer.Apply(dir, changes); err != nil {
 			fmt.Fprintf(e.stderr, "jsgen: %v\n", err)
-			worst = max(worst, ExitInternal)
+			return ExitInternal
 		}
-	}
-	return worst
+		return ExitOK
+	})
 }
 
 func runCheck(ctx context.Context, e *env, args []string) int {
-	p, code := packages(e, "check", args, nil)
-	if code >= 0 {
-		return code
-	}
-	dirs := p.dirs
-	worst := ExitOK
-	for _, dir := range dirs {
-		changes, code := generated(ctx, e, dir)
-		if code >= 0 {
-			worst = max(worst, code)
-			continue
-		}
+	return eachGenerated(ctx, e, "check", args, func(dir string, changes []writer.Change) int {
 		for _, c := range changes {
 			fmt.Fprint(e.stdout, writer.Unified(withDir(dir, c)))
 		}
-		if len(changes) > 0 {
-			fmt.Fprintf(e.stderr, "jsgen: %s: %s out of date; run go generate (or jsgen generate %s)\n", dir, plural(len(changes), "generated file"), dir)
-			worst = max(worst, ExitDrift)
+		if len(changes) == 0 {
+			return ExitOK
 		}
-	}
-	return worst
+		fmt.Fprintf(e.stderr, "jsgen: %s: %s out of date; run go generate (or jsgen generate %s)\n", dir, plural(len(changes), "generated file"), dir)
+		return ExitDrift
+	})
 }
 
 func withDir(dir string, c writer.Change) writer.Change {
@@ -487,10 +479,10 @@ func runSchema(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageFailed(e, "schema", err)
 	}
-	var outputs [][]writer.File
+	var outputs [][]genfile.File
 	worst := ExitOK
 	for _, dir := range dirs {
-		files, code := schemaFiles(ctx, e, dir)
+		files, code := emitted(ctx, e, dir, clientFiles)
 		if code >= 0 {
 			worst = max(worst, code)
 		}
@@ -550,28 +542,9 @@ func isPattern(arg string) bool {
 	return err == nil && p
 }
 
-// schemaFiles loads dir and renders its client artefacts.
-func schemaFiles(ctx context.Context, e *env, dir string) ([]writer.File, int) {
-	prog, code := loadDir(ctx, e, dir)
-	if prog == nil {
-		return nil, code
-	}
-	files, err := clientFiles(prog)
-	if err != nil {
-		var de *diag.Error
-		if errors.As(err, &de) {
-			fmt.Fprint(e.stderr, de.List.String())
-			return nil, ExitBadInput
-		}
-		fmt.Fprintf(e.stderr, "jsgen: internal error: %v\n", err)
-		return nil, ExitInternal
-	}
-	return files, -1
-}
-
 // writeSchemaFiles writes the files that changed into dir and prints one
 // line per change.
-func writeSchemaFiles(e *env, dir string, files []writer.File) int {
+func writeSchemaFiles(e *env, dir string, files []genfile.File) int {
 	changes, err := writer.Diff(dir, files)
 	if err == nil {
 		err = writer.Apply(dir, changes)
@@ -591,30 +564,18 @@ func writeSchemaFiles(e *env, dir string, files []writer.File) int {
 // Schema of the error frame every route may send
 // (jsgen.ErrorFrame.schema.json), the typed TypeScript client (client.ts)
 // and the AsyncAPI 3.0 document.
-func clientFiles(p *ir.Program) ([]writer.File, error) {
-	schemas, err := jsonschema.Messages(p)
-	if err != nil {
-		return nil, err
+func clientFiles(p *ir.Program) ([]genfile.File, error) {
+	emitters := []func(*ir.Program) ([]genfile.File, error){jsonschema.Generate}
+	if len(p.Controllers) > 0 {
+		emitters = append(emitters, ts.Generate, asyncapi.Generate)
 	}
-	var files []writer.File
-	for _, f := range schemas {
-		files = append(files, writer.File{Path: f.Path, Data: f.Data})
+	var files []genfile.File
+	for _, emit := range emitters {
+		out, err := emit(p)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, out...)
 	}
-	if len(p.Controllers) == 0 {
-		return files, nil
-	}
-	ef, err := jsonschema.ErrorFrame()
-	if err != nil {
-		return nil, err
-	}
-	files = append(files, writer.File{Path: ef.Path, Data: ef.Data})
-	ts, err := tsgen.Generate(p)
-	if err != nil {
-		return nil, err
-	}
-	api, err := asyncapi.Generate(p)
-	if err != nil {
-		return nil, err
-	}
-	return append(files, writer.File{Path: ts.Path, Data: ts.Data}, writer.File{Path: api.Path, Data: api.Data}), nil
+	return files, nil
 }

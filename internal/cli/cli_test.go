@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jsgen-dev/jsgen/internal/writer"
+	"github.com/jsgen-dev/jsgen/internal/genfile"
 )
 
 const smallSpec = `version: 1
@@ -55,7 +55,7 @@ func TestGenerateCheckLifecycle(t *testing.T) {
 
 	// A stale owned file is removed; a hand-written one is kept.
 	stale := filepath.Join(dir, "old.jsgen.go")
-	writeFile(t, stale, []byte(writer.Header+"\n//go:build !jsgen\n\npackage small\n"))
+	writeFile(t, stale, []byte(genfile.GoHeader+"\n//go:build !jsgen\n\npackage small\n"))
 	mine := filepath.Join(dir, "mine.go")
 	writeFile(t, mine, []byte("package small\n"))
 	writeTempModule(t, dir) // a Go file makes jsgen load the package, which needs a module

@@ -5,5 +5,5 @@
 //
 // types.jsgen.go is generated: regenerate it with
 //
-//	go test ./internal/gen -run TestCodecbench -update
+//	go test ./internal/emit/golang -run TestCodecbench -update
 package codecbench

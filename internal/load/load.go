@@ -12,8 +12,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/jsgen-dev/jsgen/internal/diag"
 	"github.com/jsgen-dev/jsgen/schema/decl"
+	"github.com/jsgen-dev/jsgen/schema/diag"
 	"github.com/jsgen-dev/jsgen/schema/gospec"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 	"github.com/jsgen-dev/jsgen/schema/yamlspec"

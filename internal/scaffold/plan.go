@@ -12,7 +12,7 @@ import (
 	"strings"
 	"text/template"
 
-	"github.com/jsgen-dev/jsgen/internal/gen"
+	"github.com/jsgen-dev/jsgen/internal/emit/golang"
 	"github.com/jsgen-dev/jsgen/internal/load"
 	"github.com/jsgen-dev/jsgen/internal/writer"
 	"github.com/jsgen-dev/jsgen/templates"
@@ -217,15 +217,11 @@ func (p *plan) generate(ctx context.Context, apiDir string) ([]string, error) {
 	case len(diags) > 0:
 		return nil, errorf("generate %s: invalid declarations:\n%s", p.path(apiDir), diags.String())
 	}
-	files, err := gen.Generate(prog)
+	files, err := golang.Generate(prog)
 	if err != nil {
 		return nil, errorf("generate %s: %w", p.path(apiDir), err)
 	}
-	out := make([]writer.File, len(files))
-	for i, f := range files {
-		out[i] = writer.File{Path: f.Path, Data: f.Data}
-	}
-	changes, err := writer.Diff(dir, out)
+	changes, err := writer.Diff(dir, files)
 	if err != nil {
 		return nil, errorf("generate %s: %w", p.path(apiDir), err)
 	}

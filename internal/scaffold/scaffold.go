@@ -30,7 +30,7 @@ import (
 
 // SchemaURL is where the JSON Schema of jsgen.yaml is published; every
 // scaffolded jsgen.yaml names it in its yaml-language-server comment.
-const SchemaURL = "https://raw.githubusercontent.com/jsgen-dev/jsgen/main/schema/jsonschema/jsgen.schema.json"
+const SchemaURL = "https://raw.githubusercontent.com/jsgen-dev/jsgen/main/schema/yamlspec/jsgen.schema.json"
 
 // Options configures Init and NewRoomService.
 type Options struct {

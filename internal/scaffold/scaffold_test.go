@@ -11,7 +11,8 @@ import (
 
 	"golang.org/x/mod/modfile"
 
-	"github.com/jsgen-dev/jsgen/internal/gen"
+	"github.com/jsgen-dev/jsgen/internal/emit/golang"
+	"github.com/jsgen-dev/jsgen/internal/genfile"
 	"github.com/jsgen-dev/jsgen/internal/load"
 	"github.com/jsgen-dev/jsgen/internal/writer"
 )
@@ -154,7 +155,7 @@ func TestScaffoldedFilesAreTheUsers(t *testing.T) {
 	for _, f := range append(files, more...) {
 		data := read(t, f)
 		generated := strings.HasSuffix(f, writer.OwnedSuffix)
-		hasHeader := bytes.HasPrefix(data, []byte(writer.Header+"\n"))
+		hasHeader := bytes.HasPrefix(data, []byte(genfile.GoHeader+"\n"))
 		if generated != hasHeader {
 			t.Errorf("%s: generated=%v but header=%v", f, generated, hasHeader)
 		}
@@ -317,15 +318,11 @@ func drift(t *testing.T, dir string) []string {
 	if err != nil || len(diags) > 0 {
 		t.Fatalf("load %s: %v %v", dir, err, diags)
 	}
-	files, err := gen.Generate(prog)
+	files, err := golang.Generate(prog)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wf []writer.File
-	for _, f := range files {
-		wf = append(wf, writer.File{Path: f.Path, Data: f.Data})
-	}
-	changes, err := writer.Diff(dir, wf)
+	changes, err := writer.Diff(dir, files)
 	if err != nil {
 		t.Fatal(err)
 	}

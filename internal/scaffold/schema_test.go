@@ -18,7 +18,7 @@ import (
 // (a new service's and Init's) against the repository's jsgen.yaml schema,
 // the one their yaml-language-server comment points editors at.
 func TestScaffoldedConfigValidates(t *testing.T) {
-	schemaPath := filepath.Join(repoRoot(t), "schema", "jsonschema", "jsgen.schema.json")
+	schemaPath := filepath.Join(repoRoot(t), "schema", "yamlspec", "jsgen.schema.json")
 	data, err := os.ReadFile(schemaPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		t.Skipf("%s is not in this checkout", schemaPath)

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jsgen-dev/jsgen/internal/genfile"
 )
 
 func TestDiffApply(t *testing.T) {
@@ -15,14 +17,14 @@ func TestDiffApply(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write("same.jsgen.go", Header+"\npackage p\n")
-	write("old.jsgen.go", Header+"\npackage p\n// old\n")
-	write("stale.jsgen.go", Header+"\npackage p\n")
+	write("same.jsgen.go", genfile.GoHeader+"\npackage p\n")
+	write("old.jsgen.go", genfile.GoHeader+"\npackage p\n// old\n")
+	write("stale.jsgen.go", genfile.GoHeader+"\npackage p\n")
 	write("user.jsgen.go", "// hand-written, not ours\npackage p\n")
-	files := []File{
-		{Path: "same.jsgen.go", Data: []byte(Header + "\npackage p\n")},
-		{Path: "old.jsgen.go", Data: []byte(Header + "\npackage p\n// new\n")},
-		{Path: "new.jsgen.go", Data: []byte(Header + "\npackage p\n")},
+	files := []genfile.File{
+		{Path: "same.jsgen.go", Data: []byte(genfile.GoHeader + "\npackage p\n")},
+		{Path: "old.jsgen.go", Data: []byte(genfile.GoHeader + "\npackage p\n// new\n")},
+		{Path: "new.jsgen.go", Data: []byte(genfile.GoHeader + "\npackage p\n")},
 	}
 	changes, err := Diff(dir, files)
 	if err != nil {
@@ -50,7 +52,7 @@ func TestDiffApply(t *testing.T) {
 
 func TestDiffRefusesEscapingPaths(t *testing.T) {
 	for _, p := range []string{"../x.go", "/abs.go", "a/../../b.go", ""} {
-		if _, err := Diff(t.TempDir(), []File{{Path: p}}); err == nil {
+		if _, err := Diff(t.TempDir(), []genfile.File{{Path: p}}); err == nil {
 			t.Errorf("Diff accepted path %q", p)
 		}
 	}

@@ -7,7 +7,7 @@
 // are checked once, for both front-ends, by package ir.
 package decl
 
-import "github.com/jsgen-dev/jsgen/internal/diag"
+import "github.com/jsgen-dev/jsgen/schema/diag"
 
 // Origin says which front-end a declaration came from.
 type Origin int

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jsgen-dev/jsgen/schema/decl"
+	"github.com/jsgen-dev/jsgen/schema/diag"
 )
 
 // declare reads one annotated declaration into the spec.
@@ -170,7 +171,7 @@ func (l *loader) checkUnionMethods(a *annotated, u *decl.Union) {
 			found = true
 		default:
 			h := hint
-			if editDistance(strings.ToLower(m.Name()), strings.ToLower(want)) <= 3 {
+			if diag.Distance(m.Name(), want) <= 3 {
 				h = "rename it " + want + ": jsgen emits " + want + " on every variant"
 			}
 			l.diags.AddHint(l.pos(pos), h, "union %s: unexpected method %s; the interface must have exactly the method %s", name, m.Name(), sig)

@@ -8,8 +8,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/jsgen-dev/jsgen/internal/diag"
 	"github.com/jsgen-dev/jsgen/schema/decl"
+	"github.com/jsgen-dev/jsgen/schema/diag"
 )
 
 // fieldTags is the decoded struct tag of a field.

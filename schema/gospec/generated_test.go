@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jsgen-dev/jsgen/internal/gen"
+	"github.com/jsgen-dev/jsgen/internal/emit/golang"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 )
 
@@ -27,7 +27,7 @@ func TestGeneratedMethodsMatchGenerator(t *testing.T) {
 	if len(ds) > 0 {
 		t.Fatalf("ir diagnostics:\n%s", ds)
 	}
-	files, err := gen.Generate(prog)
+	files, err := golang.Generate(prog)
 	if err != nil {
 		t.Fatal(err)
 	}

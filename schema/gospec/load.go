@@ -16,8 +16,8 @@ import (
 
 	"golang.org/x/tools/go/packages"
 
-	"github.com/jsgen-dev/jsgen/internal/diag"
 	"github.com/jsgen-dev/jsgen/schema/decl"
+	"github.com/jsgen-dev/jsgen/schema/diag"
 )
 
 // BuildTag is the build tag the package is loaded with. Generated files carry

@@ -13,8 +13,8 @@ import (
 	"go.uber.org/goleak"
 	"golang.org/x/tools/txtar"
 
-	"github.com/jsgen-dev/jsgen/internal/diag"
 	"github.com/jsgen-dev/jsgen/schema/decl"
+	"github.com/jsgen-dev/jsgen/schema/diag"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files and the want sections of testdata/bad/*.txtar")

@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/jsgen-dev/jsgen/internal/diag"
 	"github.com/jsgen-dev/jsgen/schema/decl"
+	"github.com/jsgen-dev/jsgen/schema/diag"
 )
 
 // dump prints a spec one declaration per line, every value followed by its

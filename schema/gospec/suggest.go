@@ -2,6 +2,8 @@ package gospec
 
 import (
 	"strings"
+
+	"github.com/jsgen-dev/jsgen/schema/diag"
 )
 
 // didYouMean returns a hint naming the candidate closest to got (by edit
@@ -10,7 +12,7 @@ import (
 func didYouMean(got string, candidates []string, format string) string {
 	best, bestDist := "", -1
 	for _, c := range candidates {
-		d := editDistance(strings.ToLower(got), strings.ToLower(c))
+		d := diag.Distance(got, c)
 		if bestDist < 0 || d < bestDist {
 			best, bestDist = c, d
 		}
@@ -26,24 +28,3 @@ func didYouMean(got string, candidates []string, format string) string {
 }
 
 func sprintf(format, s string) string { return strings.Replace(format, "%s", s, 1) }
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}

@@ -8,8 +8,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/jsgen-dev/jsgen/internal/diag"
 	"github.com/jsgen-dev/jsgen/schema/decl"
+	"github.com/jsgen-dev/jsgen/schema/diag"
 )
 
 // Build checks the declarations of one app, read by any mix of front-ends,

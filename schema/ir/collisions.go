@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/jsgen-dev/jsgen/internal/diag"
+	"github.com/jsgen-dev/jsgen/schema/diag"
 )
 
 // Stage 5: collisions. Every package-level Go name the program declares or

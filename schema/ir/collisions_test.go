@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jsgen-dev/jsgen/internal/diag"
+	"github.com/jsgen-dev/jsgen/schema/diag"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 	"github.com/jsgen-dev/jsgen/schema/yamlspec"
 )

@@ -3,8 +3,8 @@ package ir
 import (
 	"strings"
 
-	"github.com/jsgen-dev/jsgen/internal/diag"
 	"github.com/jsgen-dev/jsgen/schema/decl"
+	"github.com/jsgen-dev/jsgen/schema/diag"
 )
 
 func (b *builder) controller(c *decl.Controller) *Controller {

@@ -15,7 +15,7 @@ package ir
 import (
 	"encoding/json"
 
-	"github.com/jsgen-dev/jsgen/internal/diag"
+	"github.com/jsgen-dev/jsgen/schema/diag"
 )
 
 // DefaultIDMaxLength bounds a Ref identifier, in bytes, when a model sets no bound.

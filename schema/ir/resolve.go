@@ -12,10 +12,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/jsgen-dev/jsgen/internal/diag"
 	"github.com/jsgen-dev/jsgen/runtime"
 	"github.com/jsgen-dev/jsgen/runtime/jsonx"
 	"github.com/jsgen-dev/jsgen/schema/decl"
+	"github.com/jsgen-dev/jsgen/schema/diag"
 )
 
 // Stage 2: references, types and field modifiers.

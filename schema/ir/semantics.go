@@ -1,7 +1,7 @@
 package ir
 
 import (
-	"github.com/jsgen-dev/jsgen/internal/diag"
+	"github.com/jsgen-dev/jsgen/schema/diag"
 	"strings"
 )
 

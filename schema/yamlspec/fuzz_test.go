@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jsgen-dev/jsgen/internal/diag"
 	"github.com/jsgen-dev/jsgen/schema/decl"
+	"github.com/jsgen-dev/jsgen/schema/diag"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 )
 

@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/jsgen-dev/jsgen/internal/diag"
 	"github.com/jsgen-dev/jsgen/schema/decl"
+	"github.com/jsgen-dev/jsgen/schema/diag"
 )
 
 // render prints spec compactly, one declaration per line, every value with

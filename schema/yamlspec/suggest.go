@@ -3,6 +3,8 @@ package yamlspec
 import (
 	"fmt"
 	"strings"
+
+	"github.com/jsgen-dev/jsgen/schema/diag"
 )
 
 // unknownKeyHint says what to write instead of the unknown key: a specific
@@ -12,7 +14,8 @@ func unknownKeyHint(key string, allowed []string) string {
 	if h := knownConfusion(key, allowed); h != "" {
 		return h
 	}
-	if s := suggest(key, allowed); s != "" {
+	// A likely typo is one or two edits away, fewer for short keys.
+	if s := diag.Suggest(key, allowed, min(2, max(1, len(key)/3))); s != "" {
 		return fmt.Sprintf("did you mean `%s`?", s)
 	}
 	return "allowed keys: " + strings.Join(allowed, ", ")
@@ -46,54 +49,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// suggest returns the allowed key closest to key (ignoring case), or "" when
-// none is close enough to be a likely typo.
-func suggest(key string, allowed []string) string {
-	limit := min(2, max(1, len(key)/3))
-	best, bestDist := "", limit+1
-	for _, a := range allowed {
-		if abs(len(a)-len(key)) > limit {
-			continue
-		}
-		if d := distance(strings.ToLower(key), strings.ToLower(a)); d < bestDist {
-			best, bestDist = a, d
-		}
-	}
-	return best
-}
-
-// distance is the optimal-string-alignment edit distance between a and b
-// (insertions, deletions, substitutions and adjacent transpositions), over
-// bytes; keys are short ASCII words.
-func distance(a, b string) int {
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
-}
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
-	}
-	return n
 }

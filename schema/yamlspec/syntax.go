@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/jsgen-dev/jsgen/internal/diag"
+	"github.com/jsgen-dev/jsgen/schema/diag"
 )
 
 // checkEncoding reports the first byte sequence the YAML reader would refuse

@@ -1,0 +1,192 @@
+package golang
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/jsgen-dev/jsgen/internal/genfile"
+	"github.com/jsgen-dev/jsgen/schema/ir"
+)
+
+// ChannelsFile holds the typed channels.
+const ChannelsFile = ir.GoChannelsFile
+
+const (
+	channelPath = "github.com/jsgen-dev/jsgen/runtime/channel"
+	busPath     = "github.com/jsgen-dev/jsgen/runtime/bus"
+)
+
+// channelsFile emits, per channel family:
+//
+//	type RoomChannels = channel.Channels[Room, RoomEvent] // YAML form only
+//	func NewRoomChannels(opts ...channel.Option) *RoomChannels
+//	func BridgeRoomChannels(ctx context.Context, ch *RoomChannels, b bus.Bus, opts ...channel.BridgeOption) (*channel.Link, error)
+func (g *generator) channelsFile() (genfile.File, bool, error) {
+	if len(g.prog.Channels) == 0 {
+		return genfile.File{}, false, nil
+	}
+	f := newFile(g.prog.Package)
+	f.ImportName(channelPath, "channel")
+	f.ImportName(busPath, "bus")
+	for _, c := range g.prog.Channels {
+		g.emitChannel(f, c)
+	}
+	out, err := render(ChannelsFile, f)
+	return out, true, err
+}
+
+func (g *generator) emitChannel(f *jen.File, c *ir.Channel) {
+	msg := jen.Id(c.Message.Name)
+	name := c.Name
+	if c.KeyParts != nil {
+		g.emitChannelKey(f, c)
+	}
+	if c.DeclaresGoType {
+		per := fmt.Sprintf("Ref[%s]", c.Key)
+		if c.KeyParts != nil {
+			per = fmt.Sprintf("%s (%s)", c.Key, keyPartsText(c))
+		}
+		f.Add(docComment(declDoc(name, c.Doc, fmt.Sprintf(
+			"%s are typed pub/sub channels of %s, one per %s.\nCreate them with New%s.", name, c.Message.Name, per, name))))
+		f.Type().Id(name).Op("=").Qual(channelPath, "Channels").Types(jen.Id(c.Key), msg)
+		f.Line()
+	}
+	prefix := "no key prefix"
+	if c.Prefix != "" {
+		prefix = fmt.Sprintf("the key prefix %q", c.Prefix)
+	}
+	f.Add(docComment(fmt.Sprintf("New%s returns %s with %s and the generated JSON encoding,\n"+
+		"computed at most once per publish and shared by every subscriber. opts come after these\n"+
+		"defaults, so they may add or override options (queue size, overflow policy, hooks, logger).", name, name, prefix)))
+	opts := []jen.Code{jen.Qual(channelPath, "WithEncoder").Call(g.encoder(c.Message))}
+	if c.Prefix != "" {
+		opts = append([]jen.Code{jen.Qual(channelPath, "WithPrefix").Call(jen.Lit(c.Prefix))}, opts...)
+	}
+	f.Func().Id(c.Names.New).Params(jen.Id("opts").Op("...").Qual(channelPath, "Option")).Op("*").Id(name).Block(
+		jen.Return(jen.Qual(channelPath, "New").Types(jen.Id(c.Key), msg).Call(
+			jen.Append(jen.Index().Qual(channelPath, "Option").ValuesFunc(func(gr *jen.Group) {
+				for _, o := range opts {
+					gr.Line().Add(o)
+				}
+				gr.Line()
+			}), jen.Id("opts").Op("...")).Op("..."),
+		)),
+	)
+	f.Line()
+	subject := g.subjectPrefix(name)
+	f.Add(docComment(fmt.Sprintf("Bridge%s makes ch cluster-aware over b in one call: a Publish on any node that\n"+
+		"shares b reaches the subscribers of that key on every node, exactly once each, with no echo\n"+
+		"back to the publishing node. Each node subscribes to a key's bus subject (%q + key)\n"+
+		"only while it has local subscribers. The link stops when ctx is done or it is closed.", name, subject)))
+	f.Func().Id(c.Names.Bridge).Params(
+		jen.Id("ctx").Qual("context", "Context"),
+		jen.Id("ch").Op("*").Id(name),
+		jen.Id("b").Qual(busPath, "Bus"),
+		jen.Id("opts").Op("...").Qual(channelPath, "BridgeOption"),
+	).Parens(jen.List(jen.Op("*").Qual(channelPath, "Link"), jen.Error())).Block(
+		jen.Return(jen.Qual(channelPath, "Bridge").Call(jen.Id("ctx"), jen.Id("ch"), jen.Id("b"), jen.Lit(subject), g.decoder(c.Message), jen.Id("opts").Op("..."))),
+	)
+	f.Line()
+}
+
+// keyPartsText lists the models of a composite key: "a Lobby and a Team".
+func keyPartsText(c *ir.Channel) string {
+	var parts []string
+	for _, p := range c.KeyParts {
+		parts = append(parts, article(p.Model)+" "+p.Model)
+	}
+	if len(parts) <= 2 {
+		return strings.Join(parts, " and ")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+}
+
+func article(word string) string {
+	if word != "" && strings.ContainsRune("AEIO", rune(word[0])) { // "a User", "an Item"
+		return "an"
+	}
+	return "a"
+}
+
+// emitChannelKey emits the key struct of a composite key (YAML form only;
+// in the Go form it is the user's) and its Ref method, which joins the
+// parts' identifiers with ir.KeySeparator:
+//
+//	type TeamChannelsKey struct {
+//		Lobby jsgenrt.Ref[Lobby]
+//		Team  jsgenrt.Ref[Team]
+//	}
+//
+//	func (k TeamChannelsKey) Ref() jsgenrt.Ref[TeamChannelsKey] {
+//		return jsgenrt.UncheckedRef[TeamChannelsKey](k.Lobby.ID() + "." + k.Team.ID())
+//	}
+func (g *generator) emitChannelKey(f *jen.File, c *ir.Channel) {
+	if c.DeclaresGoType {
+		f.Add(docComment(fmt.Sprintf("%s identifies one of the %s: %s. Pass its Ref to\n"+
+			"Subscribe and Publish, e.g. ch.Publish(%s{...}.Ref(), msg).", c.Key, c.Name, keyPartsText(c), c.Key)))
+		f.Type().Id(c.Key).StructFunc(func(gr *jen.Group) {
+			for _, p := range c.KeyParts {
+				gr.Comment(fmt.Sprintf("%s is the %s part of the key.", p.GoName, p.Model))
+				gr.Id(p.GoName).Qual(rtPath, "Ref").Types(jen.Id(p.Model))
+			}
+		})
+		f.Line()
+	}
+	var joined jen.Code
+	for i, p := range c.KeyParts {
+		id := jen.Id("k").Dot(p.GoName).Dot("ID").Call()
+		if i == 0 {
+			joined = id
+			continue
+		}
+		joined = jen.Add(joined).Op("+").Lit(ir.KeySeparator).Op("+").Add(id)
+	}
+	f.Add(docComment(fmt.Sprintf("Ref returns the channel key of k: its identifiers in order, joined by %q.\n"+
+		"Identifiers never contain %q, so distinct keys never share a channel or a bus\n"+
+		"subject. Every part must be a valid (non-zero) Ref.", ir.KeySeparator, ir.KeySeparator)))
+	ref := jen.Qual(rtPath, "Ref").Types(jen.Id(c.Key))
+	f.Func().Params(jen.Id("k").Id(c.Key)).Id("Ref").Params().Add(ref).Block(
+		jen.Return(jen.Qual(rtPath, "UncheckedRef").Types(jen.Id(c.Key)).Call(joined)),
+	)
+	f.Line()
+}
+
+// subjectPrefix is the bus subject prefix of a channel family: distinct per
+// package and family, so families never share subjects.
+func (g *generator) subjectPrefix(name string) string {
+	return SubjectPrefix(g.prog.Package, name)
+}
+
+// SubjectPrefix is the bus subject prefix the generated Bridge<Name> of
+// the channel family name in package pkg uses: a key's subject is this
+// prefix, the family's key prefix, then the key.
+func SubjectPrefix(pkg, name string) string {
+	return "jsgen." + pkg + "." + name + "."
+}
+
+// encoder is a func(b []byte, m T) []byte for a message or union type.
+func (g *generator) encoder(t *ir.Type) jen.Code {
+	if t.Kind == ir.UnionK {
+		return jen.Id(g.unionNames(t.Name).Append)
+	}
+	return jen.Func().Params(jen.Id("b").Index().Byte(), jen.Id("m").Id(t.Name)).Index().Byte().Block(
+		jen.Return(jen.Id("m").Dot("AppendJSON").Call(jen.Id("b"))),
+	)
+}
+
+// decoder is a func([]byte) (T, error) that decodes strictly and validates.
+func (g *generator) decoder(t *ir.Type) jen.Code {
+	return jen.Id(g.decodeFunc(t.Name))
+}
+
+// validator is a func(T) error.
+func (g *generator) validator(t *ir.Type) jen.Code {
+	if t.Kind == ir.UnionK {
+		return jen.Id(g.unionNames(t.Name).Validate)
+	}
+	return jen.Func().Params(jen.Id("m").Id(t.Name)).Error().Block(
+		jen.Return(jen.Id("m").Dot("Validate").Call()),
+	)
+}
