@@ -230,6 +230,15 @@ func ChannelNamesFor(name string, generatesKey bool) ChannelNames {
 
 func (n ChannelNames) all() []string { return nonEmpty(n.New, n.Bridge, n.Key) }
 
+// SubjectPrefix is the bus subject prefix of the channel family called
+// channel in package pkg, which its generated Bridge uses and the AsyncAPI
+// document states: a key's subject is this prefix, the family's key
+// prefix, then the key. It is distinct per package and family, so families
+// never share subjects.
+func SubjectPrefix(pkg, channel string) string {
+	return "jsgen." + pkg + "." + channel + "."
+}
+
 // EventBusNames are the identifiers jsgen generates for an event bus (its
 // type has the bus's name).
 type EventBusNames struct {

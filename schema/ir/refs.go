@@ -153,7 +153,7 @@ func (b *builder) compositeKey(c *decl.Channel, out *Channel) {
 // forward publishes on such keys. The package name counts when declared
 // (a package named after its directory later is not known here).
 func (b *builder) checkSubjectLen(c *decl.Channel, out *Channel) {
-	n := len("jsgen."+b.pkg.Name+"."+out.Name+".") + len(out.Prefix)
+	n := len(SubjectPrefix(b.pkg.Name, out.Name)) + len(out.Prefix)
 	models := []string{out.Key}
 	if out.KeyParts != nil {
 		models = models[:0]

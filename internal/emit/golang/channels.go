@@ -160,10 +160,9 @@ func (g *generator) subjectPrefix(name string) string {
 }
 
 // SubjectPrefix is the bus subject prefix the generated Bridge<Name> of
-// the channel family name in package pkg uses: a key's subject is this
-// prefix, the family's key prefix, then the key.
+// the channel family name in package pkg uses (ir.SubjectPrefix).
 func SubjectPrefix(pkg, name string) string {
-	return "jsgen." + pkg + "." + name + "."
+	return ir.SubjectPrefix(pkg, name)
 }
 
 // encoder is a func(b []byte, m T) []byte for a message or union type.
