@@ -71,35 +71,8 @@ func TestEmittersIndependent(t *testing.T) {
 	for _, p := range emitters {
 		for _, d := range p.Deps {
 			if strings.HasPrefix(d, emit) && d != p.ImportPath {
-				if allowed[p.ImportPath] == d {
-					continue
-				}
 				t.Errorf("%s depends on %s: emitters must not import each other", p.ImportPath, d)
 			}
-		}
-	}
-}
-
-// allowed lists the one dependency between emitters that remains: the
-// AsyncAPI emitter reads the JSON Schema emitter's documents for
-// components.schemas. It goes when both write out schema values built once
-// from the IR. The test fails when the exception is no longer needed, so
-// the list cannot go stale.
-var allowed = map[string]string{
-	module + "internal/emit/asyncapi": module + "internal/emit/jsonschema",
-}
-
-// TestAllowedStillNeeded keeps allowed honest.
-func TestAllowedStillNeeded(t *testing.T) {
-	for from, to := range allowed {
-		found := false
-		for _, p := range listDeps(t, "./"+strings.TrimPrefix(from, module)) {
-			for _, d := range p.Deps {
-				found = found || d == to
-			}
-		}
-		if !found {
-			t.Errorf("%s no longer depends on %s: remove the exception from allowed", from, to)
 		}
 	}
 }

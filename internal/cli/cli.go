@@ -21,6 +21,7 @@ import (
 	"github.com/jsgen-dev/jsgen/internal/genfile"
 	"github.com/jsgen-dev/jsgen/internal/load"
 	"github.com/jsgen-dev/jsgen/internal/scaffold"
+	"github.com/jsgen-dev/jsgen/internal/wireschema"
 	"github.com/jsgen-dev/jsgen/internal/writer"
 	"github.com/jsgen-dev/jsgen/schema/diag"
 	"github.com/jsgen-dev/jsgen/schema/ir"
@@ -500,7 +501,7 @@ func runSchema(ctx context.Context, e *env, args []string) int {
 }
 
 func printConfigSchema(e *env) int {
-	data, err := jsonschema.ConfigSchema()
+	data, err := wireschema.ConfigSchema()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "jsgen: internal error: %v\n", err)
 		return ExitInternal

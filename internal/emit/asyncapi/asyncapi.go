@@ -28,7 +28,8 @@
 //     the schema of the message. An extension, not channels: clients never
 //     reach them and the payload travels inside the Bridge's binary
 //     envelope;
-//   - components.schemas: the JSON Schemas of package internal/emit/jsonschema,
+//   - components.schemas: the JSON Schemas of internal/wireschema (the ones
+//     internal/emit/jsonschema writes as files),
 //     one per model, message and union, plus the <Model>Ref identifier
 //     schemas they share, with their "$defs" references pointing into
 //     components.schemas. They are the same constraints the generated Go
@@ -43,8 +44,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/jsgen-dev/jsgen/internal/emit/jsonschema"
 	"github.com/jsgen-dev/jsgen/internal/genfile"
+	"github.com/jsgen-dev/jsgen/internal/wireschema"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 )
 
@@ -356,14 +357,11 @@ func (b *builder) errorFrame() error {
 	if b.messages.get(errorFrameKey) != nil {
 		return nil
 	}
-	f, err := jsonschema.ErrorFrame()
+	v, err := wireschema.ErrorFrameValue()
 	if err != nil {
 		return fmt.Errorf("asyncapi: %w", err)
 	}
-	schema, err := parseJSON(f.Data)
-	if err != nil {
-		return fmt.Errorf("asyncapi: reading the JSON Schema of the error frame: %w", err)
-	}
+	schema := fromValue(v)
 	schema.remove("$schema")
 	b.schemas.set(errorFrameKey, schema)
 	b.messages.set(errorFrameKey, newMap().

@@ -16,8 +16,8 @@ import (
 	"go.uber.org/goleak"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/jsgen-dev/jsgen/internal/emit/jsonschema"
 	"github.com/jsgen-dev/jsgen/internal/load"
+	"github.com/jsgen-dev/jsgen/internal/wireschema"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 )
 
@@ -162,7 +162,7 @@ func at(t *testing.T, v any, path ...string) any {
 }
 
 // TestSchemasAreJSONSchemas checks, through an independent YAML parser,
-// that components.schemas holds exactly the documents of jsonschema.Messages
+// that components.schemas holds exactly the documents of wireschema.Messages
 // with only "$schema", "$defs" and the references changed.
 func TestSchemasAreJSONSchemas(t *testing.T) {
 	for _, c := range programs {
@@ -170,7 +170,7 @@ func TestSchemasAreJSONSchemas(t *testing.T) {
 			p := c.prog(t)
 			doc := decodeYAML(t, generate(t, p))
 			schemas := at(t, doc, "components", "schemas").(map[string]any)
-			files, err := jsonschema.Messages(p)
+			files, err := wireschema.Messages(p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -185,10 +185,10 @@ func TestSchemasAreJSONSchemas(t *testing.T) {
 				boundFloatsAny(want)
 				defs, _ := want["$defs"].(map[string]any)
 				delete(want, "$defs")
-				self := "#/components/schemas/" + jsonschema.DocName(f.Path)
+				self := "#/components/schemas/" + wireschema.DocName(f.Path)
 				retarget(want, self)
-				if diff := cmp.Diff(want, schemas[jsonschema.DocName(f.Path)]); diff != "" {
-					t.Errorf("components.schemas.%s differs from %s (-jsonschema +asyncapi):\n%s", jsonschema.DocName(f.Path), f.Path, diff)
+				if diff := cmp.Diff(want, schemas[wireschema.DocName(f.Path)]); diff != "" {
+					t.Errorf("components.schemas.%s differs from %s (-jsonschema +asyncapi):\n%s", wireschema.DocName(f.Path), f.Path, diff)
 				}
 				for name, def := range defs {
 					retarget(def, self)

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/jsgen-dev/jsgen/internal/emit/jsonschema"
+	"github.com/jsgen-dev/jsgen/internal/wireschema"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 )
 
@@ -18,23 +18,20 @@ const (
 )
 
 // componentSchemas returns components.schemas: every document of
-// jsonschema.Messages under its declaration's name, and the definitions
+// wireschema.Documents under its declaration's name, and the definitions
 // they share ("<Model>Ref"), with references rewritten to point into
 // components.schemas; keys sorted.
 func componentSchemas(p *ir.Program) (*node, error) {
-	files, err := jsonschema.Messages(p)
+	docs, err := wireschema.Documents(p)
 	if err != nil {
 		return nil, fmt.Errorf("asyncapi: %w", err)
 	}
 	out := newMap()
 	shared := map[string]*node{}
 	var sharedNames []string
-	for _, f := range files {
-		name := jsonschema.DocName(f.Path)
-		doc, err := parseJSON(f.Data)
-		if err != nil {
-			return nil, fmt.Errorf("asyncapi: reading the JSON Schema of %s: %w", name, err)
-		}
+	for _, d := range docs {
+		name := d.Name
+		doc := fromValue(d.Value)
 		doc.remove("$schema")
 		doc.walk(boundFloats)
 		defs := doc.remove("$defs")
@@ -122,4 +119,26 @@ func rewriteRefs(n *node, self string) error {
 		}
 	})
 	return err
+}
+
+// fromValue returns a copy of the schema value v as a document node, keeping
+// its key order.
+func fromValue(v *wireschema.Value) *node {
+	switch v.Kind {
+	case wireschema.String:
+		return str(v.Text)
+	case wireschema.Literal:
+		return lit(v.Text)
+	case wireschema.Array:
+		n := seq()
+		for _, e := range v.Elems {
+			n.vals = append(n.vals, fromValue(e))
+		}
+		return n
+	}
+	n := newMap()
+	for i, k := range v.Keys {
+		n.set(k, fromValue(v.Elems[i]))
+	}
+	return n
 }

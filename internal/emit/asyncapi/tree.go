@@ -1,13 +1,5 @@
 package asyncapi
 
-import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-)
-
 // kind is the kind of a document node.
 type kind uint8
 
@@ -122,70 +114,4 @@ func (n *node) walk(f func(*node)) {
 	for _, v := range n.vals {
 		v.walk(f)
 	}
-}
-
-// parseJSON reads one JSON value, keeping the order of object members and
-// the text of numbers.
-func parseJSON(data []byte) (*node, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	n, err := readValue(dec)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("data after the JSON value")
-	}
-	return n, nil
-}
-
-func readValue(dec *json.Decoder) (*node, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			n := newMap()
-			for dec.More() {
-				k, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				v, err := readValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				n.set(k.(string), v)
-			}
-			_, err := dec.Token() // '}'
-			return n, err
-		case '[':
-			n := seq()
-			for dec.More() {
-				v, err := readValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				n.vals = append(n.vals, v)
-			}
-			_, err := dec.Token() // ']'
-			return n, err
-		}
-		return nil, fmt.Errorf("unexpected %v", t)
-	case string:
-		return str(t), nil
-	case json.Number:
-		return lit(t.String()), nil
-	case bool:
-		if t {
-			return lit("true"), nil
-		}
-		return lit("false"), nil
-	case nil:
-		return lit("null"), nil
-	}
-	return nil, fmt.Errorf("unexpected token %v", tok)
 }

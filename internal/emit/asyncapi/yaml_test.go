@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/jsgen-dev/jsgen/internal/wireschema"
 )
 
 // roundTrip writes {key: value} and reads it back with yaml.v3.
@@ -75,6 +77,16 @@ func FuzzYAMLString(f *testing.F) {
 		roundTrip(t, "k", s)
 		roundTrip(t, s+"k", "v")
 	})
+}
+
+// parseJSON reads a JSON value as the emitter receives schemas: a
+// wireschema.Value turned into a node.
+func parseJSON(data []byte) (*node, error) {
+	v, err := wireschema.Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	return fromValue(v), nil
 }
 
 func TestParseJSON(t *testing.T) {

@@ -1,4 +1,4 @@
-package jsonschema
+package wireschema
 
 import (
 	"bytes"
@@ -18,11 +18,26 @@ import (
 // Marshal renders the schema s in canonical form: Canonical applied to its
 // JSON encoding.
 func Marshal(s *js.Schema) ([]byte, error) {
+	v, err := ValueOf(s)
+	if err != nil {
+		return nil, err
+	}
+	return v.JSON(), nil
+}
+
+// ValueOf returns the schema s as a Value in canonical order. The schema is
+// read through its JSON encoding, the one form github.com/invopop/jsonschema
+// defines.
+func ValueOf(s *js.Schema) (*Value, error) {
 	raw, err := json.Marshal(s)
 	if err != nil {
-		return nil, fmt.Errorf("jsonschema: encoding schema: %w", err)
+		return nil, fmt.Errorf("wireschema: encoding schema: %w", err)
 	}
-	return Canonical(raw)
+	v, err := Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("wireschema: %w", err)
+	}
+	return v, nil
 }
 
 // Canonical re-renders the JSON Schema document data: 2-space indentation,
@@ -36,66 +51,97 @@ func Marshal(s *js.Schema) ([]byte, error) {
 // as written. The result parses to the same value as data, and
 // Canonical(Canonical(x)) == Canonical(x).
 func Canonical(data []byte) ([]byte, error) {
+	v, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("wireschema: %w", err)
+	}
+	return v.JSON(), nil
+}
+
+// Kind is the kind of a Value.
+type Kind byte
+
+// The kinds of Value.
+const (
+	Object  Kind = '{' // Keys and Elems
+	Array   Kind = '[' // Elems
+	String  Kind = 's' // Text is the string
+	Literal Kind = 'l' // Text is a JSON number (as written), true, false or null
+)
+
+// Value is a JSON Schema document, or a part of one, whose objects keep
+// their members in canonical order (see Canonical): the form both the JSON
+// and the YAML writers walk.
+type Value struct {
+	Kind  Kind
+	Keys  []string // Object: member names
+	Elems []*Value // Object: member values, parallel to Keys; Array: items
+	Text  string   // String, Literal
+}
+
+// Get returns the value of the member key of an object, or nil.
+func (v *Value) Get(key string) *Value {
+	for i, k := range v.Keys {
+		if k == key {
+			return v.Elems[i]
+		}
+	}
+	return nil
+}
+
+// Parse reads the JSON Schema document data into a Value in canonical
+// order.
+func Parse(data []byte) (*Value, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	n, err := readNode(dec)
+	v, err := readValue(dec)
 	if err != nil {
-		return nil, fmt.Errorf("jsonschema: %w", err)
+		return nil, err
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("jsonschema: data after the top-level value")
+		return nil, errors.New("data after the top-level value")
 	}
-	var buf bytes.Buffer
-	n.write(&buf, 0, schemaCtx)
-	buf.WriteByte('\n')
-	return buf.Bytes(), nil
+	v.order(schemaCtx)
+	return v, nil
 }
 
-// node is a parsed JSON value that keeps the order of object members.
-type node struct {
-	kind  byte // '{', '[' or 's' (scalar)
-	keys  []string
-	elems []*node // object values (parallel to keys) or array elements
-	text  []byte  // scalar: its JSON text
-}
-
-func readNode(dec *json.Decoder) (*node, error) {
+func readValue(dec *json.Decoder) (*Value, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, err
 	}
 	switch v := tok.(type) {
 	case json.Delim:
-		n := &node{kind: byte(v)}
+		n := &Value{Kind: Kind(v)}
 		for dec.More() {
-			if n.kind == '{' {
+			if n.Kind == Object {
 				k, err := dec.Token()
 				if err != nil {
 					return nil, err
 				}
-				n.keys = append(n.keys, k.(string))
+				n.Keys = append(n.Keys, k.(string))
 			}
-			e, err := readNode(dec)
+			e, err := readValue(dec)
 			if err != nil {
 				return nil, err
 			}
-			n.elems = append(n.elems, e)
+			n.Elems = append(n.Elems, e)
 		}
 		if _, err := dec.Token(); err != nil { // the closing delimiter
 			return nil, err
 		}
 		return n, nil
 	case string:
-		return &node{kind: 's', text: appendString(nil, v)}, nil
+		return &Value{Kind: String, Text: v}, nil
 	case json.Number:
-		return &node{kind: 's', text: []byte(v)}, nil
+		return &Value{Kind: Literal, Text: string(v)}, nil
 	case bool:
 		if v {
-			return &node{kind: 's', text: []byte("true")}, nil
+			return &Value{Kind: Literal, Text: "true"}, nil
 		}
-		return &node{kind: 's', text: []byte("false")}, nil
+		return &Value{Kind: Literal, Text: "false"}, nil
 	case nil:
-		return &node{kind: 's', text: []byte("null")}, nil
+		return &Value{Kind: Literal, Text: "null"}, nil
 	}
 	return nil, fmt.Errorf("unexpected JSON token %v", tok)
 }
@@ -147,64 +193,90 @@ func keyRank(key string) int {
 	return len(schemaKeyOrder)
 }
 
-// order returns the indexes of n's members in output order.
-func (n *node) order(c ctx) []int {
-	idx := make([]int, len(n.keys))
-	for i := range idx {
-		idx[i] = i
-	}
-	if c == schemaCtx {
-		slices.SortStableFunc(idx, func(a, b int) int { return keyRank(n.keys[a]) - keyRank(n.keys[b]) })
-	}
-	return idx
-}
-
-func (n *node) write(buf *bytes.Buffer, depth int, c ctx) {
-	switch n.kind {
-	case 's':
-		buf.Write(n.text)
-		return
-	case '[':
-		if len(n.elems) == 0 {
-			buf.WriteString("[]")
-			return
-		}
+// order puts the members of every schema object under v, which is in
+// context c, in canonical order.
+func (v *Value) order(c ctx) {
+	switch v.Kind {
+	case Array:
 		sub := dataCtx
 		if c == schemaArrCtx {
 			sub = schemaCtx
 		}
+		for _, e := range v.Elems {
+			e.order(sub)
+		}
+	case Object:
+		if c == schemaCtx {
+			idx := make([]int, len(v.Keys))
+			for i := range idx {
+				idx[i] = i
+			}
+			slices.SortStableFunc(idx, func(a, b int) int { return keyRank(v.Keys[a]) - keyRank(v.Keys[b]) })
+			keys, elems := make([]string, len(idx)), make([]*Value, len(idx))
+			for i, j := range idx {
+				keys[i], elems[i] = v.Keys[j], v.Elems[j]
+			}
+			v.Keys, v.Elems = keys, elems
+		}
+		for i, k := range v.Keys {
+			sub := dataCtx
+			switch c {
+			case schemaCtx:
+				sub = childCtx(k)
+			case schemaMapCtx:
+				sub = schemaCtx
+			}
+			v.Elems[i].order(sub)
+		}
+	}
+}
+
+// JSON writes v in canonical form, with a trailing newline.
+func (v *Value) JSON() []byte {
+	var buf bytes.Buffer
+	v.write(&buf, 0)
+	buf.WriteByte('\n')
+	return buf.Bytes()
+}
+
+func (v *Value) write(buf *bytes.Buffer, depth int) {
+	switch v.Kind {
+	case String:
+		buf.Write(appendString(nil, v.Text))
+		return
+	case Literal:
+		buf.WriteString(v.Text)
+		return
+	case Array:
+		if len(v.Elems) == 0 {
+			buf.WriteString("[]")
+			return
+		}
 		buf.WriteByte('[')
-		for i, e := range n.elems {
+		for i, e := range v.Elems {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
 			newline(buf, depth+1)
-			e.write(buf, depth+1, sub)
+			e.write(buf, depth+1)
 		}
 		newline(buf, depth)
 		buf.WriteByte(']')
 		return
 	}
-	if len(n.keys) == 0 {
+	if len(v.Keys) == 0 {
 		buf.WriteString("{}")
 		return
 	}
 	buf.WriteByte('{')
-	for i, j := range n.order(c) {
+	for i, k := range v.Keys {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
 		newline(buf, depth+1)
-		buf.Write(appendString(nil, n.keys[j]))
+		buf.Write(appendString(nil, k))
 		buf.WriteString(": ")
-		sub := dataCtx
-		switch c {
-		case schemaCtx:
-			sub = childCtx(n.keys[j])
-		case schemaMapCtx:
-			sub = schemaCtx
-		}
-		n.elems[j].write(buf, depth+1, sub)
+		v.Elems[i].write(buf, depth+1)
 	}
 	newline(buf, depth)
 	buf.WriteByte('}')

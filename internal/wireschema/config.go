@@ -1,4 +1,4 @@
-package jsonschema
+package wireschema
 
 import (
 	"fmt"
@@ -21,7 +21,7 @@ func ConfigSchema() ([]byte, error) {
 	}
 	data, err := Marshal(s)
 	if err != nil {
-		return nil, fmt.Errorf("jsonschema: rendering the schema of jsgen.yaml: %w", err)
+		return nil, fmt.Errorf("wireschema: rendering the schema of jsgen.yaml: %w", err)
 	}
 	return data, nil
 }

@@ -1,4 +1,4 @@
-package jsonschema
+package wireschema
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ import (
 )
 
 // configPath is the committed jsgen.schema.json, from this directory.
-var configPath = filepath.Join("..", "..", "..", "schema", "yamlspec", ConfigFileName)
+var configPath = filepath.Join("..", "..", "schema", "yamlspec", ConfigFileName)
 
 // TestConfigSchemaCommitted checks that jsgen.schema.json is what
 // ConfigSchema generates; -update rewrites it.
@@ -89,7 +89,7 @@ func yamlInstance(t *testing.T, data []byte) any {
 // tracks, and the jsgen.yaml sections of testdata/golden/*.txtar.
 func committedConfigs(t *testing.T) map[string][]byte {
 	t.Helper()
-	const root = "../../.."
+	const root = "../.."
 	out := map[string][]byte{}
 	for _, p := range trackedConfigs(t, root) {
 		data, err := os.ReadFile(filepath.Join(root, p))
@@ -275,7 +275,7 @@ func TestConfigSchemaHasEveryKey(t *testing.T) {
 // package-level []string variables named *Keys.
 func yamlspecKeyTables(t *testing.T) map[string][]string {
 	t.Helper()
-	pkgs, err := parser.ParseDir(token.NewFileSet(), "../../../schema/yamlspec", func(fi os.FileInfo) bool {
+	pkgs, err := parser.ParseDir(token.NewFileSet(), "../../schema/yamlspec", func(fi os.FileInfo) bool {
 		return !strings.HasSuffix(fi.Name(), "_test.go")
 	}, 0)
 	if err != nil {

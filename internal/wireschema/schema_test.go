@@ -1,4 +1,4 @@
-package jsonschema
+package wireschema
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ import (
 
 func chatIR(t testing.TB) *ir.Program {
 	t.Helper()
-	const archive = "../../../testdata/golden/chat-yaml.txtar"
+	const archive = "../../testdata/golden/chat-yaml.txtar"
 	return buildIR(t, archive, txtarFile(t, archive, "jsgen.yaml"))
 }
 

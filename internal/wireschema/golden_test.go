@@ -1,4 +1,4 @@
-package jsonschema
+package wireschema
 
 import (
 	"bytes"
@@ -54,7 +54,7 @@ func txtarFile(t testing.TB, path, name string) []byte {
 // testdata/golden/chat-yaml.txtar) with testdata/chat; -update rewrites
 // them and removes stale ones.
 func TestChatGolden(t *testing.T) {
-	const archive = "../../../testdata/golden/chat-yaml.txtar"
+	const archive = "../../testdata/golden/chat-yaml.txtar"
 	prog := buildIR(t, archive, txtarFile(t, archive, "jsgen.yaml"))
 	files, err := Messages(prog)
 	if err != nil {

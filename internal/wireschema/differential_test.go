@@ -1,4 +1,4 @@
-package jsonschema
+package wireschema
 
 import (
 	"bytes"
@@ -53,7 +53,7 @@ var codecbenchDecoders = map[string]func([]byte) error{
 // codecbenchIR builds the IR of internal/codecbench from its jsgen.yaml.
 func codecbenchIR(t testing.TB) *ir.Program {
 	t.Helper()
-	const path = "../../codecbench/jsgen.yaml"
+	const path = "../codecbench/jsgen.yaml"
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package jsonschema
+package wireschema
 
 import (
 	"fmt"
@@ -45,12 +45,21 @@ func ErrorFrameSchema() *js.Schema {
 	return s
 }
 
+// ErrorFrameValue returns ErrorFrameSchema as a Value in canonical order.
+func ErrorFrameValue() (*Value, error) {
+	v, err := ValueOf(ErrorFrameSchema())
+	if err != nil {
+		return nil, fmt.Errorf("wireschema: rendering %s: %w", ErrorFrameName, err)
+	}
+	return v, nil
+}
+
 // ErrorFrame returns the document of the error frame (ErrorFrameSchema),
 // written next to the declarations' documents for apps with controllers.
 func ErrorFrame() (genfile.File, error) {
-	data, err := Marshal(ErrorFrameSchema())
+	v, err := ErrorFrameValue()
 	if err != nil {
-		return genfile.File{}, fmt.Errorf("jsonschema: rendering %s: %w", ErrorFrameName, err)
+		return genfile.File{}, err
 	}
-	return genfile.File{Path: FileName(ErrorFrameName), Data: data}, nil
+	return genfile.File{Path: FileName(ErrorFrameName), Data: v.JSON()}, nil
 }

@@ -1,6 +1,9 @@
-// Package jsonschema turns a jsgen IR into JSON Schema documents (draft
-// 2020-12), one per model, message and union, and holds the JSON Schema of
-// jsgen.yaml itself.
+// Package wireschema builds the JSON Schemas (draft 2020-12) of a jsgen
+// IR's wire types, one document per model, message and union, once, as
+// values (Documents) that the JSON Schema emitter writes out as JSON
+// (internal/emit/jsonschema) and the AsyncAPI emitter as YAML
+// (internal/emit/asyncapi); and it renders the JSON Schema of jsgen.yaml
+// itself (ConfigSchema) in the same canonical form.
 //
 // The message schemas are built from the IR with the schema types of
 // github.com/invopop/jsonschema — never by reflecting Go types — so that they
@@ -76,4 +79,4 @@
 // Documents are rendered canonically: keys in a fixed order (properties in
 // declaration order, "$defs" sorted), 2-space indentation, a trailing
 // newline, and non-printable characters written as \u escapes.
-package jsonschema
+package wireschema

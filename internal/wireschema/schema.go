@@ -1,4 +1,4 @@
-package jsonschema
+package wireschema
 
 import (
 	"encoding/json"
@@ -29,26 +29,17 @@ func FileName(name string) string { return name + fileSuffix }
 // ErrorFrameName) whose document is at path.
 func DocName(path string) string { return strings.TrimSuffix(path, fileSuffix) }
 
-// Generate returns the JSON Schema documents of p, in canonical form (see
-// Marshal): one per model, message and union (Messages) and, for apps with
-// controllers, the document of the error frame every route may send
-// (ErrorFrame). It fails only if p is not a consistent IR.
-func Generate(p *ir.Program) ([]genfile.File, error) {
-	files, err := Messages(p)
-	if err != nil || len(p.Controllers) == 0 {
-		return files, err
-	}
-	ef, err := ErrorFrame()
-	if err != nil {
-		return nil, err
-	}
-	return append(files, ef), nil
+// Doc is the JSON Schema document of one model, message or union.
+type Doc struct {
+	Name  string // the declaration's name
+	Value *Value // the document, in canonical order
 }
 
-// Messages returns one self-contained JSON Schema document for every model,
-// message and union of p, sorted by Path. It fails only if p is not a
+// Documents returns one self-contained JSON Schema document for every
+// model, message and union of p, sorted by name: the schemas both the JSON
+// Schema and the AsyncAPI emitters write out. It fails only if p is not a
 // consistent IR (a reference to an undeclared name).
-func Messages(p *ir.Program) ([]genfile.File, error) {
+func Documents(p *ir.Program) ([]Doc, error) {
 	var names []string
 	for _, m := range p.Models {
 		names = append(names, m.Name)
@@ -60,17 +51,31 @@ func Messages(p *ir.Program) ([]genfile.File, error) {
 		names = append(names, u.Name)
 	}
 	slices.Sort(names)
-	files := make([]genfile.File, 0, len(names))
+	docs := make([]Doc, 0, len(names))
 	for _, name := range names {
 		s, err := Schema(p, name)
 		if err != nil {
 			return nil, err
 		}
-		data, err := Marshal(s)
+		v, err := ValueOf(s)
 		if err != nil {
-			return nil, fmt.Errorf("jsonschema: rendering %s: %w", name, err)
+			return nil, fmt.Errorf("wireschema: rendering %s: %w", name, err)
 		}
-		files = append(files, genfile.File{Path: FileName(name), Data: data})
+		docs = append(docs, Doc{Name: name, Value: v})
+	}
+	return docs, nil
+}
+
+// Messages returns the documents of Documents as files in canonical JSON
+// form, sorted by Path.
+func Messages(p *ir.Program) ([]genfile.File, error) {
+	docs, err := Documents(p)
+	if err != nil {
+		return nil, err
+	}
+	files := make([]genfile.File, len(docs))
+	for i, d := range docs {
+		files[i] = genfile.File{Path: FileName(d.Name), Data: d.Value.JSON()}
 	}
 	return files, nil
 }
@@ -132,7 +137,7 @@ func (b *builder) declaration(name string) (*js.Schema, error) {
 	if m := b.prog.Model(name); m != nil {
 		s, err := b.object(m.Fields, "", "", false)
 		if err != nil {
-			return nil, fmt.Errorf("jsonschema: model %s: %w", name, err)
+			return nil, fmt.Errorf("wireschema: model %s: %w", name, err)
 		}
 		return titled(s, name, m.Doc), nil
 	}
@@ -140,18 +145,18 @@ func (b *builder) declaration(name string) (*js.Schema, error) {
 		disc, tag := b.ownTag(name)
 		s, err := b.object(m.Fields, disc, tag, false)
 		if err != nil {
-			return nil, fmt.Errorf("jsonschema: message %s: %w", name, err)
+			return nil, fmt.Errorf("wireschema: message %s: %w", name, err)
 		}
 		return titled(s, name, m.Doc), nil
 	}
 	if u := b.prog.Union(name); u != nil {
 		s, err := b.union(u)
 		if err != nil {
-			return nil, fmt.Errorf("jsonschema: union %s: %w", name, err)
+			return nil, fmt.Errorf("wireschema: union %s: %w", name, err)
 		}
 		return titled(s, name, u.Doc), nil
 	}
-	return nil, fmt.Errorf("jsonschema: no model, message or union called %q", name)
+	return nil, fmt.Errorf("wireschema: no model, message or union called %q", name)
 }
 
 func titled(s *js.Schema, title, doc string) *js.Schema {
