@@ -232,12 +232,7 @@ func emitted(ctx context.Context, e *env, dir string, emit func(*ir.Program) ([]
 		return nil, code
 	}
 	files, err := emit(prog)
-	if err != nil {
-		var de *diag.Error
-		if errors.As(err, &de) {
-			fmt.Fprint(e.stderr, de.List.String())
-			return nil, ExitBadInput
-		}
+	if err != nil { // ir.Build refused every user mistake: this is a bug
 		fmt.Fprintf(e.stderr, "jsgen: internal error generating %s: %v\n", dir, err)
 		return nil, ExitInternal
 	}

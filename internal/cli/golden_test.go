@@ -144,6 +144,7 @@ func runCase(t *testing.T, path string, wantCode int) {
 	if code != ExitOK {
 		return
 	}
+	checkNamesFromIR(t, dir, got)
 	// Generating again changes nothing: check agrees, exit 0.
 	if code, diff, stderr := run(dir, "check", dir); code != ExitOK {
 		t.Fatalf("check after generate: exit %d\n%s%s", code, stderr, diff)

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"go/token"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -46,15 +45,15 @@ func Dir(ctx context.Context, dir string) (*ir.Program, diag.List, error) {
 	if len(diags) == 0 && empty(specs) {
 		return nil, nil, fmt.Errorf("%s: %w", dir, ErrNothingDeclared)
 	}
-	prog, irDiags := ir.Build(specs...)
+	// The package is named after dir when no declaration names it; that
+	// it cannot be is reported only when nothing else is wrong.
+	var in ir.Dir
+	if len(diags) == 0 {
+		in = ir.Dir{Path: dir, ConfigPos: diag.Pos{File: filepath.Join(dir, ConfigName)}}
+	}
+	prog, irDiags := ir.BuildIn(in, specs...)
 	if diags = append(diags, irDiags...); len(diags) > 0 {
 		return nil, diags.Sorted(), nil
-	}
-	if prog.Package == "" {
-		prog.Package = defaultPackage(dir)
-		if prog.Package == "" {
-			return nil, diag.List{{Pos: diag.Pos{File: filepath.Join(dir, ConfigName)}, Msg: "cannot derive a Go package name from the directory name", Hint: "add `package: NAME` to " + ConfigName}}, nil
-		}
 	}
 	return prog, nil, nil
 }
@@ -141,19 +140,6 @@ func empty(specs []*decl.Spec) bool {
 		}
 	}
 	return true
-}
-
-// defaultPackage derives a package name from the directory's base name.
-func defaultPackage(dir string) string {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return ""
-	}
-	name := strings.ToLower(strings.NewReplacer("-", "", ".", "", "_", "").Replace(filepath.Base(abs)))
-	if !token.IsIdentifier(name) || token.IsKeyword(name) {
-		return ""
-	}
-	return name
 }
 
 // relPath makes p relative to the working directory when it is below it, so

@@ -21,7 +21,9 @@ func idIR() *ir.Program {
 	for _, m := range models {
 		fields = append(fields, &ir.Field{Name: strings.ToLower(m.Name), Type: &ir.Type{Kind: ir.Ref, Name: m.Name}, Optional: true})
 	}
-	return &ir.Program{Package: "ids", Models: models, Messages: []*ir.Message{{Name: "Probe", Fields: fields}}}
+	p := &ir.Program{Package: "ids", Models: models, Messages: []*ir.Message{{Name: "Probe", Fields: fields}}}
+	ir.AssignNames(p)
+	return p
 }
 
 // TestIDConstraintsMatchTheServer: the Ref schemas refuse exactly what the

@@ -305,10 +305,10 @@ func (b *builder) ref(name string) (*js.Schema, error) {
 }
 
 // refDef returns a reference to the definition of a Ref to the model m,
-// "<Model>Ref" (a name the IR reserves for the Ref constructor, so no
+// m.Names.SchemaRef (a name the IR reserves for the Ref constructor, so no
 // message or union has it), adding the definition.
 func (b *builder) refDef(m *ir.Model) *js.Schema {
-	name := m.Name + "Ref"
+	name := m.Names.SchemaRef
 	if _, ok := b.defs[name]; !ok {
 		b.defs[name] = refSchema(m)
 	}
@@ -396,7 +396,7 @@ func refSchema(m *ir.Model) *js.Schema {
 			enum[i] = v
 		}
 		return &js.Schema{
-			Title:       m.Name + "Ref",
+			Title:       m.Names.SchemaRef,
 			Description: fmt.Sprintf("The identifier of %s %s: one of %s.", article(m.Name), m.Name, strings.Join(m.IDValues, ", ")),
 			Type:        "string",
 			Enum:        enum,
@@ -408,7 +408,7 @@ func refSchema(m *ir.Model) *js.Schema {
 		desc += ", matching " + strconv.Quote(m.IDPattern)
 	}
 	s := &js.Schema{
-		Title:       m.Name + "Ref",
+		Title:       m.Names.SchemaRef,
 		Description: desc + ".",
 		Type:        "string",
 		Pattern:     IdentifierPattern(),

@@ -100,7 +100,7 @@ func TestPropertyOrder(t *testing.T) {
 // and a short identifier bound.
 func handIR() *ir.Program {
 	str := &ir.Type{Kind: ir.String}
-	return &ir.Program{
+	p := &ir.Program{
 		Package: "hand",
 		Models:  []*ir.Model{{Name: "M", IDMaxLength: 8}},
 		Messages: []*ir.Message{
@@ -122,6 +122,8 @@ func handIR() *ir.Program {
 		},
 		Unions: []*ir.Union{{Name: "Tree", Discriminator: "k", Variants: []*ir.Variant{{Tag: "node", Message: "Node"}, {Tag: "über", Message: "Über"}}}},
 	}
+	ir.AssignNames(p)
+	return p
 }
 
 func TestRecursionAndNames(t *testing.T) {

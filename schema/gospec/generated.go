@@ -8,31 +8,22 @@ import (
 	"github.com/jsgen-dev/jsgen/schema/ir"
 )
 
-// generatedMethods are the methods jsgen generates on every model and
-// message declared in Go; the user's type must not declare a method or a
-// field of these names, or the generated code does not compile.
-var generatedMethods = []string{"AppendJSON", "MarshalJSON", "UnmarshalJSON", "Validate", "jsgenAppendFields", "jsgenDecode", "jsgenValidate"}
-
-// generatedEnumMethods are the methods jsgen generates on every named string
-// type used as an enum.
-var generatedEnumMethods = []string{"Valid"}
-
 // checkGeneratedNames reports methods and fields of the user's types that
 // have the name of a method jsgen generates on them: generatedMethods on
 // models and messages, generatedEnumMethods on enum types, and <Union>Tag on
 // the variants of each union.
 func (l *loader) checkGeneratedNames() {
 	for _, t := range slices.Concat(l.spec.Models, l.spec.Messages) {
-		l.checkNames(t.Name.Name, generatedMethods, "on every model and message")
+		l.checkNames(t.Name.Name, ir.RecordMethods, "on every model and message")
 		for _, f := range t.Fields {
 			if f.EnumName.Name != "" {
-				l.checkNames(f.EnumName.Name, generatedEnumMethods, "on every enum type")
+				l.checkNames(f.EnumName.Name, ir.EnumMethods, "on every enum type")
 			}
 		}
 	}
 	for _, u := range l.spec.Unions {
 		for _, v := range u.Variants {
-			l.checkNames(v.Message.Name, []string{u.Name.Name + "Tag"}, "on every variant of union "+u.Name.Name)
+			l.checkNames(v.Message.Name, []string{ir.UnionNamesFor(u.Name.Name).Tag}, "on every variant of union "+u.Name.Name)
 		}
 	}
 	l.checkPackageNames()
@@ -65,11 +56,11 @@ func (l *loader) generatedNames() map[string]string {
 		}
 	}
 	for _, m := range l.spec.Models {
-		n := m.Name.Name
-		add("for model "+n, n+"Ref", "Must"+n+"Ref", "Decode"+n)
+		n := ir.ModelNamesFor(m.Name.Name, false)
+		add("for model "+m.Name.Name, n.Ref, n.MustRef, n.Decode)
 	}
 	for _, m := range l.spec.Messages {
-		add("for message "+m.Name.Name, "Decode"+m.Name.Name)
+		add("for message "+m.Name.Name, ir.MessageNamesFor(m.Name.Name).Decode)
 		for _, f := range m.Fields {
 			if f.EnumName.Name != "" {
 				l.addEnumConsts(out, f)
@@ -84,34 +75,38 @@ func (l *loader) generatedNames() map[string]string {
 		}
 	}
 	for _, u := range l.spec.Unions {
-		n := u.Name.Name
-		add("for union "+n, "Decode"+n, "Append"+n+"JSON", "Validate"+n)
+		n := ir.UnionNamesFor(u.Name.Name)
+		add("for union "+u.Name.Name, n.Decode, n.Append, n.Validate)
 	}
 	for _, c := range l.spec.Channels {
-		add("for channels "+c.Name.Name, "New"+c.Name.Name, "Bridge"+c.Name.Name)
+		n := ir.ChannelNamesFor(c.Name.Name, false)
+		add("for channels "+c.Name.Name, n.New, n.Bridge)
 	}
 	for _, b := range l.spec.Events {
-		add("for event bus "+b.Name.Name, b.Name.Name, "New"+b.Name.Name)
+		add("for event bus "+b.Name.Name, b.Name.Name, ir.EventBusNamesFor(b.Name.Name).New)
 	}
 	for _, c := range l.spec.Controllers {
 		n := c.Name.Name
-		add("for controller "+n, "Mount"+n, "Mount"+n+"On", n+"Handlers")
+		cn := ir.ControllerNamesFor(n)
+		add("for controller "+n, cn.Mount, cn.MountOn, cn.Handlers)
 		for _, r := range c.Routes {
 			g := ir.GoName(r.Name.Name)
-			add("for route "+n+"."+g, n+g+"Conn", n+g+"Params", n+g+"Upgrade", "With"+n+g+"Guard")
+			rn := ir.RouteNamesFor(n, g)
+			add("for route "+n+"."+g, rn.Conn, rn.Params, rn.Upgrade, rn.Guard)
 		}
 	}
 	return out
 }
 
 // addEnumConsts adds the constants jsgen generates for the values of the
-// enum field f: <Enum><Value> (values without letters or digits get
-// numbered names, which are left out).
+// enum field f (ir.EnumConstsFor).
 func (l *loader) addEnumConsts(out map[string]string, f *decl.Field) {
-	for _, v := range f.Values {
-		if g := ir.GoName(v.Value); g != "" {
-			out[f.EnumName.Name+g] = "as a value of enum " + f.EnumName.Name
-		}
+	values := make([]string, len(f.Values))
+	for i, v := range f.Values {
+		values[i] = v.Value
+	}
+	for _, c := range ir.EnumConstsFor(f.EnumName.Name, values) {
+		out[c] = "as a value of enum " + f.EnumName.Name
 	}
 }
 

@@ -33,13 +33,13 @@ func TestGeneratedMethodsMatchGenerator(t *testing.T) {
 	}
 	allowed := map[string][]string{}
 	for _, m := range prog.Models {
-		allowed[m.Name] = generatedMethods
+		allowed[m.Name] = ir.RecordMethods
 	}
 	for _, m := range prog.Messages {
-		allowed[m.Name] = generatedMethods
+		allowed[m.Name] = ir.RecordMethods
 	}
 	for _, e := range prog.Enums {
-		allowed[e.Name] = generatedEnumMethods
+		allowed[e.Name] = ir.EnumMethods
 	}
 	for _, u := range prog.Unions {
 		for _, v := range u.Variants {

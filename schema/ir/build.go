@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"go/token"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -20,14 +21,39 @@ import (
 // are not reported again. On success the diagnostics list is empty and the
 // Program is non-nil; otherwise the Program is nil.
 func Build(specs ...*decl.Spec) (*Program, diag.List) {
+	return BuildIn(Dir{}, specs...)
+}
+
+// Dir is the directory an app's declarations were read from. A program
+// none of whose declarations names its Go package is named after the
+// directory: its base name in lower case, without - . or _.
+type Dir struct {
+	Path string
+	// ConfigPos is where to report that Path makes no package name (the
+	// place a package declaration would go).
+	ConfigPos diag.Pos
+}
+
+// BuildIn is Build for the declarations read from dir: it also decides
+// the package name when no declaration gives one, and reports a directory
+// that makes no name only when nothing else is wrong (a program with
+// problems has no package to name). With a zero Dir it is Build, and the
+// Package of such a program is "".
+func BuildIn(dir Dir, specs ...*decl.Spec) (*Program, diag.List) {
 	b := &builder{prog: &Program{}}
 	b.collect(specs)
 	b.resolve()
 	b.checkSemantics()
+	AssignNames(b.prog)
+	b.checkCollisions()
+	b.sortProgram()
+	b.checkTSNames()
+	if len(b.diags) == 0 {
+		b.decidePackage(dir)
+	}
 	if len(b.diags) > 0 {
 		return nil, b.diags.Sorted()
 	}
-	b.sortProgram()
 	return b.prog, nil
 }
 
@@ -44,13 +70,12 @@ type builder struct {
 	buses    []*decl.EventBus
 	ctrls    []*decl.Controller
 
-	// names maps every Go identifier the app declares (or that jsgen will
-	// generate for it) to where it came from, to report collisions.
-	names map[string]nameUse
 	// kinds maps type names to what they declare, for resolving references.
 	kinds map[string]Kind
-	// enums holds the enum types found so far, by name.
-	enums map[string]*Enum
+	// enums holds the enum types found so far, by name, and enumOrder
+	// the same in the order they were found.
+	enums     map[string]*Enum
+	enumOrder []*Enum
 	// declared holds every name the declarations give themselves, valid or
 	// not, so that a hint never suggests a name that is taken.
 	declared map[string]bool
@@ -60,15 +85,11 @@ type builder struct {
 // references to it resolve to nothing, without a second report.
 const broken Kind = "broken"
 
-type nameUse struct {
-	what string
-	pos  diag.Pos
-}
-
-// Stage 1: names and uniqueness.
+// Stage 1: declarations, their kinds, and the validity of their names
+// (collisions between the names jsgen generates are checked once every
+// name is known, in collisions.go).
 
 func (b *builder) collect(specs []*decl.Spec) {
-	b.names = map[string]nameUse{}
 	b.kinds = map[string]Kind{}
 	b.declared = map[string]bool{}
 	for _, s := range specs {
@@ -96,24 +117,24 @@ func (b *builder) collect(specs []*decl.Spec) {
 	}
 	b.collectDeclared()
 	for _, m := range b.models {
-		b.declare(m.Name, "model", Ref, m.Name.Name+"Ref", "Must"+m.Name.Name+"Ref", "Decode"+m.Name.Name)
+		b.declare(m.Name, "model", Ref)
 		b.checkFieldNames(m)
 	}
 	for _, m := range b.messages {
-		b.declare(m.Name, "message", MessageK, "Decode"+m.Name.Name)
+		b.declare(m.Name, "message", MessageK)
 		b.checkFieldNames(m)
 	}
 	for _, u := range b.unions {
-		b.declare(u.Name, "union", UnionK, "Decode"+u.Name.Name, "Append"+u.Name.Name+"JSON")
+		b.declare(u.Name, "union", UnionK)
 	}
 	for _, c := range b.channels {
-		b.declare(c.Name, "channels", "", "New"+c.Name.Name)
+		b.declare(c.Name, "channels", "")
 	}
 	for _, e := range b.buses {
-		b.declare(e.Name, "event bus", "", "New"+e.Name.Name)
+		b.declare(e.Name, "event bus", "")
 	}
 	for _, c := range b.ctrls {
-		b.declare(c.Name, "controller", "", "Mount"+c.Name.Name, c.Name.Name+"Handlers")
+		b.declare(c.Name, "controller", "")
 	}
 }
 
@@ -132,6 +153,35 @@ func (b *builder) collectPackage(s *decl.Spec) {
 	if b.pkg.Name == "" {
 		b.pkg = s.Package
 	}
+}
+
+// decidePackage names the package after dir when no declaration does.
+func (b *builder) decidePackage(dir Dir) {
+	defer func() { b.prog.Package = b.pkg.Name }()
+	if b.pkg.Name != "" || dir.Path == "" {
+		return
+	}
+	name := packageFromDir(dir.Path)
+	if name == "" {
+		b.diags.AddHint(dir.ConfigPos, "add `package: NAME` to "+filepath.Base(dir.ConfigPos.File),
+			"cannot derive a Go package name from the directory name")
+		return
+	}
+	b.pkg.Name = name
+}
+
+// packageFromDir derives a package name from the directory's base name, or
+// returns "".
+func packageFromDir(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	name := strings.ToLower(strings.NewReplacer("-", "", ".", "", "_", "").Replace(filepath.Base(abs)))
+	if !token.IsIdentifier(name) || token.IsKeyword(name) {
+		return ""
+	}
+	return name
 }
 
 // collectDeclared records the names of every declaration.
@@ -157,10 +207,11 @@ func (b *builder) collectDeclared() {
 	}
 }
 
-// declare records a declared name and the identifiers jsgen derives from it.
-// A model, message or union whose name is reported as invalid still gets
-// its kind, so that the places using it are checked and not reported again.
-func (b *builder) declare(id decl.Ident, what string, kind Kind, derived ...string) {
+// declare records the kind of a declared name and checks that it is a
+// usable Go name. A model, message or union whose name is reported as
+// invalid still gets its kind, so that the places using it are checked and
+// not reported again.
+func (b *builder) declare(id decl.Ident, what string, kind Kind) {
 	name := id.Name
 	if k, ok := b.kinds[name]; (!ok || k == broken) && kind != "" && name != "" {
 		b.kinds[name] = kind
@@ -174,20 +225,12 @@ func (b *builder) declare(id decl.Ident, what string, kind Kind, derived ...stri
 		return
 	case !isExportedIdent(name):
 		b.diags.AddHint(id.Pos, b.exportedHint(name), "%s name %q is not an exported Go identifier", what, name)
-		return
 	}
-	if prev, ok := b.names[name]; ok {
-		b.diags.Add(id.Pos, "%s %s is already declared as %s at %s", what, name, prev.what, prev.pos)
-		return
-	}
-	b.names[name] = nameUse{what: what + " " + name, pos: id.Pos}
-	for _, d := range derived {
-		if prev, ok := b.names[d]; ok {
-			b.diags.Add(id.Pos, "%s %s makes jsgen generate %s, which collides with %s at %s", what, name, d, prev.what, prev.pos)
-			continue
-		}
-		b.names[d] = nameUse{what: fmt.Sprintf("%s (generated for %s %s)", d, what, name), pos: id.Pos}
-	}
+}
+
+// validDeclName reports whether name passes declare's checks.
+func validDeclName(name string) bool {
+	return name != "" && !token.IsKeyword(name) && isExportedIdent(name)
 }
 
 // formHint returns the hint written in the syntax of the form a declaration
@@ -197,6 +240,15 @@ func formHint(o decl.Origin, yaml, goForm string) string {
 		return goForm
 	}
 	return yaml
+}
+
+// originOf is the form a declaration came from, by whether jsgen declares
+// its Go type.
+func originOf(declaresGoType bool) decl.Origin {
+	if declaresGoType {
+		return decl.FromYAML
+	}
+	return decl.FromGo
 }
 
 // exportedHint suggests an exported form of name that no declaration uses.
@@ -259,7 +311,6 @@ func fieldGoName(f *decl.Field) string {
 // generated from it) does not depend on the order of input files.
 func (b *builder) sortProgram() {
 	p := b.prog
-	p.Package = b.pkg.Name
 	slices.SortFunc(p.Models, func(x, y *Model) int { return cmp.Compare(x.Name, y.Name) })
 	slices.SortFunc(p.Messages, func(x, y *Message) int { return cmp.Compare(x.Name, y.Name) })
 	slices.SortFunc(p.Enums, func(x, y *Enum) int { return cmp.Compare(x.Name, y.Name) })

@@ -4,14 +4,17 @@
 //
 // The IR is what emitters read. It is a pure value: slices in declaration or
 // name order, never maps, so that everything derived from it is deterministic.
+// Every identifier jsgen generates for a declaration is computed by Build
+// (names.go holds the rules) and stored on the node, in its Names field or
+// similar; emitters read them and never derive a name themselves.
+//
 // Its JSON form (jsgen describe --json) leaves out source positions and
-// origins, so the YAML and the Go form of the same app describe identically.
+// generated names, so the YAML and the Go form of the same app describe identically.
 package ir
 
 import (
 	"encoding/json"
 
-	"github.com/jsgen-dev/jsgen/schema/decl"
 	"github.com/jsgen-dev/jsgen/schema/diag"
 )
 
@@ -45,18 +48,24 @@ type Model struct {
 	// IDValues is the closed set of identifiers, in declaration order; nil
 	// means any identifier the other bounds allow. Every value satisfies
 	// them and the built-in identifier rules.
-	IDValues []string    `json:"idValues,omitempty"`
-	Origin   decl.Origin `json:"-"`
-	Pos      diag.Pos    `json:"-"`
+	IDValues []string `json:"idValues,omitempty"`
+	// DeclaresGoType says jsgen declares the Go type (jsgen.yaml); false
+	// when the user declares it in annotated Go.
+	DeclaresGoType bool       `json:"-"`
+	Names          ModelNames `json:"-"`
+	Pos            diag.Pos   `json:"-"`
 }
 
 // Message is a wire type: a struct of fields exchanged as a JSON object.
 type Message struct {
-	Name   string      `json:"name"`
-	Doc    string      `json:"doc,omitempty"`
-	Fields []*Field    `json:"fields"`
-	Origin decl.Origin `json:"-"`
-	Pos    diag.Pos    `json:"-"`
+	Name   string   `json:"name"`
+	Doc    string   `json:"doc,omitempty"`
+	Fields []*Field `json:"fields"`
+	// DeclaresGoType says jsgen declares the Go type (jsgen.yaml); false
+	// when the user declares it in annotated Go.
+	DeclaresGoType bool         `json:"-"`
+	Names          MessageNames `json:"-"`
+	Pos            diag.Pos     `json:"-"`
 }
 
 // Field is a field of a model or message.
@@ -70,7 +79,10 @@ type Field struct {
 	Optional    bool            `json:"optional,omitempty"`
 	Default     json.RawMessage `json:"default,omitempty"` // canonical JSON literal
 	Constraints Constraints     `json:"constraints"`
-	Pos         diag.Pos        `json:"-"`
+	// PatternVar is the Go variable holding the compiled pattern; "" when
+	// the field has none.
+	PatternVar string   `json:"-"`
+	Pos        diag.Pos `json:"-"`
 }
 
 // Kind is the kind of a type.
@@ -133,21 +145,28 @@ type Constraints struct {
 
 // Enum is a named string type with a fixed set of values.
 type Enum struct {
-	Name   string      `json:"name"`
-	Values []string    `json:"values"`
-	Origin decl.Origin `json:"-"`
-	Pos    diag.Pos    `json:"-"`
+	Name   string   `json:"name"`
+	Values []string `json:"values"`
+	// Consts are the Go constants of the values, in order.
+	Consts []string `json:"-"`
+	// DeclaresGoType says jsgen declares the Go type (jsgen.yaml); false
+	// when the user declares it in annotated Go.
+	DeclaresGoType bool     `json:"-"`
+	Pos            diag.Pos `json:"-"`
 }
 
 // Union is a discriminated union of messages.
 type Union struct {
-	Name          string      `json:"name"`
-	Doc           string      `json:"doc,omitempty"`
-	Discriminator string      `json:"discriminator"`
-	Variants      []*Variant  `json:"variants"`
-	DefaultTag    string      `json:"defaultTag,omitempty"` // variant used when the discriminator is absent
-	Origin        decl.Origin `json:"-"`
-	Pos           diag.Pos    `json:"-"`
+	Name          string     `json:"name"`
+	Doc           string     `json:"doc,omitempty"`
+	Discriminator string     `json:"discriminator"`
+	Variants      []*Variant `json:"variants"`
+	DefaultTag    string     `json:"defaultTag,omitempty"` // variant used when the discriminator is absent
+	// DeclaresGoType says jsgen declares the Go type (jsgen.yaml); false
+	// when the user declares it in annotated Go.
+	DeclaresGoType bool       `json:"-"`
+	Names          UnionNames `json:"-"`
+	Pos            diag.Pos   `json:"-"`
 }
 
 // Variant is one case of a union.
@@ -168,9 +187,12 @@ type Channel struct {
 	KeyParts []*KeyPart `json:"keyParts,omitempty"`
 	Message  *Type      `json:"message"` // MessageK or UnionK
 	Prefix   string     `json:"prefix,omitempty"`
-	// Origin says who declares the Go type: jsgen (YAML) or the user (Go).
-	Origin decl.Origin `json:"-"`
-	Pos    diag.Pos    `json:"-"`
+	// DeclaresGoType says jsgen declares the family's Go type (and the
+	// composite key struct): jsgen.yaml; false when the user declares them
+	// in annotated Go.
+	DeclaresGoType bool         `json:"-"`
+	Names          ChannelNames `json:"-"`
+	Pos            diag.Pos     `json:"-"`
 }
 
 // KeyPart is one ref of a composite channel key.
@@ -186,40 +208,44 @@ const KeySeparator = "."
 
 // EventBus is a typed event bus.
 type EventBus struct {
-	Name   string   `json:"name"`
-	Doc    string   `json:"doc,omitempty"`
-	Topics []*Topic `json:"topics"`
-	Pos    diag.Pos `json:"-"`
+	Name   string        `json:"name"`
+	Doc    string        `json:"doc,omitempty"`
+	Topics []*Topic      `json:"topics"`
+	Names  EventBusNames `json:"-"`
+	Pos    diag.Pos      `json:"-"`
 }
 
 // Topic is one topic of an event bus.
 type Topic struct {
-	Name    string `json:"name"`    // wire subject, e.g. "room.message"
-	GoName  string `json:"goName"`  // e.g. "RoomMessage" (EmitRoomMessage, OnRoomMessage)
-	Payload *Type  `json:"payload"` // MessageK or UnionK
+	Name    string     `json:"name"`    // wire subject, e.g. "room.message"
+	GoName  string     `json:"goName"`  // e.g. "RoomMessage" (EmitRoomMessage, OnRoomMessage)
+	Payload *Type      `json:"payload"` // MessageK or UnionK
+	Names   TopicNames `json:"-"`
 }
 
 // Controller groups WebSocket routes under a path prefix.
 type Controller struct {
-	Name   string   `json:"name"`
-	Doc    string   `json:"doc,omitempty"`
-	Prefix string   `json:"prefix"` // "" or "/x", never a trailing slash
-	Routes []*Route `json:"routes"`
-	Pos    diag.Pos `json:"-"`
+	Name   string          `json:"name"`
+	Doc    string          `json:"doc,omitempty"`
+	Prefix string          `json:"prefix"` // "" or "/x", never a trailing slash
+	Routes []*Route        `json:"routes"`
+	Names  ControllerNames `json:"-"`
+	Pos    diag.Pos        `json:"-"`
 }
 
 // Route is one WebSocket route.
 type Route struct {
-	Name    string   `json:"name"`   // as declared, e.g. "room"
-	GoName  string   `json:"goName"` // e.g. "Room"
-	Doc     string   `json:"doc,omitempty"`
-	Path    string   `json:"path"`            // as declared, e.g. "/room/:roomId"
-	Pattern string   `json:"pattern"`         // full http.ServeMux pattern, e.g. "/chat/room/{roomId}"
-	Params  []*Param `json:"params"`          // in path order
-	Query   string   `json:"query,omitempty"` // message name
-	In      *Type    `json:"in,omitempty"`    // MessageK or UnionK
-	Out     []*Type  `json:"out"`             // MessageK or UnionK
-	Pos     diag.Pos `json:"-"`
+	Name    string     `json:"name"`   // as declared, e.g. "room"
+	GoName  string     `json:"goName"` // e.g. "Room"
+	Doc     string     `json:"doc,omitempty"`
+	Path    string     `json:"path"`            // as declared, e.g. "/room/:roomId"
+	Pattern string     `json:"pattern"`         // full http.ServeMux pattern, e.g. "/chat/room/{roomId}"
+	Params  []*Param   `json:"params"`          // in path order
+	Query   string     `json:"query,omitempty"` // message name
+	In      *Type      `json:"in,omitempty"`    // MessageK or UnionK
+	Out     []*Type    `json:"out"`             // MessageK or UnionK
+	Names   RouteNames `json:"-"`
+	Pos     diag.Pos   `json:"-"`
 }
 
 // Param is a path parameter typed by a model.

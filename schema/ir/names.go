@@ -1,7 +1,9 @@
 package ir
 
 import (
+	"fmt"
 	"go/token"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -83,4 +85,336 @@ func lowerCamel(s string) string {
 // isExportedIdent reports whether s is an exported Go identifier.
 func isExportedIdent(s string) bool {
 	return token.IsIdentifier(s) && token.IsExported(s)
+}
+
+// The naming rules: every identifier jsgen generates for a declaration is
+// derived here, and only here. Build stores the result on each IR node (the
+// Names fields) and checks them for collisions; emitters and the Go reader
+// read them and never build a generated name themselves.
+
+// Generated Go files, relative to the package directory.
+const (
+	GoTypesFile       = "types.jsgen.go"       // models, enums, messages, unions
+	GoChannelsFile    = "channels.jsgen.go"    // channel families
+	GoEventsFile      = "events.jsgen.go"      // event buses
+	GoControllersFile = "controllers.jsgen.go" // WebSocket controllers
+
+	TSClientFile = "client.ts" // the TypeScript client, in the client output directory
+)
+
+// RecordMethods are the methods jsgen generates on every model and message.
+var RecordMethods = []string{"AppendJSON", "MarshalJSON", "UnmarshalJSON", "Validate", "jsgenAppendFields", "jsgenDecode", "jsgenValidate"}
+
+// EnumMethods are the methods jsgen generates on every enum type.
+var EnumMethods = []string{"Valid"}
+
+// TSRuntimeNames are the module-level names client.ts declares for its
+// runtime; no declaration may take them.
+var TSRuntimeNames = []string{
+	"JsgenSocket", "JsgenWebSocketConstructor", "JsgenReconnectOptions", "JsgenClientOptions",
+	"JsgenOpenEvent", "JsgenCloseEvent", "JsgenFieldError", "JsgenErrorFrame", "JsgenClient",
+	"JsgenRoute", "JsgenGlobals", "JsgenQueryValue", "JsgenConnection",
+	"jsgenGlobals", "JSGEN_CONNECTING", "JSGEN_OPEN", "jsgenURL", "jsgenQuery", "jsgenClassify",
+}
+
+// TSGlobalNames are the global types and values client.ts uses; a
+// declaration of the same name would shadow them.
+var TSGlobalNames = []string{
+	"Array", "ReadonlyArray", "Map", "Math", "JSON", "String", "Object", "Error", "Infinity",
+}
+
+// TSLifecycleEvents are the events every route's client emits itself; no
+// outbound tag may have their names.
+var TSLifecycleEvents = []string{"open", "close"}
+
+// ModelNames are the identifiers jsgen generates for a model.
+type ModelNames struct {
+	Ref     string // Go: func RoomRef(raw string) (Ref[Room], error); TS: type RoomRef
+	MustRef string // Go: func MustRoomRef(raw string) Ref[Room]
+	Decode  string // Go: func DecodeRoom(data []byte) (Room, error)
+	// IDPattern is the package variable holding the compiled idPattern;
+	// "" when the model has none.
+	IDPattern string
+	TSRef     string // TS: type RoomRef = string
+	SchemaRef string // JSON Schema: the definition $defs/RoomRef
+}
+
+// ModelNamesFor returns the names generated for the model called name;
+// hasIDPattern says whether it declares an idPattern.
+func ModelNamesFor(name string, hasIDPattern bool) ModelNames {
+	n := ModelNames{Ref: name + "Ref", MustRef: "Must" + name + "Ref", Decode: "Decode" + name, TSRef: name + "Ref", SchemaRef: name + "Ref"}
+	if hasIDPattern {
+		n.IDPattern = "jsgenIDPattern" + name
+	}
+	return n
+}
+
+// all lists the package-level Go names, in a fixed order.
+func (n ModelNames) all() []string {
+	return nonEmpty(n.Ref, n.MustRef, n.Decode, n.IDPattern)
+}
+
+// MessageNames are the identifiers jsgen generates for a message.
+type MessageNames struct {
+	Decode string // Go: func DecodeJoin(data []byte) (Join, error)
+}
+
+// MessageNamesFor returns the names generated for the message called name.
+func MessageNamesFor(name string) MessageNames { return MessageNames{Decode: "Decode" + name} }
+
+// PatternVarFor is the package variable holding the compiled pattern of the
+// field goName of the model or message owner.
+func PatternVarFor(owner, goName string) string { return "jsgenPattern" + owner + goName }
+
+// UnionNames are the identifiers jsgen generates for a union.
+type UnionNames struct {
+	Decode   string // Go: func DecodeEvent(data []byte) (Event, error)
+	Validate string // Go: func ValidateEvent(u Event) error
+	Append   string // Go: func AppendEventJSON(b []byte, u Event) []byte
+	// DecodeFrom and ValidateInto are the unexported helpers the decoders
+	// and validators of messages holding the union call.
+	DecodeFrom   string
+	ValidateInto string
+	Tag          string // the method every variant has: EventTag() string
+}
+
+// UnionNamesFor returns the names generated for the union called name.
+func UnionNamesFor(name string) UnionNames {
+	return UnionNames{
+		Decode: "Decode" + name, Validate: "Validate" + name, Append: "Append" + name + "JSON",
+		DecodeFrom: "jsgenDecode" + name, ValidateInto: "jsgenValidate" + name, Tag: name + "Tag",
+	}
+}
+
+func (n UnionNames) all() []string {
+	return []string{n.Decode, n.Validate, n.Append, n.DecodeFrom, n.ValidateInto}
+}
+
+// EnumConstsFor returns the Go names of the constants of an enum's values,
+// in order: <Enum><GoName(value)>, or <Enum>Value<n> (n from the value's
+// position, counting up past names in use) when a value has no usable or a
+// clashing Go name.
+func EnumConstsFor(name string, values []string) []string {
+	out := make([]string, len(values))
+	used := map[string]bool{}
+	for i, v := range values {
+		c := name + GoName(v)
+		for n := i + 1; c == name || used[c] || !token.IsIdentifier(c); n++ {
+			c = fmt.Sprintf("%sValue%d", name, n)
+		}
+		used[c] = true
+		out[i] = c
+	}
+	return out
+}
+
+// ChannelNames are the identifiers jsgen generates for a channel family.
+type ChannelNames struct {
+	New    string // Go: func NewRoomChannels(opts ...channel.Option) *RoomChannels
+	Bridge string // Go: func BridgeRoomChannels(ctx, ch, b, opts...)
+	// Key is the composite key struct jsgen declares (YAML form); "" when
+	// the key is a model or the user declares the struct.
+	Key string
+}
+
+// ChannelNamesFor returns the names generated for the channel family
+// called name; generatesKey says whether jsgen declares its composite key
+// struct.
+func ChannelNamesFor(name string, generatesKey bool) ChannelNames {
+	n := ChannelNames{New: "New" + name, Bridge: "Bridge" + name}
+	if generatesKey {
+		n.Key = name + "Key"
+	}
+	return n
+}
+
+func (n ChannelNames) all() []string { return nonEmpty(n.New, n.Bridge, n.Key) }
+
+// SubjectPrefix is the bus subject prefix of the channel family called
+// channel in package pkg, which its generated Bridge uses and the AsyncAPI
+// document states: a key's subject is this prefix, the family's key
+// prefix, then the key. It is distinct per package and family, so families
+// never share subjects.
+func SubjectPrefix(pkg, channel string) string {
+	return "jsgen." + pkg + "." + channel + "."
+}
+
+// EventBusNames are the identifiers jsgen generates for an event bus (its
+// type has the bus's name).
+type EventBusNames struct {
+	New string // Go: func NewEvents(b bus.Bus, logger *slog.Logger) *Events
+}
+
+// EventBusNamesFor returns the names generated for the event bus called name.
+func EventBusNamesFor(name string) EventBusNames { return EventBusNames{New: "New" + name} }
+
+// TopicNames are the methods jsgen generates on an event bus for a topic.
+type TopicNames struct {
+	Emit string // EmitRoomMessage
+	On   string // OnRoomMessage
+}
+
+// TopicNamesFor returns the method names of the topic whose Go name is goName.
+func TopicNamesFor(goName string) TopicNames {
+	return TopicNames{Emit: "Emit" + goName, On: "On" + goName}
+}
+
+// ControllerNames are the identifiers jsgen generates for a controller.
+type ControllerNames struct {
+	Mount    string // Go: func MountChat(mux, h, opts...) (*ws.Server, error)
+	MountOn  string // Go: func MountChatOn(mux, s, h)
+	Handlers string // Go: type ChatHandlers interface
+}
+
+// ControllerNamesFor returns the names generated for the controller called name.
+func ControllerNamesFor(name string) ControllerNames {
+	return ControllerNames{Mount: "Mount" + name, MountOn: "Mount" + name + "On", Handlers: name + "Handlers"}
+}
+
+func (n ControllerNames) all() []string { return []string{n.Mount, n.MountOn, n.Handlers} }
+
+// RouteNames are the identifiers jsgen generates for a route, in Go and in
+// the TypeScript client. Stem is <Controller><Route>, e.g. ChatRoom.
+type RouteNames struct {
+	Stem    string
+	Conn    string // Go: type ChatRoomConn struct
+	Params  string // Go: type ChatRoomParams struct; TS: interface ChatRoomParams
+	Upgrade string // Go: type ChatRoomUpgrade struct
+	Guard   string // Go: func WithChatRoomGuard(guard) ws.Option
+	// Unexported Go helpers of the route's handler.
+	State       string // type chatRoomState struct
+	Prepare     string // func prepareChatRoom(r *http.Request) (any, int, error)
+	DecodeQuery string // func decodeChatRoomQuery(r *http.Request) (Query, error)
+	QueryFields string // var chatRoomQueryFields = []query.Field{...}
+
+	TSArgs    string // TS: interface ChatRoomArgs
+	TSEvents  string // TS: interface ChatRoomEvents
+	TSClient  string // TS: class ChatRoomClient
+	TSConnect string // TS: function connectChatRoom
+	TSRoute   string // TS: const jsgenChatRoomRoute
+}
+
+// RouteNamesFor returns the names generated for the route whose Go name is
+// route, of the controller called controller.
+func RouteNamesFor(controller, route string) RouteNames {
+	s := controller + route
+	return RouteNames{
+		Stem: s, Conn: s + "Conn", Params: s + "Params", Upgrade: s + "Upgrade", Guard: "With" + s + "Guard",
+		State: lowerFirst(s) + "State", Prepare: "prepare" + s, DecodeQuery: "decode" + s + "Query", QueryFields: lowerFirst(s) + "QueryFields",
+		TSArgs: s + "Args", TSEvents: s + "Events", TSClient: s + "Client", TSConnect: "connect" + s, TSRoute: "jsgen" + s + "Route",
+	}
+}
+
+// goNames lists the package-level Go names of a route.
+func (n RouteNames) goNames() []string { return []string{n.Conn, n.Params, n.Upgrade, n.Guard} }
+
+// tsNames lists the module-level TypeScript names of a route.
+func (n RouteNames) tsNames() []string {
+	return []string{n.Params, n.TSArgs, n.TSEvents, n.TSClient, n.TSConnect, n.TSRoute}
+}
+
+// lowerFirst lower-cases the first byte of s (an ASCII letter in every
+// name it is given).
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+func nonEmpty(names ...string) []string {
+	return slices.DeleteFunc(names, func(s string) bool { return s == "" })
+}
+
+// AssignNames stores on every node of p the names jsgen generates for it,
+// by the rules above. Build calls it; a Program built by hand (in tests)
+// must call it before an emitter reads it. It is idempotent.
+func AssignNames(p *Program) {
+	for _, m := range p.Models {
+		m.Names = ModelNamesFor(m.Name, m.IDPattern != "")
+		assignFieldNames(m.Name, m.Fields)
+	}
+	for _, m := range p.Messages {
+		m.Names = MessageNamesFor(m.Name)
+		assignFieldNames(m.Name, m.Fields)
+	}
+	for _, e := range p.Enums {
+		e.Consts = EnumConstsFor(e.Name, e.Values)
+	}
+	for _, u := range p.Unions {
+		u.Names = UnionNamesFor(u.Name)
+	}
+	for _, c := range p.Channels {
+		c.Names = ChannelNamesFor(c.Name, c.DeclaresGoType && c.KeyParts != nil)
+	}
+	for _, e := range p.EventBuses {
+		e.Names = EventBusNamesFor(e.Name)
+		for _, t := range e.Topics {
+			t.Names = TopicNamesFor(t.GoName)
+		}
+	}
+	for _, c := range p.Controllers {
+		c.Names = ControllerNamesFor(c.Name)
+		for _, r := range c.Routes {
+			r.Names = RouteNamesFor(c.Name, r.GoName)
+		}
+	}
+}
+
+func assignFieldNames(owner string, fields []*Field) {
+	for _, f := range fields {
+		f.PatternVar = ""
+		if f.Constraints.Pattern != "" {
+			f.PatternVar = PatternVarFor(owner, f.GoName)
+		}
+	}
+}
+
+// GoNames returns, sorted, every package-level Go identifier of p's
+// package that p declares or makes jsgen generate: the declared types and
+// every name AssignNames computed for them.
+func (p *Program) GoNames() []string {
+	var out []string
+	for _, m := range p.Models {
+		out = append(out, m.Name)
+		out = append(out, m.Names.all()...)
+		out = append(out, patternVars(m.Fields)...)
+	}
+	for _, m := range p.Messages {
+		out = append(out, m.Name, m.Names.Decode)
+		out = append(out, patternVars(m.Fields)...)
+	}
+	for _, e := range p.Enums {
+		out = append(out, e.Name)
+		out = append(out, e.Consts...)
+	}
+	for _, u := range p.Unions {
+		out = append(out, u.Name)
+		out = append(out, u.Names.all()...)
+	}
+	for _, c := range p.Channels {
+		out = append(out, c.Name)
+		out = append(out, c.Names.all()...)
+	}
+	for _, e := range p.EventBuses {
+		out = append(out, e.Name, e.Names.New)
+	}
+	for _, c := range p.Controllers {
+		out = append(out, c.Names.all()...)
+		for _, r := range c.Routes {
+			out = append(out, r.Names.goNames()...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func patternVars(fields []*Field) []string {
+	var out []string
+	for _, f := range fields {
+		if f.PatternVar != "" {
+			out = append(out, f.PatternVar)
+		}
+	}
+	return out
 }

@@ -120,12 +120,7 @@ func IDValuesReason(values []string) string {
 // is <Channel>Key in the YAML form, the user's struct in the Go form.
 func (b *builder) compositeKey(c *decl.Channel, out *Channel) {
 	if c.Origin == decl.FromYAML {
-		out.Key = c.Name.Name + "Key"
-		if prev, ok := b.names[out.Key]; ok {
-			b.diags.Add(c.Name.Pos, "channels %s makes jsgen generate %s, which collides with %s at %s", c.Name.Name, out.Key, prev.what, prev.pos)
-		} else if b.names != nil {
-			b.names[out.Key] = nameUse{what: fmt.Sprintf("%s (generated for channels %s)", out.Key, c.Name.Name), pos: c.Name.Pos}
-		}
+		out.Key = ChannelNamesFor(c.Name.Name, true).Key
 	} else {
 		out.Key = c.Key.Name
 	}
@@ -158,7 +153,7 @@ func (b *builder) compositeKey(c *decl.Channel, out *Channel) {
 // forward publishes on such keys. The package name counts when declared
 // (a package named after its directory later is not known here).
 func (b *builder) checkSubjectLen(c *decl.Channel, out *Channel) {
-	n := len("jsgen."+b.pkg.Name+"."+out.Name+".") + len(out.Prefix)
+	n := len(SubjectPrefix(b.pkg.Name, out.Name)) + len(out.Prefix)
 	models := []string{out.Key}
 	if out.KeyParts != nil {
 		models = models[:0]

@@ -36,7 +36,7 @@ func (b *builder) resolve() {
 	enums := map[string]*Enum{}
 	b.enums = enums
 	for _, m := range b.models {
-		model := &Model{Name: m.Name.Name, Doc: m.Doc, Origin: m.Origin, Pos: m.Name.Pos, IDMaxLength: DefaultIDMaxLength}
+		model := &Model{Name: m.Name.Name, Doc: m.Doc, DeclaresGoType: m.Origin == decl.FromYAML, Pos: m.Name.Pos, IDMaxLength: DefaultIDMaxLength}
 		if m.IDMaxLength != nil {
 			if n, ok := b.intLit(m.IDMaxLength, "idMaxLength"); ok {
 				if n < 1 || n > 4096 {
@@ -51,7 +51,7 @@ func (b *builder) resolve() {
 	}
 	for _, m := range b.messages {
 		b.prog.Messages = append(b.prog.Messages, &Message{
-			Name: m.Name.Name, Doc: m.Doc, Origin: m.Origin, Pos: m.Name.Pos, Fields: b.fields(m, enums),
+			Name: m.Name.Name, Doc: m.Doc, DeclaresGoType: m.Origin == decl.FromYAML, Pos: m.Name.Pos, Fields: b.fields(m, enums),
 		})
 	}
 	for _, k := range slices.Sorted(maps.Keys(enums)) {
@@ -222,11 +222,10 @@ func (b *builder) enum(t *decl.Type, f *decl.Field, enums map[string]*Enum) stri
 	}
 	if !isExportedIdent(name) {
 		b.diags.Add(pos, "enum name %q is not an exported Go identifier", name)
-	} else if prev, ok := b.names[name]; ok {
-		b.diags.AddHint(pos, formHint(t.Origin, "set enumName", "rename the named string type"), "enum %s collides with %s at %s", name, prev.what, prev.pos)
 	}
-	b.names[name] = nameUse{what: "enum " + name, pos: pos}
-	enums[name] = &Enum{Name: name, Values: values, Origin: t.Origin, Pos: pos}
+	e := &Enum{Name: name, Values: values, DeclaresGoType: t.Origin == decl.FromYAML, Pos: pos}
+	enums[name] = e
+	b.enumOrder = append(b.enumOrder, e)
 	return name
 }
 
@@ -502,7 +501,7 @@ func (b *builder) modelNames() []string {
 }
 
 func (b *builder) union(u *decl.Union) *Union {
-	out := &Union{Name: u.Name.Name, Doc: u.Doc, Discriminator: "type", Origin: u.Origin, Pos: u.Name.Pos}
+	out := &Union{Name: u.Name.Name, Doc: u.Doc, Discriminator: "type", DeclaresGoType: u.Origin == decl.FromYAML, Pos: u.Name.Pos}
 	if u.Discriminator != nil {
 		out.Discriminator = u.Discriminator.Value
 		if out.Discriminator == "" {
@@ -549,7 +548,7 @@ func (b *builder) union(u *decl.Union) *Union {
 }
 
 func (b *builder) channel(c *decl.Channel) *Channel {
-	out := &Channel{Name: c.Name.Name, Doc: c.Doc, Origin: c.Origin, Pos: c.Name.Pos}
+	out := &Channel{Name: c.Name.Name, Doc: c.Doc, DeclaresGoType: c.Origin == decl.FromYAML, Pos: c.Name.Pos}
 	switch {
 	case len(c.KeyParts) == 1 && c.Origin == decl.FromYAML: // key: [Team] is key: Team
 		out.Key = b.modelRef(c.KeyParts[0].Model, "channel key", c.Origin)

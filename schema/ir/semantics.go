@@ -35,7 +35,7 @@ func (b *builder) checkCycles() {
 			}
 			cycle := append(path[start:], name)
 			m := b.prog.Message(name)
-			hint := formHint(m.Origin, "make one of the fields optional", "make one of the fields a pointer")
+			hint := formHint(originOf(m.DeclaresGoType), "make one of the fields optional", "make one of the fields a pointer")
 			b.diags.AddHint(m.Pos, hint, "message %s contains itself through required fields: %s", name, strings.Join(cycle, " → "))
 			return
 		case done:

@@ -413,10 +413,7 @@ func pointerToken(s string) string {
 }
 
 // subjectPrefix is the bus subject prefix of the channel family name in
-// package pkg: the rule of internal/emit/golang's SubjectPrefix, which the
-// generated Bridge<Name> uses (emitters do not import each other; the
-// chat goldens hold both outputs, and TestSubjectPrefixAgrees in
-// internal/archtest checks the two agree).
+// package pkg (ir.SubjectPrefix, which the generated Bridge<Name> uses).
 func subjectPrefix(pkg, name string) string {
-	return "jsgen." + pkg + "." + name + "."
+	return ir.SubjectPrefix(pkg, name)
 }

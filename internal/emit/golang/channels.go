@@ -7,12 +7,11 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/jsgen-dev/jsgen/internal/genfile"
-	"github.com/jsgen-dev/jsgen/schema/decl"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 )
 
 // ChannelsFile holds the typed channels.
-const ChannelsFile = "channels.jsgen.go"
+const ChannelsFile = ir.GoChannelsFile
 
 const (
 	channelPath = "github.com/jsgen-dev/jsgen/runtime/channel"
@@ -44,7 +43,7 @@ func (g *generator) emitChannel(f *jen.File, c *ir.Channel) {
 	if c.KeyParts != nil {
 		g.emitChannelKey(f, c)
 	}
-	if c.Origin == decl.FromYAML {
+	if c.DeclaresGoType {
 		per := fmt.Sprintf("Ref[%s]", c.Key)
 		if c.KeyParts != nil {
 			per = fmt.Sprintf("%s (%s)", c.Key, keyPartsText(c))
@@ -65,7 +64,7 @@ func (g *generator) emitChannel(f *jen.File, c *ir.Channel) {
 	if c.Prefix != "" {
 		opts = append([]jen.Code{jen.Qual(channelPath, "WithPrefix").Call(jen.Lit(c.Prefix))}, opts...)
 	}
-	f.Func().Id("New" + name).Params(jen.Id("opts").Op("...").Qual(channelPath, "Option")).Op("*").Id(name).Block(
+	f.Func().Id(c.Names.New).Params(jen.Id("opts").Op("...").Qual(channelPath, "Option")).Op("*").Id(name).Block(
 		jen.Return(jen.Qual(channelPath, "New").Types(jen.Id(c.Key), msg).Call(
 			jen.Append(jen.Index().Qual(channelPath, "Option").ValuesFunc(func(gr *jen.Group) {
 				for _, o := range opts {
@@ -81,7 +80,7 @@ func (g *generator) emitChannel(f *jen.File, c *ir.Channel) {
 		"shares b reaches the subscribers of that key on every node, exactly once each, with no echo\n"+
 		"back to the publishing node. Each node subscribes to a key's bus subject (%q + key)\n"+
 		"only while it has local subscribers. The link stops when ctx is done or it is closed.", name, subject)))
-	f.Func().Id("Bridge"+name).Params(
+	f.Func().Id(c.Names.Bridge).Params(
 		jen.Id("ctx").Qual("context", "Context"),
 		jen.Id("ch").Op("*").Id(name),
 		jen.Id("b").Qual(busPath, "Bus"),
@@ -124,7 +123,7 @@ func article(word string) string {
 //		return jsgenrt.UncheckedRef[TeamChannelsKey](k.Lobby.ID() + "." + k.Team.ID())
 //	}
 func (g *generator) emitChannelKey(f *jen.File, c *ir.Channel) {
-	if c.Origin == decl.FromYAML {
+	if c.DeclaresGoType {
 		f.Add(docComment(fmt.Sprintf("%s identifies one of the %s: %s. Pass its Ref to\n"+
 			"Subscribe and Publish, e.g. ch.Publish(%s{...}.Ref(), msg).", c.Key, c.Name, keyPartsText(c), c.Key)))
 		f.Type().Id(c.Key).StructFunc(func(gr *jen.Group) {
@@ -161,16 +160,15 @@ func (g *generator) subjectPrefix(name string) string {
 }
 
 // SubjectPrefix is the bus subject prefix the generated Bridge<Name> of
-// the channel family name in package pkg uses: a key's subject is this
-// prefix, the family's key prefix, then the key.
+// the channel family name in package pkg uses (ir.SubjectPrefix).
 func SubjectPrefix(pkg, name string) string {
-	return "jsgen." + pkg + "." + name + "."
+	return ir.SubjectPrefix(pkg, name)
 }
 
 // encoder is a func(b []byte, m T) []byte for a message or union type.
 func (g *generator) encoder(t *ir.Type) jen.Code {
 	if t.Kind == ir.UnionK {
-		return jen.Id("Append" + t.Name + "JSON")
+		return jen.Id(g.unionNames(t.Name).Append)
 	}
 	return jen.Func().Params(jen.Id("b").Index().Byte(), jen.Id("m").Id(t.Name)).Index().Byte().Block(
 		jen.Return(jen.Id("m").Dot("AppendJSON").Call(jen.Id("b"))),
@@ -179,13 +177,13 @@ func (g *generator) encoder(t *ir.Type) jen.Code {
 
 // decoder is a func([]byte) (T, error) that decodes strictly and validates.
 func (g *generator) decoder(t *ir.Type) jen.Code {
-	return jen.Id("Decode" + t.Name)
+	return jen.Id(g.decodeFunc(t.Name))
 }
 
 // validator is a func(T) error.
 func (g *generator) validator(t *ir.Type) jen.Code {
 	if t.Kind == ir.UnionK {
-		return jen.Id("Validate" + t.Name)
+		return jen.Id(g.unionNames(t.Name).Validate)
 	}
 	return jen.Func().Params(jen.Id("m").Id(t.Name)).Error().Block(
 		jen.Return(jen.Id("m").Dot("Validate").Call()),

@@ -43,7 +43,9 @@ func TestCompileAndRun(t *testing.T) {
 	writeFile(t, filepath.Join(mod, "go.sum"), sum)
 	for _, c := range compileCases {
 		dir := filepath.Join(mod, c.name)
-		files, err := Generate(c.prog())
+		p := c.prog()
+		ir.AssignNames(p)
+		files, err := Generate(p)
 		if err != nil {
 			t.Fatalf("%s: Generate: %v", c.name, err)
 		}

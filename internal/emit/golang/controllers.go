@@ -11,7 +11,7 @@ import (
 )
 
 // ControllersFile holds the WebSocket controllers.
-const ControllersFile = "controllers.jsgen.go"
+const ControllersFile = ir.GoControllersFile
 
 const (
 	wsPath    = "github.com/jsgen-dev/jsgen/runtime/ws"
@@ -45,8 +45,6 @@ func (g *generator) controllersFile() (genfile.File, bool, error) {
 	return out, true, err
 }
 
-func routeName(c *ir.Controller, r *ir.Route) string { return c.Name + r.GoName }
-
 // inType is the Go type a route's inbound frames decode to. A route without
 // inbound frames takes none: any frame it gets is answered with an error.
 func inType(r *ir.Route) jen.Code {
@@ -57,11 +55,11 @@ func inType(r *ir.Route) jen.Code {
 }
 
 func (g *generator) emitRoute(f *jen.File, c *ir.Controller, r *ir.Route) {
-	name := routeName(c, r)
+	name, n := r.Names.Stem, r.Names
 	where := fmt.Sprintf("WS %s", r.Pattern)
 	if len(r.Params) > 0 {
 		f.Add(docComment(fmt.Sprintf("%sParams are the path parameters of %s, validated before the upgrade.", name, where)))
-		f.Type().Id(name + "Params").StructFunc(func(gr *jen.Group) {
+		f.Type().Id(n.Params).StructFunc(func(gr *jen.Group) {
 			for _, p := range r.Params {
 				gr.Comment(fmt.Sprintf("%s is the :%s path parameter.", p.GoName, p.Name))
 				gr.Id(p.GoName).Qual(rtPath, "Ref").Types(jen.Id(p.Model))
@@ -69,7 +67,7 @@ func (g *generator) emitRoute(f *jen.File, c *ir.Controller, r *ir.Route) {
 		})
 		f.Line()
 	}
-	doc := declDoc(name+"Conn", "", fmt.Sprintf("%sConn is one client connection on %s.", name, where))
+	doc := declDoc(n.Conn, "", fmt.Sprintf("%sConn is one client connection on %s.", name, where))
 	if r.Doc != "" {
 		doc += "\n\n" + strings.TrimSpace(r.Doc)
 	}
@@ -77,11 +75,11 @@ func (g *generator) emitRoute(f *jen.File, c *ir.Controller, r *ir.Route) {
 		"goes away or the server shuts down), the identity a guard attached, SendErrorFrame (the\n" +
 		"runtime's error frame, which every route may send: refuse a frame for a reason of the app's\n" +
 		"own without declaring an error message) and Close."))
-	f.Type().Id(name + "Conn").StructFunc(func(gr *jen.Group) {
+	f.Type().Id(n.Conn).StructFunc(func(gr *jen.Group) {
 		gr.Op("*").Qual(wsPath, "Conn")
 		if len(r.Params) > 0 {
 			gr.Comment("Params are the validated path parameters.")
-			gr.Id("Params").Id(name + "Params")
+			gr.Id("Params").Id(n.Params)
 		}
 		if r.Query != "" {
 			gr.Comment("Query is the validated query; absent parameters have their defaults.")
@@ -92,7 +90,7 @@ func (g *generator) emitRoute(f *jen.File, c *ir.Controller, r *ir.Route) {
 	f.Line()
 	f.Add(docComment("Messages yields the client's frames, decoded and validated, until the connection\n" +
 		"closes. Invalid frames never reach it: the client gets an error frame instead and\nthe connection stays open."))
-	f.Func().Params(jen.Id("c").Op("*").Id(name+"Conn")).Id("Messages").Params().Qual("iter", "Seq").Types(inType(r)).Block(
+	f.Func().Params(jen.Id("c").Op("*").Id(n.Conn)).Id("Messages").Params().Qual("iter", "Seq").Types(inType(r)).Block(
 		jen.Return(jen.Id("c").Dot("msgs")),
 	)
 	f.Line()
@@ -104,7 +102,7 @@ func (g *generator) emitRoute(f *jen.File, c *ir.Controller, r *ir.Route) {
 		f.Add(docComment(fmt.Sprintf("%s encodes msg once and queues it for the client. It fails with ws.ErrClosed\n"+
 			"once the connection is closing, and with ws.ErrSlowClient when the client cannot keep up\n"+
 			"(the connection is then closed with a code saying so).", method)))
-		f.Func().Params(jen.Id("c").Op("*").Id(name + "Conn")).Id(method).Params(jen.Id("msg").Id(o.Name)).Error().Block(
+		f.Func().Params(jen.Id("c").Op("*").Id(n.Conn)).Id(method).Params(jen.Id("msg").Id(o.Name)).Error().Block(
 			jen.Return(jen.Id("c").Dot("SendBytes").Call(g.encodeCall(o, jen.Id("msg")))),
 		)
 		f.Line()
@@ -119,18 +117,18 @@ func (g *generator) emitRoute(f *jen.File, c *ir.Controller, r *ir.Route) {
 //	type ChatRoomUpgrade struct{ Request *http.Request; Identity any; Params ChatRoomParams; Query RoomQuery }
 //	func WithChatRoomGuard(guard func(ctx context.Context, u ChatRoomUpgrade) error) ws.Option
 func (g *generator) emitGuard(f *jen.File, c *ir.Controller, r *ir.Route) {
-	name := routeName(c, r)
+	name, n := r.Names.Stem, r.Names
 	where := fmt.Sprintf("WS %s", r.Pattern)
 	f.Add(docComment(fmt.Sprintf("%sUpgrade is a request to connect to %s as the route's guard sees it\n"+
 		"(With%sGuard): validated, not yet upgraded.", name, where, name)))
-	f.Type().Id(name + "Upgrade").StructFunc(func(gr *jen.Group) {
+	f.Type().Id(n.Upgrade).StructFunc(func(gr *jen.Group) {
 		gr.Comment("Request is the HTTP upgrade request.")
 		gr.Id("Request").Op("*").Qual("net/http", "Request")
 		gr.Comment("Identity is what the server's guard (ws.WithGuard) returned; nil without one.")
 		gr.Id("Identity").Any()
 		if len(r.Params) > 0 {
 			gr.Comment("Params are the validated path parameters.")
-			gr.Id("Params").Id(name + "Params")
+			gr.Id("Params").Id(n.Params)
 		}
 		if r.Query != "" {
 			gr.Comment("Query is the validated query; absent parameters have their defaults.")
@@ -153,16 +151,16 @@ func (g *generator) emitGuard(f *jen.File, c *ir.Controller, r *ir.Route) {
 		"(401, 403, 404, 409, ...) and a JSON error body carrying reason; any other error refuses it\n"+
 		"with 403 and is logged, not sent. A refused request is never upgraded. Several guards of\n"+
 		"one route run in order; the first refusal wins. Other routes are not affected.", name, c.Name, where, once)))
-	f.Func().Id("With"+name+"Guard").Params(
-		jen.Id("guard").Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("u").Id(name+"Upgrade")).Error(),
+	f.Func().Id(n.Guard).Params(
+		jen.Id("guard").Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("u").Id(n.Upgrade)).Error(),
 	).Qual(wsPath, "Option").Block(
 		jen.If(jen.Id("guard").Op("==").Nil()).Block(jen.Return(jen.Func().Params(jen.Op("*").Qual(wsPath, "Options")).Block())),
 		jen.Return(jen.Qual(wsPath, "WithRouteGuard").Call(jen.Lit("GET "+r.Pattern), jen.Func().Params(
 			jen.Id("r").Op("*").Qual("net/http", "Request"), jen.List(jen.Id("identity"), jen.Id("state")).Any(),
 		).Error().BlockFunc(func(b *jen.Group) {
-			b.Id("u").Op(":=").Id(name + "Upgrade").Values(jen.Dict{jen.Id("Request"): jen.Id("r"), jen.Id("Identity"): jen.Id("identity")})
+			b.Id("u").Op(":=").Id(n.Upgrade).Values(jen.Dict{jen.Id("Request"): jen.Id("r"), jen.Id("Identity"): jen.Id("identity")})
 			if len(r.Params) > 0 || r.Query != "" {
-				b.If(jen.List(jen.Id("st"), jen.Id("ok")).Op(":=").Id("state").Assert(jen.Op("*").Id(lowerFirst(name)+"State")), jen.Id("ok")).BlockFunc(func(b *jen.Group) {
+				b.If(jen.List(jen.Id("st"), jen.Id("ok")).Op(":=").Id("state").Assert(jen.Op("*").Id(n.State)), jen.Id("ok")).BlockFunc(func(b *jen.Group) {
 					if len(r.Params) > 0 {
 						b.Id("u").Dot("Params").Op("=").Id("st").Dot("params")
 					}
@@ -180,7 +178,7 @@ func (g *generator) emitGuard(f *jen.File, c *ir.Controller, r *ir.Route) {
 // encodeCall encodes v of type t into a new slice.
 func (g *generator) encodeCall(t *ir.Type, v *jen.Statement) jen.Code {
 	if t.Kind == ir.UnionK {
-		return jen.Id("Append"+t.Name+"JSON").Call(jen.Nil(), v)
+		return jen.Id(g.unionNames(t.Name).Append).Call(jen.Nil(), v)
 	}
 	return v.Dot("AppendJSON").Call(jen.Nil())
 }
@@ -188,11 +186,11 @@ func (g *generator) encodeCall(t *ir.Type, v *jen.Statement) jen.Code {
 // emitPrepare emits the state a route's connection starts with, and the
 // function that builds it from the request before the upgrade.
 func (g *generator) emitPrepare(f *jen.File, c *ir.Controller, r *ir.Route) {
-	name := routeName(c, r)
-	state := lowerFirst(name) + "State"
+	name, n := r.Names.Stem, r.Names
+	state := n.State
 	f.Type().Id(state).StructFunc(func(gr *jen.Group) {
 		if len(r.Params) > 0 {
-			gr.Id("params").Id(name + "Params")
+			gr.Id("params").Id(n.Params)
 		}
 		if r.Query != "" {
 			gr.Id("query").Id(r.Query)
@@ -200,7 +198,7 @@ func (g *generator) emitPrepare(f *jen.File, c *ir.Controller, r *ir.Route) {
 	})
 	f.Line()
 	if r.Query != "" {
-		f.Var().Id(lowerFirst(name)+"QueryFields").Op("=").Index().Qual(queryPath, "Field").ValuesFunc(func(gr *jen.Group) {
+		f.Var().Id(n.QueryFields).Op("=").Index().Qual(queryPath, "Field").ValuesFunc(func(gr *jen.Group) {
 			for _, fl := range g.msgs[r.Query].Fields {
 				t, array := fl.Type, false
 				if t.Kind == ir.Array {
@@ -218,18 +216,18 @@ func (g *generator) emitPrepare(f *jen.File, c *ir.Controller, r *ir.Route) {
 	}
 	f.Comment(fmt.Sprintf("prepare%s validates the path parameters and query of r before the upgrade;", name))
 	f.Comment("every problem is reported at once, and the upgrade is refused with 400.")
-	f.Func().Id("prepare" + name).Params(jen.Id("r").Op("*").Qual("net/http", "Request")).Parens(jen.List(jen.Any(), jen.Int(), jen.Error())).BlockFunc(func(gr *jen.Group) {
+	f.Func().Id(n.Prepare).Params(jen.Id("r").Op("*").Qual("net/http", "Request")).Parens(jen.List(jen.Any(), jen.Int(), jen.Error())).BlockFunc(func(gr *jen.Group) {
 		gr.Var().Id("st").Id(state)
 		gr.Var().Id("errs").Qual(rtPath, "FieldErrors")
 		for _, p := range r.Params {
-			gr.If(jen.List(jen.Id("v"), jen.Err()).Op(":=").Id(p.Model+"Ref").Call(jen.Id("r").Dot("PathValue").Call(jen.Lit(p.Name))), jen.Err().Op("!=").Nil()).Block(
+			gr.If(jen.List(jen.Id("v"), jen.Err()).Op(":=").Id(g.models[p.Model].Names.Ref).Call(jen.Id("r").Dot("PathValue").Call(jen.Lit(p.Name))), jen.Err().Op("!=").Nil()).Block(
 				jen.Id("errs").Dot("Add").Call(jen.Lit(p.Name), jen.Err().Dot("Error").Call()),
 			).Else().Block(
 				jen.Id("st").Dot("params").Dot(p.GoName).Op("=").Id("v"),
 			)
 		}
 		if r.Query != "" {
-			gr.If(jen.Id("q").Op(",").Err().Op(":=").Id("decode"+name+"Query").Call(jen.Id("r")), jen.Err().Op("!=").Nil()).Block(
+			gr.If(jen.Id("q").Op(",").Err().Op(":=").Id(n.DecodeQuery).Call(jen.Id("r")), jen.Err().Op("!=").Nil()).Block(
 				jen.Var().Id("qe").Op("*").Qual(rtPath, "Error"),
 				jen.If(jen.Op("!").Qual("errors", "As").Call(jen.Err(), jen.Op("&").Id("qe"))).Block(
 					jen.Return(jen.Nil(), jen.Qual("net/http", "StatusBadRequest"), jen.Err()),
@@ -248,10 +246,10 @@ func (g *generator) emitPrepare(f *jen.File, c *ir.Controller, r *ir.Route) {
 	if r.Query != "" {
 		f.Comment(fmt.Sprintf("decode%sQuery reads the declared query parameters of r as a %s,", name, r.Query))
 		f.Comment("with the same strict decoding, defaults and validation as a frame.")
-		f.Func().Id("decode"+name+"Query").Params(jen.Id("r").Op("*").Qual("net/http", "Request")).Parens(jen.List(jen.Id(r.Query), jen.Error())).Block(
-			jen.List(jen.Id("data"), jen.Err()).Op(":=").Qual(queryPath, "JSON").Call(jen.Id("r").Dot("URL").Dot("Query").Call(), jen.Id(lowerFirst(name)+"QueryFields")),
+		f.Func().Id(n.DecodeQuery).Params(jen.Id("r").Op("*").Qual("net/http", "Request")).Parens(jen.List(jen.Id(r.Query), jen.Error())).Block(
+			jen.List(jen.Id("data"), jen.Err()).Op(":=").Qual(queryPath, "JSON").Call(jen.Id("r").Dot("URL").Dot("Query").Call(), jen.Id(n.QueryFields)),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id(r.Query).Values(), jen.Err())),
-			jen.Return(jen.Id("Decode"+r.Query).Call(jen.Id("data"))),
+			jen.Return(jen.Id(g.decodeFunc(r.Query)).Call(jen.Id("data"))),
 		)
 		f.Line()
 	}
@@ -278,10 +276,10 @@ func (g *generator) emitHandlers(f *jen.File, c *ir.Controller) {
 		text += "\n\n" + doc
 	}
 	f.Add(docComment(text))
-	f.Type().Id(c.Name + "Handlers").InterfaceFunc(func(gr *jen.Group) {
+	f.Type().Id(c.Names.Handlers).InterfaceFunc(func(gr *jen.Group) {
 		for _, r := range c.Routes {
 			gr.Comment(fmt.Sprintf("%s serves WS %s.", r.GoName, r.Pattern))
-			gr.Id(r.GoName).Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("c").Op("*").Id(routeName(c, r)+"Conn")).Error()
+			gr.Id(r.GoName).Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("c").Op("*").Id(r.Names.Conn)).Error()
 		}
 	})
 	f.Line()
@@ -294,31 +292,31 @@ func (g *generator) emitMount(f *jen.File, c *ir.Controller) {
 	}
 	guards := make([]string, len(c.Routes))
 	for i, r := range c.Routes {
-		guards[i] = "With" + routeName(c, r) + "Guard"
+		guards[i] = r.Names.Guard
 	}
 	f.Add(docComment(fmt.Sprintf("Mount%s creates a WebSocket server configured by opts (secure defaults: same-origin\n"+
 		"upgrades only, 64 KiB read limit, rate limit, bounded outbound queues) and registers every\n"+
 		"route of %s on mux under %s. Stop it with the server's Shutdown.\n\n"+
 		"Guards run before the upgrade: ws.WithGuard for every route, and per route, with its typed\n"+
 		"parameters and query, %s.", c.Name, c.Name, where, joinNames(guards))))
-	f.Func().Id("Mount"+c.Name).Params(
-		jen.Id("mux").Op("*").Qual("net/http", "ServeMux"), jen.Id("h").Id(c.Name+"Handlers"), jen.Id("opts").Op("...").Qual(wsPath, "Option"),
+	f.Func().Id(c.Names.Mount).Params(
+		jen.Id("mux").Op("*").Qual("net/http", "ServeMux"), jen.Id("h").Id(c.Names.Handlers), jen.Id("opts").Op("...").Qual(wsPath, "Option"),
 	).Parens(jen.List(jen.Op("*").Qual(wsPath, "Server"), jen.Error())).Block(
 		jen.List(jen.Id("s"), jen.Err()).Op(":=").Qual(wsPath, "New").Call(jen.Id("opts").Op("...")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
-		jen.Id("Mount"+c.Name+"On").Call(jen.Id("mux"), jen.Id("s"), jen.Id("h")),
+		jen.Id(c.Names.MountOn).Call(jen.Id("mux"), jen.Id("s"), jen.Id("h")),
 		jen.Return(jen.Id("s"), jen.Nil()),
 	)
 	f.Line()
 	f.Add(docComment(fmt.Sprintf("Mount%sOn registers every route of %s on mux, served by s, which may serve other\ncontrollers too.", c.Name, c.Name)))
-	f.Func().Id("Mount"+c.Name+"On").Params(
-		jen.Id("mux").Op("*").Qual("net/http", "ServeMux"), jen.Id("s").Op("*").Qual(wsPath, "Server"), jen.Id("h").Id(c.Name+"Handlers"),
+	f.Func().Id(c.Names.MountOn).Params(
+		jen.Id("mux").Op("*").Qual("net/http", "ServeMux"), jen.Id("s").Op("*").Qual(wsPath, "Server"), jen.Id("h").Id(c.Names.Handlers),
 	).BlockFunc(func(gr *jen.Group) {
 		for _, r := range c.Routes {
-			name := routeName(c, r)
+			n := r.Names
 			var decode jen.Code
 			if r.In != nil {
-				decode = jen.Id("Decode" + r.In.Name)
+				decode = jen.Id(g.decodeFunc(r.In.Name))
 			} else {
 				decode = jen.Func().Params(jen.Index().Byte()).Parens(jen.List(jen.Struct(), jen.Error())).Block(
 					jen.Return(jen.Struct().Values(), jen.Op("&").Qual(rtPath, "Error").Values(jen.Dict{
@@ -329,15 +327,15 @@ func (g *generator) emitMount(f *jen.File, c *ir.Controller) {
 			}
 			gr.Qual(wsPath, "Handle").Call(jen.Id("mux"), jen.Id("s"), jen.Qual(wsPath, "Route").Types(inType(r)).Values(jen.Dict{
 				jen.Id("Pattern"): jen.Lit("GET " + r.Pattern),
-				jen.Id("Prepare"): jen.Id("prepare" + name),
+				jen.Id("Prepare"): jen.Id(n.Prepare),
 				jen.Id("Decode"):  decode,
 				jen.Id("Run"): jen.Func().Params(
 					jen.Id("ctx").Qual("context", "Context"), jen.Id("c").Op("*").Qual(wsPath, "Conn"), jen.Id("msgs").Qual("iter", "Seq").Types(inType(r)),
 				).Error().BlockFunc(func(b *jen.Group) {
 					if len(r.Params) > 0 || r.Query != "" {
-						b.Id("st").Op(":=").Id("c").Dot("State").Call().Assert(jen.Op("*").Id(lowerFirst(name) + "State"))
+						b.Id("st").Op(":=").Id("c").Dot("State").Call().Assert(jen.Op("*").Id(n.State))
 					}
-					b.Return(jen.Id("h").Dot(r.GoName).Call(jen.Id("ctx"), jen.Op("&").Id(name+"Conn").ValuesFunc(func(v *jen.Group) {
+					b.Return(jen.Id("h").Dot(r.GoName).Call(jen.Id("ctx"), jen.Op("&").Id(n.Conn).ValuesFunc(func(v *jen.Group) {
 						v.Id("Conn").Op(":").Id("c")
 						if len(r.Params) > 0 {
 							v.Id("Params").Op(":").Id("st").Dot("params")

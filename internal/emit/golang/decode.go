@@ -85,7 +85,7 @@ func (g *generator) emitDecode(f *jen.File, rec *record) error {
 		"Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem\n" +
 		"found, each at its JSON path: invalid JSON alone, or else the problems of shape in input\n" +
 		"order followed by the constraint violations of the fields that decoded." + accepts))
-	f.Func().Id("Decode"+name).Params(jen.Id("data").Index().Byte()).Params(jen.Id(name), jen.Error()).Block(
+	f.Func().Id(rec.Decode).Params(jen.Id("data").Index().Byte()).Params(jen.Id(name), jen.Error()).Block(
 		jen.Var().Id("r").Qual(jsonxPath, "Reader"),
 		jen.Id("r").Dot("Reset").Call(jen.Id("data")),
 		jen.Var().Id("m").Id(name),
@@ -102,7 +102,7 @@ func (g *generator) emitDecode(f *jen.File, rec *record) error {
 	f.Add(docComment("UnmarshalJSON decodes data with Decode" + name + ", so encoding/json is as strict as it is.\n" +
 		"On failure m is left unchanged."))
 	f.Func().Params(jen.Id("m").Op("*").Id(name)).Id("UnmarshalJSON").Params(jen.Id("data").Index().Byte()).Error().Block(
-		jen.List(jen.Id("v"), jen.Err()).Op(":=").Id("Decode"+name).Call(jen.Id("data")),
+		jen.List(jen.Id("v"), jen.Err()).Op(":=").Id(rec.Decode).Call(jen.Id("data")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 		jen.Op("*").Id("m").Op("=").Id("v"),
 		jen.Return(jen.Nil()),
@@ -241,9 +241,9 @@ func (g *generator) decodeValue(t *ir.Type, at jen.Code, nm *names) ([]jen.Code,
 	case ir.Timestamp:
 		return nil, read("Timestamp")
 	case ir.Ref:
-		return nil, jen.Qual(jsonxPath, "ReadRef").Call(rd(), at, jen.Id(t.Name+"Ref"))
+		return nil, jen.Qual(jsonxPath, "ReadRef").Call(rd(), at, jen.Id(g.models[t.Name].Names.Ref))
 	case ir.UnionK:
-		return nil, jen.Id("jsgenDecode"+t.Name).Call(rd(), at)
+		return nil, jen.Id(g.unionNames(t.Name).DecodeFrom).Call(rd(), at)
 	case ir.MessageK:
 		v := nm.fresh("v")
 		return []jen.Code{
@@ -339,7 +339,7 @@ func (g *generator) defaultValue(fl *ir.Field) (jen.Code, error) {
 		case ir.EnumKind:
 			e := g.enums[fl.Type.Name]
 			if i := slices.Index(e.Values, s); i >= 0 {
-				return jen.Id(enumConsts(e)[i]), nil
+				return jen.Id(e.Consts[i]), nil
 			}
 			return nil, fmt.Errorf("%q is not a value of %s", s, e.Name)
 		case ir.Ref:

@@ -135,7 +135,7 @@ func (g *generator) appendValue(t *ir.Type, v jen.Code, nm *names) []jen.Code {
 	case ir.Ref, ir.MessageK:
 		return set(jen.Add(v).Dot("AppendJSON").Call(jen.Id("b")))
 	case ir.UnionK:
-		return set(jen.Id("Append"+t.Name+"JSON").Call(jen.Id("b"), v))
+		return set(jen.Id(g.unionNames(t.Name).Append).Call(jen.Id("b"), v))
 	case ir.Array:
 		return g.appendArray(t, v, nm)
 	case ir.Map:

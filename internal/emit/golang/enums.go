@@ -5,7 +5,6 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
-	"github.com/jsgen-dev/jsgen/schema/decl"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 )
 
@@ -29,8 +28,8 @@ import (
 //		return false
 //	}
 func (g *generator) emitEnum(f *jen.File, e *ir.Enum) {
-	consts := enumConsts(e)
-	if e.Origin == decl.FromYAML {
+	consts := e.Consts
+	if e.DeclaresGoType {
 		f.Add(docComment(e.Name + " is an enum: one of " + quotedList(e.Values) + "."))
 		f.Type().Id(e.Name).String()
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 // EventsFile holds the typed event buses.
-const EventsFile = "events.jsgen.go"
+const EventsFile = ir.GoEventsFile
 
 // eventsFile emits, per event bus:
 //
@@ -46,7 +46,7 @@ func (g *generator) emitEventBus(f *jen.File, e *ir.EventBus) {
 	f.Line()
 	f.Add(docComment(fmt.Sprintf("New%s returns %s publishing and subscribing on b. Received payloads that are\n"+
 		"malformed or invalid are dropped, counted and logged to logger (nil means slog.Default()).", e.Name, e.Name)))
-	f.Func().Id("New"+e.Name).Params(jen.Id("b").Qual(busPath, "Bus"), jen.Id("logger").Op("*").Qual("log/slog", "Logger")).Op("*").Id(e.Name).Block(
+	f.Func().Id(e.Names.New).Params(jen.Id("b").Qual(busPath, "Bus"), jen.Id("logger").Op("*").Qual("log/slog", "Logger")).Op("*").Id(e.Name).Block(
 		jen.Return(jen.Op("&").Id(e.Name).ValuesFunc(func(gr *jen.Group) {
 			gr.Line().Id("bus").Op(":").Id("b")
 			for _, t := range e.Topics {
@@ -66,7 +66,7 @@ func (g *generator) emitEventBus(f *jen.File, e *ir.EventBus) {
 		p := t.Payload.Name
 		f.Add(docComment(fmt.Sprintf("Emit%s validates p and publishes it on topic %q. An invalid payload is\n"+
 			"not published: the error wraps its *jsgenrt.Error.", t.GoName, t.Name)))
-		f.Func().Params(jen.Id("e").Op("*").Id(e.Name)).Id("Emit"+t.GoName).Params(
+		f.Func().Params(jen.Id("e").Op("*").Id(e.Name)).Id(t.Names.Emit).Params(
 			jen.Id("ctx").Qual("context", "Context"), jen.Id("p").Id(p),
 		).Error().Block(
 			jen.Return(jen.Id("e").Dot(topicField(t)).Dot("Emit").Call(jen.Id("ctx"), jen.Id("e").Dot("bus"), jen.Id("p"))),
@@ -74,7 +74,7 @@ func (g *generator) emitEventBus(f *jen.File, e *ir.EventBus) {
 		f.Line()
 		f.Add(docComment(fmt.Sprintf("On%s calls handler with every valid payload received on topic %q, one at a\n"+
 			"time, until the subscription is closed (Unsubscribe). A panicking handler is recovered and logged.", t.GoName, t.Name)))
-		f.Func().Params(jen.Id("e").Op("*").Id(e.Name)).Id("On" + t.GoName).Params(
+		f.Func().Params(jen.Id("e").Op("*").Id(e.Name)).Id(t.Names.On).Params(
 			jen.Id("handler").Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("p").Id(p)),
 		).Parens(jen.List(jen.Op("*").Qual(busPath, "TopicSubscription"), jen.Error())).Block(
 			jen.Return(jen.Id("e").Dot(topicField(t)).Dot("On").Call(jen.Id("e").Dot("bus"), jen.Id("handler"))),

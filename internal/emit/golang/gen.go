@@ -26,7 +26,7 @@ import (
 )
 
 // TypesFile is the file holding models, enums, messages and unions.
-const TypesFile = "types.jsgen.go"
+const TypesFile = ir.GoTypesFile
 
 // Import paths and names used by generated code.
 const (
@@ -39,11 +39,10 @@ const (
 // (runtime.Version when this generator was written).
 const contractVersion = 1
 
-// Generate returns the Go files for p, in a fixed order. Problems with the
-// user's declarations that ir.Build does not catch (names jsgen would
-// generate twice, a field named like a generated method, a message twice in
-// one union) come back as a *diag.Error listing each at its position; any
-// other error is internal (an inconsistent program, or a rendering bug).
+// Generate returns the Go files for p, in a fixed order. p is a program
+// ir.Build made (or one completed by ir.AssignNames): every name comes from
+// it, and ir.Build has refused every user mistake, so an error here is
+// internal (an inconsistent program, or a rendering bug).
 func Generate(p *ir.Program) ([]genfile.File, error) {
 	if p == nil {
 		return nil, fmt.Errorf("gen: nil program")

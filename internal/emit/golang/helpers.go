@@ -9,8 +9,6 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
-	"github.com/jsgen-dev/jsgen/schema/decl"
-	"github.com/jsgen-dev/jsgen/schema/diag"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 )
 
@@ -38,7 +36,7 @@ type record struct {
 	Name   string
 	Doc    string
 	Fields []*ir.Field
-	Origin decl.Origin
+	Decode string // the name of its decoder
 }
 
 func newGenerator(p *ir.Program) (*generator, error) {
@@ -59,7 +57,6 @@ func newGenerator(p *ir.Program) (*generator, error) {
 	for _, e := range p.Enums {
 		g.enums[e.Name] = e
 	}
-	var diags diag.List
 	for _, u := range p.Unions {
 		g.unions[u.Name] = u
 		for _, v := range u.Variants {
@@ -68,87 +65,16 @@ func newGenerator(p *ir.Program) (*generator, error) {
 			}
 			for _, prev := range g.memberOf[v.Message] {
 				if prev.union == u {
-					diags.AddHint(u.Pos, "declare a second message with the same fields",
-						"message %s is a variant of union %s twice (%q and %q); a Go type can carry only one tag per union", v.Message, u.Name, prev.tag, v.Tag)
+					return nil, fmt.Errorf("gen: message %s is a variant of union %s twice (%q and %q)", v.Message, u.Name, prev.tag, v.Tag)
 				}
 			}
 			g.memberOf[v.Message] = append(g.memberOf[v.Message], variantOf{union: u, tag: v.Tag})
 		}
 	}
-	if err := diags.Err(); err != nil {
-		return nil, err
-	}
 	if err := g.checkTypes(); err != nil {
 		return nil, err
 	}
-	if err := g.checkNames(); err != nil {
-		return nil, err
-	}
 	return g, nil
-}
-
-// checkNames refuses programs whose generated identifiers would collide with
-// each other or with declared names (package-level), or whose fields would
-// collide with the methods generated on their struct. ir.Build checks most
-// of this; this is the emitter's own safety net, so that a collision is a
-// positioned diagnostic instead of Go that does not compile.
-func (g *generator) checkNames() error {
-	var diags diag.List
-	type use struct {
-		what string
-		pos  diag.Pos
-	}
-	taken := map[string]use{}
-	claim := func(name, what string, pos diag.Pos) {
-		if prev, ok := taken[name]; ok {
-			diags.AddHint(pos, "rename one of them", "jsgen would declare %s twice: for %s and for %s (at %s)", name, what, prev.what, prev.pos)
-			return
-		}
-		taken[name] = use{what, pos}
-	}
-	fields := func(name string, fs []*ir.Field) {
-		reserved := map[string]bool{"Validate": true, "AppendJSON": true, "MarshalJSON": true, "UnmarshalJSON": true}
-		for _, v := range g.memberOf[name] {
-			reserved[tagMethod(v.union)] = true
-		}
-		for _, f := range fs {
-			if reserved[f.GoName] {
-				diags.AddHint(f.Pos, "give the field another Go name (goName in jsgen.yaml)",
-					"field %q of %s has the Go name %s, which is a method jsgen generates on %s", f.Name, name, f.GoName, name)
-			}
-			if f.Constraints.Pattern != "" {
-				claim(patternVar(name, f), "the pattern of "+name+"."+f.GoName, f.Pos)
-			}
-		}
-	}
-	for _, m := range g.prog.Models {
-		claim(m.Name, "model "+m.Name, m.Pos)
-		claim(m.Name+"Ref", "the Ref constructor of "+m.Name, m.Pos)
-		claim("Must"+m.Name+"Ref", "the Ref constructor of "+m.Name, m.Pos)
-		claim("Decode"+m.Name, "the decoder of "+m.Name, m.Pos)
-		if m.IDPattern != "" {
-			claim(idPatternVar(m), "the idPattern of "+m.Name, m.Pos)
-		}
-		fields(m.Name, m.Fields)
-	}
-	for _, e := range g.prog.Enums {
-		claim(e.Name, "enum "+e.Name, e.Pos)
-		for i, c := range enumConsts(e) {
-			claim(c, fmt.Sprintf("the constant of %s value %q", e.Name, e.Values[i]), e.Pos)
-		}
-	}
-	for _, m := range g.prog.Messages {
-		claim(m.Name, "message "+m.Name, m.Pos)
-		claim("Decode"+m.Name, "the decoder of "+m.Name, m.Pos)
-		fields(m.Name, m.Fields)
-	}
-	for _, u := range g.prog.Unions {
-		for _, c := range []string{u.Name, "Decode" + u.Name, "Validate" + u.Name, "Append" + u.Name + "JSON",
-			"jsgenDecode" + u.Name, "jsgenValidate" + u.Name} {
-			claim(c, "union "+u.Name+" or its codec", u.Pos)
-		}
-	}
-	return diags.Err()
 }
 
 // checkTypes verifies every type reference resolves, so emitters can assume it.
@@ -194,6 +120,25 @@ func (g *generator) ownTag(msg string) (disc, tag string) {
 		return ms[0].union.Discriminator, ms[0].tag
 	}
 	return "", ""
+}
+
+// unionNames returns the names generated for the union called name.
+func (g *generator) unionNames(name string) ir.UnionNames {
+	if u := g.unions[name]; u != nil {
+		return u.Names
+	}
+	return ir.UnionNames{}
+}
+
+// decodeFunc is the decoder of the message or union called name.
+func (g *generator) decodeFunc(name string) string {
+	if u := g.unions[name]; u != nil {
+		return u.Names.Decode
+	}
+	if m := g.msgs[name]; m != nil {
+		return m.Names.Decode
+	}
+	return ""
 }
 
 // isVariant reports whether the message is a variant of any union; its
@@ -374,36 +319,6 @@ func (n *names) fresh(prefix string) string {
 	n.n++
 	return prefix + strconv.Itoa(n.n)
 }
-
-// enumConsts returns the Go names of the constants of e's values, in order:
-// <Enum><GoName(value)>, or <Enum>Value<n> (n from the value's position,
-// counting up past names in use) when a value has no usable or a clashing
-// Go name.
-func enumConsts(e *ir.Enum) []string {
-	out := make([]string, len(e.Values))
-	used := map[string]bool{}
-	for i, v := range e.Values {
-		name := e.Name + ir.GoName(v)
-		for n := i + 1; name == e.Name || used[name] || !isIdent(name); n++ {
-			name = fmt.Sprintf("%sValue%d", e.Name, n)
-		}
-		used[name] = true
-		out[i] = name
-	}
-	return out
-}
-
-func isIdent(s string) bool {
-	for i, r := range s {
-		if !(unicode.IsLetter(r) || r == '_' || i > 0 && unicode.IsDigit(r)) {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// patternVar is the name of the package-level compiled pattern of a field.
-func patternVar(owner string, f *ir.Field) string { return "jsgenPattern" + owner + f.GoName }
 
 // wireDesc summarises a field for its doc comment.
 func (g *generator) wireDesc(f *ir.Field) string {

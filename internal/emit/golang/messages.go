@@ -3,14 +3,13 @@ package golang
 import (
 	"github.com/dave/jennifer/jen"
 
-	"github.com/jsgen-dev/jsgen/schema/decl"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 )
 
 // emitMessage emits a message: its struct (YAML form only) and its codec.
 func (g *generator) emitMessage(f *jen.File, m *ir.Message) error {
-	rec := &record{Name: m.Name, Doc: m.Doc, Fields: m.Fields, Origin: m.Origin}
-	if m.Origin == decl.FromYAML {
+	rec := &record{Name: m.Name, Doc: m.Doc, Fields: m.Fields, Decode: m.Names.Decode}
+	if m.DeclaresGoType {
 		g.emitStruct(f, rec, m.Name+" is the "+m.Name+" message.")
 	}
 	return g.emitCodec(f, rec)
@@ -50,8 +49,8 @@ func (g *generator) emitStruct(f *jen.File, rec *record, fallbackDoc string) {
 func (g *generator) emitCodec(f *jen.File, rec *record) error {
 	for _, fl := range rec.Fields {
 		if p := fl.Constraints.Pattern; p != "" {
-			f.Comment(patternVar(rec.Name, fl) + " is the pattern of " + rec.Name + "." + fl.GoName + " (immutable, safe for concurrent use).")
-			f.Var().Id(patternVar(rec.Name, fl)).Op("=").Qual(jsonxPath, "MustCompilePattern").Call(jen.Lit(p))
+			f.Comment(fl.PatternVar + " is the pattern of " + rec.Name + "." + fl.GoName + " (immutable, safe for concurrent use).")
+			f.Var().Id(fl.PatternVar).Op("=").Qual(jsonxPath, "MustCompilePattern").Call(jen.Lit(p))
 		}
 	}
 	if err := g.emitValidate(f, rec); err != nil {

@@ -6,12 +6,8 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
-	"github.com/jsgen-dev/jsgen/schema/decl"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 )
-
-// idPatternVar is the name of the package-level compiled idPattern of m.
-func idPatternVar(m *ir.Model) string { return "jsgenIDPattern" + m.Name }
 
 // idRulesDoc says, for the doc comment of m's Ref constructor, which
 // identifiers it refuses.
@@ -103,7 +99,7 @@ func refCtorBody(m *ir.Model) []jen.Code {
 		cases = append(cases, jen.Case(jen.Len(jen.Id("raw")).Op("<").Lit(m.IDMinLength)).Block(refuse(ir.IDMinLengthReason(m.IDMinLength))))
 	}
 	if m.IDPattern != "" {
-		cases = append(cases, jen.Case(jen.Op("!").Id(idPatternVar(m)).Dot("MatchString").Call(jen.Id("raw"))).Block(refuse(ir.IDPatternReason(m.IDPattern))))
+		cases = append(cases, jen.Case(jen.Op("!").Id(m.Names.IDPattern).Dot("MatchString").Call(jen.Id("raw"))).Block(refuse(ir.IDPatternReason(m.IDPattern))))
 	}
 	return []jen.Code{
 		jen.List(jen.Id("r"), jen.Err()).Op(":=").Add(newRef),
@@ -124,24 +120,24 @@ func refCtorBody(m *ir.Model) []jen.Code {
 //	// MustRoomRef is like RoomRef but panics if raw is not valid. ...
 //	func MustRoomRef(raw string) jsgenrt.Ref[Room] { ... }
 func (g *generator) emitModel(f *jen.File, m *ir.Model) error {
-	rec := &record{Name: m.Name, Doc: m.Doc, Fields: m.Fields, Origin: m.Origin}
-	if m.Origin == decl.FromYAML {
+	rec := &record{Name: m.Name, Doc: m.Doc, Fields: m.Fields, Decode: m.Names.Decode}
+	if m.DeclaresGoType {
 		g.emitStruct(f, rec, m.Name+" is the "+m.Name+" model.")
 	}
 	ref := jen.Qual(rtPath, "Ref").Types(jen.Id(m.Name))
 	if m.IDPattern != "" && m.IDValues == nil {
-		f.Comment(idPatternVar(m) + " is the idPattern of " + m.Name + " (immutable, safe for concurrent use).")
-		f.Var().Id(idPatternVar(m)).Op("=").Qual(jsonxPath, "MustCompilePattern").Call(jen.Lit(m.IDPattern))
+		f.Comment(m.Names.IDPattern + " is the idPattern of " + m.Name + " (immutable, safe for concurrent use).")
+		f.Var().Id(m.Names.IDPattern).Op("=").Qual(jsonxPath, "MustCompilePattern").Call(jen.Lit(m.IDPattern))
 	}
 	a := article(m.Name) + " " + m.Name
 	f.Add(docComment(wrapText(m.Name+"Ref validates raw as "+a+" identifier and returns its Ref. It refuses "+
 		idRulesDoc(m)+". The error is a *jsgenrt.RefError. Decoders, path parameters and query values holding "+
 		a+" identifier all go through it.", 90)))
-	f.Func().Id(m.Name+"Ref").Params(jen.Id("raw").String()).Params(ref.Clone(), jen.Error()).Block(refCtorBody(m)...)
+	f.Func().Id(m.Names.Ref).Params(jen.Id("raw").String()).Params(ref.Clone(), jen.Error()).Block(refCtorBody(m)...)
 	f.Add(docComment("Must" + m.Name + "Ref is like " + m.Name + "Ref but panics if raw is not a valid identifier.\n" +
 		"It is meant for constants and tests."))
-	f.Func().Id("Must"+m.Name+"Ref").Params(jen.Id("raw").String()).Add(ref.Clone()).Block(
-		jen.List(jen.Id("r"), jen.Err()).Op(":=").Id(m.Name+"Ref").Call(jen.Id("raw")),
+	f.Func().Id(m.Names.MustRef).Params(jen.Id("raw").String()).Add(ref.Clone()).Block(
+		jen.List(jen.Id("r"), jen.Err()).Op(":=").Id(m.Names.Ref).Call(jen.Id("raw")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Panic(jen.Err())),
 		jen.Return(jen.Id("r")),
 	)

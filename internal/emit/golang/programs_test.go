@@ -3,7 +3,6 @@ package golang
 import (
 	"encoding/json"
 
-	"github.com/jsgen-dev/jsgen/schema/decl"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 )
 
@@ -62,24 +61,24 @@ func maxV(n string) fieldOpt    { return func(f *ir.Field) { f.Constraints.Max =
 func minItems(n int) fieldOpt   { return func(f *ir.Field) { f.Constraints.MinItems = intp(n) } }
 func maxItems(n int) fieldOpt   { return func(f *ir.Field) { f.Constraints.MaxItems = intp(n) } }
 
-func msg(origin decl.Origin, name, doc string, fields ...*ir.Field) *ir.Message {
-	return &ir.Message{Name: name, Doc: doc, Origin: origin, Fields: fields}
+func msg(declaresGoType bool, name, doc string, fields ...*ir.Field) *ir.Message {
+	return &ir.Message{Name: name, Doc: doc, DeclaresGoType: declaresGoType, Fields: fields}
 }
 
 // chatProgram is the chat example's app, declared in jsgen.yaml.
 func chatProgram() *ir.Program {
-	y := decl.FromYAML
+	y := true
 	return &ir.Program{
 		Package: "chat",
 		Models: []*ir.Model{
-			{Name: "Room", Doc: "A chat room.", IDMaxLength: 64, Origin: y,
+			{Name: "Room", Doc: "A chat room.", IDMaxLength: 64, DeclaresGoType: y,
 				Fields: []*ir.Field{fld("name", tString(), maxLen(100))}},
-			{Name: "User", Doc: "A person who chats.", IDMaxLength: ir.DefaultIDMaxLength, Origin: y,
+			{Name: "User", Doc: "A person who chats.", IDMaxLength: ir.DefaultIDMaxLength, DeclaresGoType: y,
 				Fields: []*ir.Field{fld("displayName", tString(), optional(), maxLen(50))}},
 		},
 		Enums: []*ir.Enum{
-			{Name: "ClientMessageType", Values: []string{"message", "typing"}, Origin: y},
-			{Name: "PresenceStatus", Values: []string{"online", "away", "busy"}, Origin: y},
+			{Name: "ClientMessageType", Values: []string{"message", "typing"}, DeclaresGoType: y},
+			{Name: "PresenceStatus", Values: []string{"online", "away", "busy"}, DeclaresGoType: y},
 		},
 		Messages: []*ir.Message{
 			msg(y, "ChatEvent", "A message or typing notice relayed to a room.",
@@ -124,9 +123,9 @@ func chatProgram() *ir.Program {
 				fld("timestamp", tTime())),
 		},
 		Unions: []*ir.Union{
-			{Name: "DMFrame", Doc: "A frame a client sends on the DM socket.", Discriminator: "type", DefaultTag: "dm", Origin: y,
+			{Name: "DMFrame", Doc: "A frame a client sends on the DM socket.", Discriminator: "type", DefaultTag: "dm", DeclaresGoType: y,
 				Variants: []*ir.Variant{{Tag: "dm", Message: "DirectSend"}, {Tag: "presence", Message: "PresenceUpdate"}}},
-			{Name: "RoomEvent", Doc: "A frame a room sends to its clients.", Discriminator: "type", Origin: y,
+			{Name: "RoomEvent", Doc: "A frame a room sends to its clients.", Discriminator: "type", DeclaresGoType: y,
 				Variants: []*ir.Variant{
 					{Tag: "join", Message: "JoinEvent"}, {Tag: "leave", Message: "LeaveEvent"},
 					{Tag: "message", Message: "ChatEvent"}, {Tag: "typing", Message: "TypingEvent"},
@@ -139,14 +138,14 @@ func chatProgram() *ir.Program {
 // goChatProgram is part of the chat app declared as annotated Go (the
 // types are the user's), plus one message from jsgen.yaml.
 func goChatProgram() *ir.Program {
-	g, y := decl.FromGo, decl.FromYAML
+	g, y := false, true
 	return &ir.Program{
 		Package: "gochat",
 		Models: []*ir.Model{
-			{Name: "Room", Doc: "Room is a chat room.", IDMaxLength: 64, Origin: g,
+			{Name: "Room", Doc: "Room is a chat room.", IDMaxLength: 64, DeclaresGoType: g,
 				Fields: []*ir.Field{fld("name", tString(), maxLen(100))}},
 		},
-		Enums: []*ir.Enum{{Name: "ClientMessageType", Values: []string{"message", "typing"}, Origin: g}},
+		Enums: []*ir.Enum{{Name: "ClientMessageType", Values: []string{"message", "typing"}, DeclaresGoType: g}},
 		Messages: []*ir.Message{
 			msg(g, "ClientMessage", "",
 				fld("type", tEnum("ClientMessageType")),
@@ -161,7 +160,7 @@ func goChatProgram() *ir.Program {
 				fld("timestamp", tTime())),
 		},
 		Unions: []*ir.Union{
-			{Name: "RoomEvent", Discriminator: "type", Origin: g,
+			{Name: "RoomEvent", Discriminator: "type", DeclaresGoType: g,
 				Variants: []*ir.Variant{{Tag: "join", Message: "JoinEvent"}, {Tag: "leave", Message: "LeaveEvent"}}},
 		},
 	}
@@ -172,13 +171,13 @@ func goChatProgram() *ir.Program {
 // pointers to every scalar kind, defaults of every scalar kind, and a wire
 // name that is not a plain identifier.
 func kindsProgram() *ir.Program {
-	y := decl.FromYAML
+	y := true
 	return &ir.Program{
 		Package: "kinds",
 		Models: []*ir.Model{
-			{Name: "Item", IDMaxLength: 16, Origin: y, Fields: []*ir.Field{fld("label", tString())}},
+			{Name: "Item", IDMaxLength: 16, DeclaresGoType: y, Fields: []*ir.Field{fld("label", tString())}},
 		},
-		Enums: []*ir.Enum{{Name: "Color", Values: []string{"red", "green", "blue", "light-blue"}, Origin: y}},
+		Enums: []*ir.Enum{{Name: "Color", Values: []string{"red", "green", "blue", "light-blue"}, DeclaresGoType: y}},
 		Messages: []*ir.Message{
 			msg(y, "Point", "",
 				fld("x", tInt()),
@@ -203,7 +202,7 @@ func kindsProgram() *ir.Program {
 				fld("at", tTime())),
 		},
 		Unions: []*ir.Union{
-			{Name: "Event", Discriminator: "t", Origin: y,
+			{Name: "Event", Discriminator: "t", DeclaresGoType: y,
 				Variants: []*ir.Variant{{Tag: "p", Message: "Point"}, {Tag: "s", Message: "Stamp"}}},
 		},
 	}
@@ -215,11 +214,11 @@ func kindsProgram() *ir.Program {
 // member that failed to decode would show a spurious violation if the
 // decoder reported one.
 func wireProgram() *ir.Program {
-	y := decl.FromYAML
+	y := true
 	return &ir.Program{
 		Package: "wire",
 		Models: []*ir.Model{
-			{Name: "Player", IDMaxLength: 8, Origin: y, Fields: []*ir.Field{fld("name", tString())}},
+			{Name: "Player", IDMaxLength: 8, DeclaresGoType: y, Fields: []*ir.Field{fld("name", tString())}},
 		},
 		Messages: []*ir.Message{
 			msg(y, "Move", "A move on the board.",
@@ -242,7 +241,7 @@ func wireProgram() *ir.Program {
 				fld("text", tString(), minLen(1), maxLen(10))),
 		},
 		Unions: []*ir.Union{
-			{Name: "Command", Doc: "A command a player sends.", Discriminator: "type", Origin: y,
+			{Name: "Command", Doc: "A command a player sends.", Discriminator: "type", DeclaresGoType: y,
 				Variants: []*ir.Variant{{Tag: "move", Message: "Move"}, {Tag: "say", Message: "Say"}}},
 		},
 	}

@@ -6,11 +6,8 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
-	"github.com/jsgen-dev/jsgen/schema/decl"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 )
-
-func tagMethod(u *ir.Union) string { return u.Name + "Tag" }
 
 // emitUnion emits a union: its interface (YAML form only), the tag method
 // on each variant, and its codec:
@@ -24,7 +21,7 @@ func tagMethod(u *ir.Union) string { return u.Name + "Tag" }
 //	// RoomEventTag returns "join", the "type" of a JoinEvent in a RoomEvent.
 //	func (JoinEvent) RoomEventTag() string { return "join" }
 func (g *generator) emitUnion(f *jen.File, u *ir.Union) {
-	if u.Origin == decl.FromYAML {
+	if u.DeclaresGoType {
 		var list []string
 		for _, v := range u.Variants {
 			list = append(list, v.Message+" ("+strconv.Quote(v.Tag)+")")
@@ -37,14 +34,14 @@ func (g *generator) emitUnion(f *jen.File, u *ir.Union) {
 		}
 		f.Add(docComment(doc))
 		f.Type().Id(u.Name).Interface(
-			docComment(tagMethod(u)+" returns the variant's "+strconv.Quote(u.Discriminator)+" value."),
-			jen.Id(tagMethod(u)).Params().String(),
+			docComment(u.Names.Tag+" returns the variant's "+strconv.Quote(u.Discriminator)+" value."),
+			jen.Id(u.Names.Tag).Params().String(),
 		)
 	}
 	for _, v := range u.Variants {
-		f.Add(docComment(tagMethod(u) + " returns " + strconv.Quote(v.Tag) + ", the " + strconv.Quote(u.Discriminator) +
+		f.Add(docComment(u.Names.Tag + " returns " + strconv.Quote(v.Tag) + ", the " + strconv.Quote(u.Discriminator) +
 			" of a " + v.Message + " in a " + u.Name + "."))
-		f.Func().Params(jen.Id(v.Message)).Id(tagMethod(u)).Params().String().Block(jen.Return(jen.Lit(v.Tag)))
+		f.Func().Params(jen.Id(v.Message)).Id(u.Names.Tag).Params().String().Block(jen.Return(jen.Lit(v.Tag)))
 	}
 	g.emitUnionDecode(f, u)
 	g.emitUnionValidate(f, u)
@@ -82,14 +79,14 @@ func (g *generator) emitUnionDecode(f *jen.File, u *ir.Union) {
 		"(anywhere in the object) picks the variant, decoded as strictly as Decode<Variant> does, then\n" +
 		"validated. Errors are *jsgenrt.Error values listing every problem found, as Decode<Variant>\n" +
 		"does."))
-	f.Func().Id("Decode"+name).Params(jen.Id("data").Index().Byte()).Params(jen.Id(name), jen.Error()).Block(
+	f.Func().Id(u.Names.Decode).Params(jen.Id("data").Index().Byte()).Params(jen.Id(name), jen.Error()).Block(
 		jen.Var().Id("r").Qual(jsonxPath, "Reader"),
 		jen.Id("r").Dot("Reset").Call(jen.Id("data")),
-		jen.Id("u").Op(":=").Id("jsgenDecode"+name).Call(jen.Op("&").Id("r"), jen.Nil()),
+		jen.Id("u").Op(":=").Id(u.Names.DecodeFrom).Call(jen.Op("&").Id("r"), jen.Nil()),
 		jen.Id("r").Dot("End").Call(),
 		jen.If(jen.Id("r").Dot("Failed").Call()).Block(jen.Return(jen.Nil(), jen.Id("r").Dot("Err").Call())),
 		jen.Var().Id("errs").Qual(rtPath, "FieldErrors"),
-		jen.Id("jsgenValidate"+name).Call(jen.Id("u"), jen.Op("&").Id("errs"), jen.Nil()),
+		jen.Id(u.Names.ValidateInto).Call(jen.Id("u"), jen.Op("&").Id("errs"), jen.Nil()),
 		jen.If(jen.Err().Op(":=").Id("r").Dot("ErrWith").Call(jen.Id("errs")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
 		jen.Return(jen.Id("u"), jen.Nil()),
 	)
@@ -116,7 +113,7 @@ func (g *generator) emitUnionDecode(f *jen.File, u *ir.Union) {
 		}
 	}
 	f.Line()
-	f.Func().Id("jsgenDecode"+name).Params(
+	f.Func().Id(u.Names.DecodeFrom).Params(
 		jen.Id("r").Op("*").Qual(jsonxPath, "Reader"),
 		jen.Id("p").Op("*").Qual(jsonxPath, "Path"),
 	).Id(name).Block(
@@ -164,9 +161,9 @@ func (g *generator) emitUnionValidate(f *jen.File, u *ir.Union) {
 	f.Add(docComment("Validate" + name + " reports every constraint violation of u (one of the variants of " + name + ",\n" +
 		"or a non-nil pointer to one), each with its JSON path, as a *jsgenrt.Error with code\n" +
 		"invalid_message; nil means u is valid. It does not allocate when u is valid."))
-	f.Func().Id("Validate"+name).Params(jen.Id("u").Id(name)).Error().Block(
+	f.Func().Id(u.Names.Validate).Params(jen.Id("u").Id(name)).Error().Block(
 		jen.Var().Id("errs").Qual(rtPath, "FieldErrors"),
-		jen.Id("jsgenValidate"+name).Call(jen.Id("u"), jen.Op("&").Id("errs"), jen.Nil()),
+		jen.Id(u.Names.ValidateInto).Call(jen.Id("u"), jen.Op("&").Id("errs"), jen.Nil()),
 		jen.Return(jen.Id("errs").Dot("Err").Call()),
 	)
 	required := jen.Id("errs").Dot("Add").Call(jen.Id("p").Dot("String").Call(), jen.Qual(jsonxPath, "MsgRequired"))
@@ -181,7 +178,7 @@ func (g *generator) emitUnionValidate(f *jen.File, u *ir.Union) {
 		jen.Id("errs").Dot("Add").Call(jen.Id("p").Dot("String").Call(),
 			jen.Qual(jsonxPath, "VariantMsg").Call(jen.Lit(name), jen.Id("u")))))
 	f.Line()
-	f.Func().Id("jsgenValidate"+name).Params(
+	f.Func().Id(u.Names.ValidateInto).Params(
 		jen.Id("u").Id(name),
 		jen.Id("errs").Op("*").Qual(rtPath, "FieldErrors"),
 		jen.Id("p").Op("*").Qual(jsonxPath, "Path"),
@@ -219,7 +216,7 @@ func (g *generator) emitUnionEncode(f *jen.File, u *ir.Union) {
 		strconv.Quote(u.Discriminator) + ", names\n" +
 		"its variant, followed by the variant's members; it returns the extended buffer. A nil u, or\n" +
 		"a value that is not a variant, is written as null (which Decode" + name + " refuses)."))
-	f.Func().Id("Append"+name+"JSON").Params(jen.Id("b").Index().Byte(), jen.Id("u").Id(name)).Index().Byte().Block(
+	f.Func().Id(u.Names.Append).Params(jen.Id("b").Index().Byte(), jen.Id("u").Id(name)).Index().Byte().Block(
 		jen.Switch(jen.Id("v").Op(":=").Id("u").Assert(jen.Type())).Block(cases...),
 		jen.Return(jen.Append(jen.Id("b"), jen.Lit("null").Op("..."))),
 	)

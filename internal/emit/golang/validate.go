@@ -142,7 +142,7 @@ func (g *generator) validateField(c *vctx) ([]jen.Code, error) {
 			decl, _ := at.node(name)
 			return []jen.Code{jen.If(v.Clone().Op("!=").Nil()).Block(
 				decl,
-				jen.Id("jsgenValidate"+fl.Type.Name).Call(v.Clone(), jen.Id("errs"), jen.Op("&").Id(name)),
+				jen.Id(g.unionNames(fl.Type.Name).ValidateInto).Call(v.Clone(), jen.Id("errs"), jen.Op("&").Id(name)),
 			)}, nil
 		}
 		inner, err := g.validateValue(c, fl.Type, v, at)
@@ -205,7 +205,7 @@ func (g *generator) validateValue(c *vctx, t *ir.Type, v jen.Code, at vpath) ([]
 			add(at, jen.Qual(jsonxPath, "MsgRequired")),
 		).Else().Block(
 			decl,
-			jen.Id("jsgenValidate"+t.Name).Call(v, jen.Id("errs"), jen.Op("&").Id(name)),
+			jen.Id(g.unionNames(t.Name).ValidateInto).Call(v, jen.Id("errs"), jen.Op("&").Id(name)),
 		)}, nil
 	case ir.Array:
 		return g.validateArray(c, t, v, at)
@@ -260,7 +260,7 @@ func (g *generator) validateString(c *vctx, v jen.Code, at vpath) []jen.Code {
 	}
 	out := []jen.Code{stmt}
 	if cons.Pattern != "" {
-		out = append(out, jen.If(jen.Op("!").Id(patternVar(c.owner, c.field)).Dot("MatchString").Call(v)).Block(
+		out = append(out, jen.If(jen.Op("!").Id(c.field.PatternVar).Dot("MatchString").Call(v)).Block(
 			add(at, jen.Qual(jsonxPath, "PatternMsg").Call(jen.Lit(cons.Pattern))),
 		))
 	}

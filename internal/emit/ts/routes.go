@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/jsgen-dev/jsgen/schema/diag"
 	"github.com/jsgen-dev/jsgen/schema/ir"
 )
 
@@ -13,7 +12,6 @@ import (
 type routePlan struct {
 	c        *ir.Controller
 	r        *ir.Route
-	name     string // e.g. "ChatRoom"
 	in       string // the TypeScript type send takes
 	events   []*event
 	tagged   [][3]string // disc, tag, event
@@ -35,27 +33,24 @@ type untagged struct {
 }
 
 // plan works out every route's events and how received frames map onto
-// them. Outbound tags named "open" or "close" are reported as diagnostics.
+// them. ir.Build refuses outbound tags named like a lifecycle event of the
+// client; meeting one here is an internal error.
 func (g *generator) plan() ([]*routePlan, error) {
 	var plans []*routePlan
-	var diags diag.List
 	for _, c := range g.p.Controllers {
 		for _, r := range c.Routes {
-			rp, err := g.planRoute(c, r, &diags)
+			rp, err := g.planRoute(c, r)
 			if err != nil {
 				return nil, err
 			}
 			plans = append(plans, rp)
 		}
 	}
-	if err := diags.Err(); err != nil {
-		return nil, err
-	}
 	return plans, nil
 }
 
-func (g *generator) planRoute(c *ir.Controller, r *ir.Route, diags *diag.List) (*routePlan, error) {
-	rp := &routePlan{c: c, r: r, name: routeName(c, r), in: "never"}
+func (g *generator) planRoute(c *ir.Controller, r *ir.Route) (*routePlan, error) {
+	rp := &routePlan{c: c, r: r, in: "never"}
 	if r.In != nil {
 		if err := g.checkType(r.In); err != nil {
 			return nil, fmt.Errorf("tsgen: route %s.%s: inbound type: %w", c.Name, r.Name, err)
@@ -70,21 +65,16 @@ func (g *generator) planRoute(c *ir.Controller, r *ir.Route, diags *diag.List) (
 		case ir.UnionK:
 			u := g.p.Union(t.Name)
 			for _, v := range u.Variants {
-				if v.Tag == "open" || v.Tag == "close" {
-					diags.AddHint(u.Pos, "rename the tag, or send the variant on no route",
-						"union %s has a variant tagged %q, which would be the same event as the client's own %q event on route %s.%s",
-						u.Name, v.Tag, v.Tag, c.Name, r.Name)
-					continue
+				if slices.Contains(ir.TSLifecycleEvents, v.Tag) {
+					return nil, fmt.Errorf("tsgen: route %s.%s: union %s has a variant tagged %q, a lifecycle event of the client", c.Name, r.Name, u.Name, v.Tag)
 				}
 				rp.addTagged(u.Discriminator, v.Tag, variantType(v.Message, u.Discriminator, v.Tag, false))
 			}
 		case ir.MessageK:
 			m := g.p.Message(t.Name)
 			if own, ok := g.own[m.Name]; ok {
-				if own.tag == "open" || own.tag == "close" {
-					diags.AddHint(r.Pos, "rename the tag of "+m.Name+" in its union",
-						"outbound message %s is tagged %q, which would be the same event as the client's own %q event", m.Name, own.tag, own.tag)
-					continue
+				if slices.Contains(ir.TSLifecycleEvents, own.tag) {
+					return nil, fmt.Errorf("tsgen: route %s.%s: outbound message %s is tagged %q, a lifecycle event of the client", c.Name, r.Name, m.Name, own.tag)
 				}
 				rp.addTagged(own.disc, own.tag, variantType(m.Name, own.disc, own.tag, false))
 				continue
@@ -145,21 +135,22 @@ func (rp *routePlan) addEvent(key, typ string) {
 
 // route writes a route's types, its frame table and its connect function.
 func (g *generator) route(rp *routePlan) {
-	c, r, name := rp.c, rp.r, rp.name
+	c, r, n := rp.c, rp.r, rp.r.Names
 	g.section(fmt.Sprintf("Route %s.%s: WS %s", c.Name, r.Name, r.Pattern))
 	if len(r.Params) > 0 {
 		g.doc("", fmt.Sprintf("The path parameters of %s.", r.Pattern))
-		fmt.Fprintf(&g.buf, "export interface %sParams {\n", name)
+		fmt.Fprintf(&g.buf, "export interface %s {\n", n.Params)
 		for _, p := range r.Params {
-			g.doc("  ", fmt.Sprintf("The %s in the path (percent-encoded by connect%s).", p.Model+"Ref", name))
-			fmt.Fprintf(&g.buf, "  %s: %sRef;\n", propName(p.Name), p.Model)
+			ref := g.tsRef(p.Model)
+			g.doc("  ", fmt.Sprintf("The %s in the path (percent-encoded by %s).", ref, n.TSConnect))
+			fmt.Fprintf(&g.buf, "  %s: %s;\n", propName(p.Name), ref)
 		}
 		g.buf.WriteString("}\n\n")
 	}
 	g.args(rp)
 	g.doc("", fmt.Sprintf("What a client of %s receives, by event type: the frames the server sends, "+
 		`"error" for error frames, and the connection's "open" and "close".`, r.Pattern))
-	fmt.Fprintf(&g.buf, "export interface %sEvents {\n", name)
+	fmt.Fprintf(&g.buf, "export interface %s {\n", n.TSEvents)
 	for _, e := range rp.events {
 		fmt.Fprintf(&g.buf, "  %s: %s;\n", propName(e.key), eventType(e.types))
 	}
@@ -168,8 +159,8 @@ func (g *generator) route(rp *routePlan) {
 	if rp.in == "never" {
 		sends = "it sends nothing"
 	}
-	g.doc("", fmt.Sprintf("A client of %s: %s and receives %sEvents.", r.Pattern, sends, name))
-	fmt.Fprintf(&g.buf, "export type %sClient = JsgenClient<%s, %sEvents>;\n\n", name, rp.in, name)
+	g.doc("", fmt.Sprintf("A client of %s: %s and receives %s.", r.Pattern, sends, n.TSEvents))
+	fmt.Fprintf(&g.buf, "export type %s = JsgenClient<%s, %s>;\n\n", n.TSClient, rp.in, n.TSEvents)
 	g.frameTable(rp)
 	g.connect(rp)
 }
@@ -192,15 +183,15 @@ func eventType(types []string) string {
 // args writes <Route>Args, what the connect function needs for the URL.
 // Parts that have nothing required are optional.
 func (g *generator) args(rp *routePlan) {
-	r := rp.r
-	fmt.Fprintf(&g.buf, "/** What connect%s needs to build the URL. */\n", rp.name)
+	r, n := rp.r, rp.r.Names
+	fmt.Fprintf(&g.buf, "/** What %s needs to build the URL. */\n", n.TSConnect)
 	if len(r.Params) == 0 && r.Query == "" {
-		fmt.Fprintf(&g.buf, "export interface %sArgs {}\n\n", rp.name)
+		fmt.Fprintf(&g.buf, "export interface %s {}\n\n", n.TSArgs)
 		return
 	}
-	fmt.Fprintf(&g.buf, "export interface %sArgs {\n", rp.name)
+	fmt.Fprintf(&g.buf, "export interface %s {\n", n.TSArgs)
 	if len(r.Params) > 0 {
-		fmt.Fprintf(&g.buf, "  params: %sParams;\n", rp.name)
+		fmt.Fprintf(&g.buf, "  params: %s;\n", n.Params)
 	}
 	if r.Query != "" {
 		g.doc("  ", "The query parameters; the server gives absent optional ones their defaults.")
@@ -234,7 +225,7 @@ func (g *generator) argsRequired(r *ir.Route) bool {
 
 // frameTable writes the constant that classifies received frames.
 func (g *generator) frameTable(rp *routePlan) {
-	fmt.Fprintf(&g.buf, "const jsgen%sRoute: JsgenRoute = {\n", rp.name)
+	fmt.Fprintf(&g.buf, "const %s: JsgenRoute = {\n", rp.r.Names.TSRoute)
 	g.buf.WriteString("  tagged: [")
 	if len(rp.tagged) > 0 {
 		g.buf.WriteString("\n")
@@ -265,19 +256,19 @@ func quoteList(ss []string) string {
 
 // connect writes connect<Route>.
 func (g *generator) connect(rp *routePlan) {
-	c, r, name := rp.c, rp.r, rp.name
+	c, r, n := rp.c, rp.r, rp.r.Names
 	g.doc("", orDefault(r.Doc, fmt.Sprintf("%s is route %s of controller %s.", r.GoName, r.Name, c.Name)),
 		fmt.Sprintf("Connects to %s under baseURL (ws:, wss:, http: or https:, with an optional path prefix; "+
 			"\"\" in a browser for the page's own origin) and returns the client. "+
 			"The client reconnects after a connection it did not close ends (see JsgenReconnectOptions) "+
 			"until close() is called.", r.Pattern))
-	argsDecl := "args: " + name + "Args"
+	argsDecl := "args: " + n.TSArgs
 	if len(r.Params) == 0 && r.Query == "" {
-		argsDecl = "_args: " + name + "Args = {}" // nothing to read: the URL is fixed
+		argsDecl = "_args: " + n.TSArgs + " = {}" // nothing to read: the URL is fixed
 	} else if !g.argsRequired(r) {
 		argsDecl += " = {}"
 	}
-	fmt.Fprintf(&g.buf, "export function connect%s(baseURL: string, %s, options: JsgenClientOptions = {}): %sClient {\n", name, argsDecl, name)
+	fmt.Fprintf(&g.buf, "export function %s(baseURL: string, %s, options: JsgenClientOptions = {}): %s {\n", n.TSConnect, argsDecl, n.TSClient)
 	fmt.Fprintf(&g.buf, "  const path = %s;\n", pathExpr(r))
 	query := "\"\""
 	if q := g.p.Message(r.Query); q != nil {
@@ -290,7 +281,7 @@ func (g *generator) connect(rp *routePlan) {
 		query = b.String()
 	}
 	fmt.Fprintf(&g.buf, "  const query = %s;\n", query)
-	fmt.Fprintf(&g.buf, "  return new JsgenConnection<%s, %sEvents>(jsgenURL(baseURL, path, query), jsgen%sRoute, options);\n", rp.in, name, name)
+	fmt.Fprintf(&g.buf, "  return new JsgenConnection<%s, %s>(jsgenURL(baseURL, path, query), %s, options);\n", rp.in, n.TSEvents, n.TSRoute)
 	g.buf.WriteString("}\n\n")
 }
 

@@ -33,10 +33,10 @@
 //     "error" (error frames), "open" and "close". Reconnection uses
 //     exponential backoff with jitter and stops after close().
 //
-// Declarations whose TypeScript names would clash — with each other, with
-// the names the module defines itself, or with the global types it uses —
-// and union tags "open" or "close" on an outbound type are reported as a
-// *diag.Error at their positions.
+// Every TypeScript name comes from the IR. Declarations whose TypeScript
+// names would clash — with each other, with the names the module defines
+// itself, or with the global types it uses — and union tags "open" or
+// "close" on an outbound type are refused by ir.Build.
 package ts
 
 import (
@@ -49,7 +49,7 @@ import (
 )
 
 // FileName is the path of the generated module.
-const FileName = "client.ts"
+const FileName = ir.TSClientFile
 
 //go:embed runtime.ts
 var runtimeTS string
@@ -67,9 +67,8 @@ const header = `//
 
 `
 
-// Generate returns client.ts for p. Problems with the user's declarations
-// (see the package documentation) come back as a *diag.Error; any other
-// error means p is not a consistent IR.
+// Generate returns client.ts for p. An error means p is not a consistent
+// IR (ir.Build refuses every user mistake the client could meet).
 func Generate(p *ir.Program) ([]genfile.File, error) {
 	f, err := generate(p)
 	if err != nil {

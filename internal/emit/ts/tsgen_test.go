@@ -130,48 +130,6 @@ func TestChatWireShapes(t *testing.T) {
 	}
 }
 
-// TestNameClashes checks that declarations whose TypeScript names would
-// clash, and outbound tags named like lifecycle events, are reported at
-// their positions.
-func TestNameClashes(t *testing.T) {
-	pos := func(line int) diag.Pos { return diag.Pos{File: "jsgen.yaml", Line: line, Col: 3} }
-	str := &ir.Type{Kind: ir.String}
-	p := &ir.Program{
-		Package: "clash",
-		Messages: []*ir.Message{
-			{Name: "Map", Pos: pos(1), Fields: []*ir.Field{{Name: "k", Type: str}}},
-			{Name: "JsgenClient", Pos: pos(2)},
-			{Name: "ChatRoomEvents", Pos: pos(3)},
-			{Name: "Open", Pos: pos(4)},
-		},
-		Unions: []*ir.Union{{Name: "Life", Discriminator: "type", Pos: pos(5), Variants: []*ir.Variant{{Tag: "open", Message: "Open"}}}},
-		Controllers: []*ir.Controller{{Name: "Chat", Pos: pos(6), Routes: []*ir.Route{
-			{Name: "room", GoName: "Room", Pattern: "/room", Pos: pos(7), Out: []*ir.Type{{Kind: ir.UnionK, Name: "Life"}}},
-		}}},
-	}
-	_, err := generate(p)
-	var de *diag.Error
-	if !errors.As(err, &de) {
-		t.Fatalf("Generate: %v, want a *diag.Error", err)
-	}
-	got := de.Error()
-	for _, want := range []string{
-		"jsgen.yaml:1:3: message Map would be the TypeScript name Map, which is already a JavaScript global the client uses",
-		"jsgen.yaml:2:3: message JsgenClient would be the TypeScript name JsgenClient, which is already a name client.ts declares for its runtime",
-		"jsgen.yaml:7:3: a name generated for route Chat.room would be the TypeScript name ChatRoomEvents, which is already message ChatRoomEvents",
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("diagnostics lack %q:\n%s", want, got)
-		}
-	}
-	// With the names fixed, the lifecycle tag is still refused.
-	p.Messages = p.Messages[3:]
-	_, err = generate(p)
-	if !errors.As(err, &de) || !strings.Contains(err.Error(), `jsgen.yaml:5:3: union Life has a variant tagged "open"`) {
-		t.Fatalf("Generate: %v, want the \"open\" tag refused at the union", err)
-	}
-}
-
 func TestGenerateRefusesNil(t *testing.T) {
 	if _, err := generate(nil); err == nil {
 		t.Fatal("generate(nil) succeeded")

@@ -111,7 +111,7 @@ func (g *generator) object(name string, fields []*ir.Field, own ownTag) {
 		if f.Optional || f.Default != nil {
 			opt = "?"
 		}
-		fmt.Fprintf(&g.buf, "  %s%s: %s;\n", propName(f.Name), opt, typeExpr(f.Type))
+		fmt.Fprintf(&g.buf, "  %s%s: %s;\n", propName(f.Name), opt, g.typeExpr(f.Type))
 	}
 	g.buf.WriteString("}\n\n")
 }
@@ -171,7 +171,7 @@ func variantType(msg, disc, tag string, optional bool) string {
 }
 
 // typeExpr is the TypeScript type of a value of type t.
-func typeExpr(t *ir.Type) string {
+func (g *generator) typeExpr(t *ir.Type) string {
 	switch t.Kind {
 	case ir.String:
 		return "string"
@@ -180,11 +180,11 @@ func typeExpr(t *ir.Type) string {
 	case ir.Int, ir.Int64, ir.Float64, ir.Timestamp:
 		return "number"
 	case ir.Ref:
-		return t.Name + "Ref"
+		return g.tsRef(t.Name)
 	case ir.Array:
-		return typeExpr(t.Elem) + "[]"
+		return g.typeExpr(t.Elem) + "[]"
 	case ir.Map:
-		return "{ [key: string]: " + typeExpr(t.Elem) + " }"
+		return "{ [key: string]: " + g.typeExpr(t.Elem) + " }"
 	default: // enum, message, union
 		return t.Name
 	}
