@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -74,12 +73,12 @@ func TestServerRestart(t *testing.T) {
 	failedBefore := failed.Load()
 	bustest.WaitFor(t, "publishes during the outage", func() bool { return failed.Load() >= failedBefore+20 })
 	// Publish fails fast while down: a single call returns at once.
-	load := measureLateness(t, 10*time.Millisecond)
+	load := bustest.MeasureLateness(t, 10*time.Millisecond)
 	start := time.Now()
 	if err := a.Publish(ctx, "room.y", []byte("down")); !errors.Is(err, natsbus.ErrDisconnected) {
 		t.Fatalf("Publish while down: %v", err)
 	}
-	if d, late := time.Since(start), load.end(); d > 100*time.Millisecond+late {
+	if d, late := time.Since(start), load.End(); d > 100*time.Millisecond+late {
 		t.Fatalf("Publish while down took %v (timers ran %v late)", d, late)
 	}
 	failed.Add(1)
@@ -90,11 +89,11 @@ func TestServerRestart(t *testing.T) {
 	}
 
 	restarted := time.Now()
-	load = measureLateness(t, 10*time.Millisecond)
+	load = bustest.MeasureLateness(t, 10*time.Millisecond)
 	srv.Start(t)
 	before := len(onB.Messages())
 	onB.WaitN(t, before+1)
-	resumed, lag := time.Since(restarted), load.end()
+	resumed, lag := time.Since(restarted), load.End()
 	t.Logf("cross-node delivery resumed %v after the server restarted (bound %v; timers ran %v late)", resumed, resumeBound, lag)
 	if resumed > resumeBound+lag {
 		t.Errorf("delivery resumed after %v, documented bound %v (timers ran %v late)", resumed, resumeBound, lag)
@@ -162,52 +161,4 @@ func TestCloseWhileDown(t *testing.T) {
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// lateness measures how late this machine runs timers while a test waits
-// for a mechanism with a documented time bound (heartbeats, reconnection,
-// health checks): a goroutine sleeps step at a time and adds up how much
-// later than asked it woke. A bound on elapsed time is checked as
-// bound + the measured lateness: as strict as written on an idle machine,
-// and not failed by a loaded one that runs every timer late (the
-// mechanism's timers and goroutines are delayed like the probe's).
-type lateness struct {
-	stop chan struct{}
-	done chan time.Duration
-	once sync.Once
-	late time.Duration
-}
-
-// measureLateness starts measuring; the measurement ends with end, or
-// with the test.
-func measureLateness(t testing.TB, step time.Duration) *lateness {
-	l := &lateness{stop: make(chan struct{}), done: make(chan time.Duration, 1)}
-	t.Cleanup(func() { l.end() })
-	go func() {
-		var late time.Duration
-		t := time.NewTimer(step)
-		defer t.Stop()
-		for {
-			start := time.Now()
-			t.Reset(step)
-			select {
-			case <-l.stop:
-				late += max(0, time.Since(start)-step)
-				l.done <- late
-				return
-			case <-t.C:
-				late += max(0, time.Since(start)-step)
-			}
-		}
-	}()
-	return l
-}
-
-// end stops the measurement and returns the lateness added up.
-func (l *lateness) end() time.Duration {
-	l.once.Do(func() {
-		close(l.stop)
-		l.late = <-l.done
-	})
-	return l.late
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/jsgen-dev/jsgen/runtime/room"
 
 	"github.com/jsgen-dev/jsgen/runtime/room/internal/repl"
+
+	"github.com/jsgen-dev/jsgen/runtime/bus/bustest"
 )
 
 func newMembus(t testing.TB) *membus.Bus {
@@ -135,7 +137,7 @@ func TestDeadNodeDropped(t *testing.T) {
 
 	c.stop()
 	killed := time.Now()
-	load := measureLateness(t, opts.Heartbeat/4)
+	load := bustest.MeasureLateness(t, opts.Heartbeat/4)
 	gone := func(n *node) func() bool {
 		return func() bool {
 			return n.memberList("lobby") == "alice(1)" && !n.presence.Online(userRef("carol")) &&
@@ -144,7 +146,7 @@ func TestDeadNodeDropped(t *testing.T) {
 	}
 	waitFor(t, "A to drop C", gone(a))
 	waitFor(t, "B to drop C", gone(bn))
-	took, late := time.Since(killed), load.end()
+	took, late := time.Since(killed), load.End()
 	bound := 3*opts.Heartbeat + opts.Heartbeat
 	t.Logf("dead node dropped after %v (bound D+H = %v; timers ran %v late)", took, bound, late)
 	// The slack, and the lateness of timers measured meanwhile, absorb
@@ -242,11 +244,11 @@ func TestBusOutageShort(t *testing.T) {
 	}
 	a.bus.down.Store(false)
 	reconnected := time.Now()
-	load := measureLateness(t, opts.Heartbeat/4)
+	load := bustest.MeasureLateness(t, opts.Heartbeat/4)
 	waitFor(t, "convergence", func() bool {
 		return a.memberList("dev") == "alice(1) bob(1)" && bn.memberList("dev") == "alice(1) bob(1)"
 	})
-	took, late := time.Since(reconnected), load.end()
+	took, late := time.Since(reconnected), load.End()
 	t.Logf("converged %v after the outage (bound H + H/2 + RTT, H = %v; timers ran %v late)", took, opts.Heartbeat, late)
 	if took > opts.Heartbeat*3/2+time.Second+late {
 		t.Fatalf("converged after %v (timers ran %v late)", took, late)
@@ -273,11 +275,11 @@ func TestBusOutageLong(t *testing.T) {
 	})
 	a.bus.down.Store(false)
 	reconnected := time.Now()
-	load := measureLateness(t, fast.Heartbeat/4)
+	load := bustest.MeasureLateness(t, fast.Heartbeat/4)
 	if got := waitAgree(t, a, bn); got != want {
 		t.Fatalf("after reconnection\n%s\nwant\n%s", got, want)
 	}
-	took, late := time.Since(reconnected), load.end()
+	took, late := time.Since(reconnected), load.End()
 	t.Logf("relearned %v after the outage (bound H + RTT, H = %v; timers ran %v late)", took, fast.Heartbeat, late)
 	if took > fast.Heartbeat+time.Second+late {
 		t.Fatalf("relearned after %v (timers ran %v late)", took, late)

@@ -94,13 +94,13 @@ func testNetworked(t *testing.T, be backend) {
 	})
 	be.start(t)
 	restarted := time.Now()
-	load := measureLateness(t, opts.Heartbeat/4)
+	load := bustest.MeasureLateness(t, opts.Heartbeat/4)
 	waitFor(t, "convergence after the restart", func() bool {
 		p, _ := bn.presence.Get(userRef("alice"))
 		return a.memberList("dev") == "alice(1) bob(1)" && bn.memberList("dev") == "alice(1) bob(1)" &&
 			p.Status == room.StatusBusy
 	})
-	took, late := time.Since(restarted), load.end()
+	took, late := time.Since(restarted), load.End()
 	// Reconnection (reconnect wait + jitter + round trip), then H + H/2 +
 	// RTT; when the outage outlasted D the nodes were dropped and are
 	// relearned within H + RTT instead. The slack absorbs a loaded machine.
@@ -114,11 +114,11 @@ func testNetworked(t *testing.T, be backend) {
 	// B goes silent without a goodbye.
 	bn.stop()
 	stopped := time.Now()
-	load = measureLateness(t, opts.Heartbeat/4)
+	load = bustest.MeasureLateness(t, opts.Heartbeat/4)
 	waitFor(t, "A to drop B", func() bool {
 		return a.memberList("lobby") == "alice(1)" && !a.presence.Online(userRef("bob"))
 	})
-	took, late = time.Since(stopped), load.end()
+	took, late = time.Since(stopped), load.End()
 	d := 3 * opts.Heartbeat
 	t.Logf("silent node dropped after %v (bound D+H = %v; timers ran %v late)", took, d+opts.Heartbeat, late)
 	if took > d+opts.Heartbeat+time.Second+late {
