@@ -108,7 +108,7 @@ func TestExitCodesAndUsage(t *testing.T) {
 
 func TestDescribeSummary(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "jsgen.yaml"), []byte(smallSpec))
+	writeFile(t, filepath.Join(dir, "jsgen.yaml"), []byte(smallSpec+"messages:\n  Note: {fields: {text: string}}\n"))
 	code, out, stderr := run(dir, "describe", dir)
 	if code != ExitOK {
 		t.Fatalf("describe: %s", stderr)
@@ -116,6 +116,11 @@ func TestDescribeSummary(t *testing.T) {
 	for _, want := range []string{"package small", "model Room (Ref identifiers up to 255 bytes)", "name", "maxLength 10"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("describe output lacks %q:\n%s", want, out)
+		}
+	}
+	for i, line := range strings.Split(out, "\n") {
+		if strings.TrimRight(line, " \t") != line {
+			t.Errorf("describe output line %d ends in spaces: %q", i+1, line)
 		}
 	}
 }

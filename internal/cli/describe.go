@@ -123,6 +123,7 @@ func describeFields(w io.Writer, fields []*ir.Field) {
 		if c.MaxItems != nil {
 			mods = append(mods, fmt.Sprintf("maxItems %d", *c.MaxItems))
 		}
-		fmt.Fprintf(w, "  %-14s %-22s %s\n", f.Name, f.Type, strings.Join(mods, ", "))
+		line := fmt.Sprintf("  %-14s %-22s %s", f.Name, f.Type, strings.Join(mods, ", "))
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
 	}
 }
