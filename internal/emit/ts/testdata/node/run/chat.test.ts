@@ -154,32 +154,40 @@ for (const [name, impl] of impls) {
     const bob = unique("dmbob");
     const a = connectChatDM(base, { query: { username: ann } }, options(impl));
     const b = connectChatDM(base, { query: { username: bob } }, options(impl));
-    await Promise.all([next(a, "open"), next(b, "open")]);
-    const got = next(b, "DirectMessage");
-    a.send({ to: bob, content: "psst" });
-    const dm = await got;
-    assert.equal(dm.from, ann);
-    assert.equal(dm.content, "psst");
-    assert.equal(typeof dm.timestamp, "number");
+    try {
+      await Promise.all([next(a, "open"), next(b, "open")]);
+      // bob's socket is open before the server has subscribed it to his
+      // direct messages, and a DM to nobody is dropped: send until one
+      // arrives.
+      const got = next(b, "DirectMessage");
+      const send = () => a.send({ to: bob, content: "psst" });
+      send();
+      const resend = setInterval(send, 200);
+      const dm = await got.finally(() => clearInterval(resend));
+      assert.equal(dm.from, ann);
+      assert.equal(dm.content, "psst");
+      assert.equal(typeof dm.timestamp, "number");
 
-    a.send({ type: "presence", status: "busy" });
-    let status = "";
-    for (let i = 0; i < 50 && status !== "busy"; i++) {
-      const res = await fetch(`${base}/chat/presence/${encodeURIComponent(ann)}`);
-      if (res.status === 200) {
-        status = ((await res.json()) as { status: string }).status;
+      a.send({ type: "presence", status: "busy" });
+      let status = "";
+      for (let i = 0; i < 50 && status !== "busy"; i++) {
+        const res = await fetch(`${base}/chat/presence/${encodeURIComponent(ann)}`);
+        if (res.status === 200) {
+          status = ((await res.json()) as { status: string }).status;
+        }
+        if (status !== "busy") {
+          await new Promise((r) => setTimeout(r, 50));
+        }
       }
-      if (status !== "busy") {
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      assert.equal(status, "busy");
+
+      const refused = next(b, "error");
+      b.send({ to: "", content: "x" });
+      assert.equal((await refused).code, "invalid_message");
+    } finally {
+      a.close();
+      b.close();
     }
-    assert.equal(status, "busy");
-
-    const refused = next(b, "error");
-    b.send({ to: "", content: "x" });
-    assert.equal((await refused).code, "invalid_message");
-    a.close();
-    b.close();
   });
 
   test(`${name}: a refused upgrade ends in a close event, without reconnecting when told not to`, async () => {
