@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -135,9 +136,7 @@ func TestForwardEndsWithEitherSide(t *testing.T) {
 		t.Fatalf("client left: Forward returned %v, want nil", err)
 	}
 	e.metrics.waitFor(t, "connection ended", func(m *recMetrics) bool { return len(m.closed) == 1 })
-	if n := e.ch.Subscribers(ref(t, "r1")); n != 0 {
-		t.Fatalf("%d subscribers left after the client went", n)
-	}
+	e.waitNoSubscribers(t, "r1") // the handler closes its subscription as it returns
 	// The channel side ends: Forward returns the reason, the connection
 	// closes with 1011.
 	c, _ = e.dial(t, "r1")
@@ -168,5 +167,19 @@ func TestForwardReportsOverflow(t *testing.T) {
 	e.srv.mu.Unlock()
 	if err := Forward(context.Background(), conn, sub); !errors.Is(err, channel.ErrOverflow) {
 		t.Fatalf("Forward on an overflowed subscription returned %v", err)
+	}
+}
+
+// waitNoSubscribers waits until room has no subscriber left: a handler
+// closes its subscription as it returns, after the connection has ended.
+func (e *forwardEnv) waitNoSubscribers(t *testing.T, room string) {
+	t.Helper()
+	ctx := testCtx(t)
+	for e.ch.Subscribers(ref(t, room)) != 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%d subscribers left in %s after the client went", e.ch.Subscribers(ref(t, room)), room)
+		case <-time.After(5 * time.Millisecond):
+		}
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 	"github.com/jsgen-dev/jsgen/runtime/channel"
@@ -101,14 +100,7 @@ func TestSubscribeEndsWithConnection(t *testing.T) {
 	}
 	// The subscription reports its end before Close has removed it from
 	// its key: wait for the removal.
-	ctx := testCtx(t)
-	for e.ch.Subscribers(ref(t, "r1")) != 0 {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%d subscribers left after the client went", e.ch.Subscribers(ref(t, "r1")))
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
+	e.waitNoSubscribers(t, "r1")
 }
 
 // TestSubscribeSlowClient: a client that stops reading is closed as slow
