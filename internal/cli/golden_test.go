@@ -240,25 +240,3 @@ func buildGenerated(t *testing.T, dir string) {
 		}
 	}
 }
-
-// TestChatFormsDescribeAlike: the chat app written in jsgen.yaml and written
-// as annotated Go must have the same IR (jsgen describe --json).
-func TestChatFormsDescribeAlike(t *testing.T) {
-	section := func(name string) []byte {
-		ar, err := txtar.ParseFile(filepath.Join(repoRoot(t), "testdata", "golden", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range ar.Files {
-			if f.Name == "want/describe.json" {
-				return f.Data
-			}
-		}
-		t.Fatalf("%s has no want/describe.json", name)
-		return nil
-	}
-	y, g := section("chat-yaml.txtar"), section("chat-go.txtar")
-	if !bytes.Equal(y, g) {
-		t.Fatalf("describe --json differs between the YAML and the Go form:\n%s", lineDiff(string(y), string(g)))
-	}
-}

@@ -8,26 +8,19 @@ import (
 	"golang.org/x/tools/txtar"
 )
 
-// TestTeamsFormsDescribeAlike: the team game, with identifier constraints
-// and a composite channel key, has the same IR (jsgen describe --json)
-// written in jsgen.yaml and in annotated Go.
-func TestTeamsFormsDescribeAlike(t *testing.T) {
-	describeOf := func(name string) []byte {
-		ar, err := txtar.ParseFile(filepath.Join(repoRoot(t), "testdata", "golden", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range ar.Files {
-			if f.Name == "want/describe.json" {
-				return f.Data
-			}
-		}
-		t.Fatalf("%s has no want/describe.json", name)
-		return nil
+// TestTeamsDescribesIDConstraints: the team game's IR (jsgen describe
+// --json) carries its identifier constraints and composite channel key.
+// TestGoldenFormsDescribeAlike checks that both forms describe it alike.
+func TestTeamsDescribesIDConstraints(t *testing.T) {
+	ar, err := txtar.ParseFile(filepath.Join(repoRoot(t), "testdata", "golden", "teams-yaml.txtar"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	y, g := describeOf("teams-yaml.txtar"), describeOf("teams-go.txtar")
-	if !bytes.Equal(y, g) {
-		t.Fatalf("describe --json differs between the YAML and the Go form:\n%s", lineDiff(string(y), string(g)))
+	var y []byte
+	for _, f := range ar.Files {
+		if f.Name == "want/describe.json" {
+			y = f.Data
+		}
 	}
 	for _, want := range []string{`"idValues": [`, `"idPattern": "^[a-z0-9-]+$"`, `"idMinLength": 3`, `"keyParts": [`} {
 		if !bytes.Contains(y, []byte(want)) {
