@@ -102,11 +102,34 @@ const (
 	TSClientFile = "client.ts" // the TypeScript client, in the client output directory
 )
 
+// The exported methods jsgen generates on every model and message, on
+// every enum type and on a composite channel key struct.
+const (
+	MethodAppendJSON    = "AppendJSON"    // func (m *T) AppendJSON(b []byte) []byte
+	MethodMarshalJSON   = "MarshalJSON"   // func (m T) MarshalJSON() ([]byte, error)
+	MethodUnmarshalJSON = "UnmarshalJSON" // func (m *T) UnmarshalJSON(data []byte) error
+	MethodValidate      = "Validate"      // func (m *T) Validate() error
+	MethodValid         = "Valid"         // func (e E) Valid() bool, on enums
+	MethodKeyRef        = "Ref"           // func (k RoomUserKey) Ref() jsgenrt.Ref[RoomUserKey]
+)
+
 // RecordMethods are the methods jsgen generates on every model and message.
-var RecordMethods = []string{"AppendJSON", "MarshalJSON", "UnmarshalJSON", "Validate", "jsgenAppendFields", "jsgenDecode", "jsgenValidate"}
+var RecordMethods = []string{MethodAppendJSON, MethodMarshalJSON, MethodUnmarshalJSON, MethodValidate, "jsgenAppendFields", "jsgenDecode", "jsgenValidate"}
 
 // EnumMethods are the methods jsgen generates on every enum type.
-var EnumMethods = []string{"Valid"}
+var EnumMethods = []string{MethodValid}
+
+// The exported members of the connection and upgrade types jsgen generates
+// for every route (RouteNames.Conn, RouteNames.Upgrade).
+const (
+	ConnMessages    = "Messages" // func (c *ChatRoomConn) Messages() iter.Seq[In]
+	ConnSend        = "Send"     // Send sends the route's first outbound type; Send<Out> the others
+	FieldParams     = "Params"   // Conn and Upgrade: the validated path parameters
+	FieldQuery      = "Query"    // Conn and Upgrade: the validated query
+	FieldRequest    = "Request"  // Upgrade: the HTTP upgrade request
+	FieldIdentity   = "Identity" // Upgrade: the identity the server's guard returned
+	FieldEmbeddedWS = "Conn"     // Conn: the embedded *ws.Conn
+)
 
 // TSRuntimeNames are the module-level names client.ts declares for its
 // runtime; no declaration may take them.
@@ -287,6 +310,10 @@ type RouteNames struct {
 	DecodeQuery string // func decodeChatRoomQuery(r *http.Request) (Query, error)
 	QueryFields string // var chatRoomQueryFields = []query.Field{...}
 
+	// Send are the methods of Conn that send each outbound type, parallel
+	// to Route.Out: Send for the first, Send<Type> for the others.
+	Send []string
+
 	TSArgs    string // TS: interface ChatRoomArgs
 	TSEvents  string // TS: interface ChatRoomEvents
 	TSClient  string // TS: class ChatRoomClient
@@ -303,6 +330,19 @@ func RouteNamesFor(controller, route string) RouteNames {
 		State: lowerFirst(s) + "State", Prepare: "prepare" + s, DecodeQuery: "decode" + s + "Query", QueryFields: lowerFirst(s) + "QueryFields",
 		TSArgs: s + "Args", TSEvents: s + "Events", TSClient: s + "Client", TSConnect: "connect" + s, TSRoute: "jsgen" + s + "Route",
 	}
+}
+
+// SendMethodsFor returns the names of the Conn methods that send each of
+// the outbound types out: Send for the first, Send<Type> for the others.
+func SendMethodsFor(out []*Type) []string {
+	names := make([]string, len(out))
+	for i, o := range out {
+		names[i] = ConnSend + o.Name
+		if i == 0 {
+			names[i] = ConnSend
+		}
+	}
+	return names
 }
 
 // goNames lists the package-level Go names of a route.
@@ -357,6 +397,7 @@ func AssignNames(p *Program) {
 		c.Names = ControllerNamesFor(c.Name)
 		for _, r := range c.Routes {
 			r.Names = RouteNamesFor(c.Name, r.GoName)
+			r.Names.Send = SendMethodsFor(r.Out)
 		}
 	}
 }
@@ -415,6 +456,86 @@ func patternVars(fields []*Field) []string {
 		if f.PatternVar != "" {
 			out = append(out, f.PatternVar)
 		}
+	}
+	return out
+}
+
+// GoMembers returns, by type name, the exported methods and struct fields
+// (interface methods for an interface) of the Go types of p's package that
+// jsgen declares or adds methods to, each list sorted: what a generated
+// type exposes is computed here, never by an emitter.
+func (p *Program) GoMembers() map[string][]string {
+	out := map[string][]string{}
+	add := func(typ string, names ...string) { out[typ] = append(out[typ], names...) }
+	for _, m := range p.Models {
+		add(m.Name, exported(RecordMethods)...)
+		add(m.Name, fieldNames(m.Fields)...)
+	}
+	for _, m := range p.Messages {
+		add(m.Name, exported(RecordMethods)...)
+		add(m.Name, fieldNames(m.Fields)...)
+	}
+	for _, e := range p.Enums {
+		add(e.Name, EnumMethods...)
+	}
+	for _, u := range p.Unions {
+		add(u.Name, u.Names.Tag)
+		for _, v := range u.Variants {
+			add(v.Message, u.Names.Tag)
+		}
+	}
+	for _, c := range p.Channels {
+		if c.KeyParts != nil { // the struct is jsgen's or the user's; the method is jsgen's
+			add(c.Key, MethodKeyRef)
+			for _, k := range c.KeyParts {
+				add(c.Key, k.GoName)
+			}
+		}
+	}
+	for _, e := range p.EventBuses {
+		for _, t := range e.Topics {
+			add(e.Name, t.Names.Emit, t.Names.On)
+		}
+	}
+	for _, c := range p.Controllers {
+		for _, r := range c.Routes {
+			addRouteMembers(add, r)
+			add(c.Names.Handlers, r.GoName)
+		}
+	}
+	for typ, names := range out {
+		slices.Sort(names)
+		out[typ] = slices.Compact(names)
+	}
+	return out
+}
+
+func addRouteMembers(add func(string, ...string), r *Route) {
+	n := r.Names
+	add(n.Conn, ConnMessages)
+	add(n.Conn, n.Send...)
+	add(n.Upgrade, FieldRequest, FieldIdentity)
+	for _, p := range r.Params {
+		add(n.Params, p.GoName)
+	}
+	if len(r.Params) > 0 {
+		add(n.Conn, FieldParams)
+		add(n.Upgrade, FieldParams)
+	}
+	if r.Query != "" {
+		add(n.Conn, FieldQuery)
+		add(n.Upgrade, FieldQuery)
+	}
+}
+
+func exported(names []string) []string {
+	return slices.DeleteFunc(slices.Clone(names), func(s string) bool { return !token.IsExported(s) })
+}
+
+func fieldNames(fields []*Field) []string {
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		out[i] = f.GoName
 	}
 	return out
 }

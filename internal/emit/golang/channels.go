@@ -147,7 +147,7 @@ func (g *generator) emitChannelKey(f *jen.File, c *ir.Channel) {
 		"Identifiers never contain %q, so distinct keys never share a channel or a bus\n"+
 		"subject. Every part must be a valid (non-zero) Ref.", ir.KeySeparator, ir.KeySeparator)))
 	ref := jen.Qual(rtPath, "Ref").Types(jen.Id(c.Key))
-	f.Func().Params(jen.Id("k").Id(c.Key)).Id("Ref").Params().Add(ref).Block(
+	f.Func().Params(jen.Id("k").Id(c.Key)).Id(ir.MethodKeyRef).Params().Add(ref).Block(
 		jen.Return(jen.Qual(rtPath, "UncheckedRef").Types(jen.Id(c.Key)).Call(joined)),
 	)
 	f.Line()
@@ -171,7 +171,7 @@ func (g *generator) encoder(t *ir.Type) jen.Code {
 		return jen.Id(g.unionNames(t.Name).Append)
 	}
 	return jen.Func().Params(jen.Id("b").Index().Byte(), jen.Id("m").Id(t.Name)).Index().Byte().Block(
-		jen.Return(jen.Id("m").Dot("AppendJSON").Call(jen.Id("b"))),
+		jen.Return(jen.Id("m").Dot(ir.MethodAppendJSON).Call(jen.Id("b"))),
 	)
 }
 
@@ -186,6 +186,6 @@ func (g *generator) validator(t *ir.Type) jen.Code {
 		return jen.Id(g.unionNames(t.Name).Validate)
 	}
 	return jen.Func().Params(jen.Id("m").Id(t.Name)).Error().Block(
-		jen.Return(jen.Id("m").Dot("Validate").Call()),
+		jen.Return(jen.Id("m").Dot(ir.MethodValidate).Call()),
 	)
 }

@@ -79,26 +79,23 @@ func (g *generator) emitRoute(f *jen.File, c *ir.Controller, r *ir.Route) {
 		gr.Op("*").Qual(wsPath, "Conn")
 		if len(r.Params) > 0 {
 			gr.Comment("Params are the validated path parameters.")
-			gr.Id("Params").Id(n.Params)
+			gr.Id(ir.FieldParams).Id(n.Params)
 		}
 		if r.Query != "" {
 			gr.Comment("Query is the validated query; absent parameters have their defaults.")
-			gr.Id("Query").Id(r.Query)
+			gr.Id(ir.FieldQuery).Id(r.Query)
 		}
 		gr.Id("msgs").Qual("iter", "Seq").Types(inType(r))
 	})
 	f.Line()
 	f.Add(docComment("Messages yields the client's frames, decoded and validated, until the connection\n" +
 		"closes. Invalid frames never reach it: the client gets an error frame instead and\nthe connection stays open."))
-	f.Func().Params(jen.Id("c").Op("*").Id(n.Conn)).Id("Messages").Params().Qual("iter", "Seq").Types(inType(r)).Block(
+	f.Func().Params(jen.Id("c").Op("*").Id(n.Conn)).Id(ir.ConnMessages).Params().Qual("iter", "Seq").Types(inType(r)).Block(
 		jen.Return(jen.Id("c").Dot("msgs")),
 	)
 	f.Line()
 	for i, o := range r.Out {
-		method := "Send" + o.Name
-		if i == 0 {
-			method = "Send"
-		}
+		method := n.Send[i]
 		f.Add(docComment(fmt.Sprintf("%s encodes msg once and queues it for the client. It fails with ws.ErrClosed\n"+
 			"once the connection is closing, and with ws.ErrSlowClient when the client cannot keep up\n"+
 			"(the connection is then closed with a code saying so).", method)))
@@ -123,16 +120,16 @@ func (g *generator) emitGuard(f *jen.File, c *ir.Controller, r *ir.Route) {
 		"(With%sGuard): validated, not yet upgraded.", name, where, name)))
 	f.Type().Id(n.Upgrade).StructFunc(func(gr *jen.Group) {
 		gr.Comment("Request is the HTTP upgrade request.")
-		gr.Id("Request").Op("*").Qual("net/http", "Request")
+		gr.Id(ir.FieldRequest).Op("*").Qual("net/http", "Request")
 		gr.Comment("Identity is what the server's guard (ws.WithGuard) returned; nil without one.")
-		gr.Id("Identity").Any()
+		gr.Id(ir.FieldIdentity).Any()
 		if len(r.Params) > 0 {
 			gr.Comment("Params are the validated path parameters.")
-			gr.Id("Params").Id(n.Params)
+			gr.Id(ir.FieldParams).Id(n.Params)
 		}
 		if r.Query != "" {
 			gr.Comment("Query is the validated query; absent parameters have their defaults.")
-			gr.Id("Query").Id(r.Query)
+			gr.Id(ir.FieldQuery).Id(r.Query)
 		}
 	})
 	f.Line()
@@ -158,14 +155,14 @@ func (g *generator) emitGuard(f *jen.File, c *ir.Controller, r *ir.Route) {
 		jen.Return(jen.Qual(wsPath, "WithRouteGuard").Call(jen.Lit("GET "+r.Pattern), jen.Func().Params(
 			jen.Id("r").Op("*").Qual("net/http", "Request"), jen.List(jen.Id("identity"), jen.Id("state")).Any(),
 		).Error().BlockFunc(func(b *jen.Group) {
-			b.Id("u").Op(":=").Id(n.Upgrade).Values(jen.Dict{jen.Id("Request"): jen.Id("r"), jen.Id("Identity"): jen.Id("identity")})
+			b.Id("u").Op(":=").Id(n.Upgrade).Values(jen.Dict{jen.Id(ir.FieldRequest): jen.Id("r"), jen.Id(ir.FieldIdentity): jen.Id("identity")})
 			if len(r.Params) > 0 || r.Query != "" {
 				b.If(jen.List(jen.Id("st"), jen.Id("ok")).Op(":=").Id("state").Assert(jen.Op("*").Id(n.State)), jen.Id("ok")).BlockFunc(func(b *jen.Group) {
 					if len(r.Params) > 0 {
-						b.Id("u").Dot("Params").Op("=").Id("st").Dot("params")
+						b.Id("u").Dot(ir.FieldParams).Op("=").Id("st").Dot("params")
 					}
 					if r.Query != "" {
-						b.Id("u").Dot("Query").Op("=").Id("st").Dot("query")
+						b.Id("u").Dot(ir.FieldQuery).Op("=").Id("st").Dot("query")
 					}
 				})
 			}
@@ -180,7 +177,7 @@ func (g *generator) encodeCall(t *ir.Type, v *jen.Statement) jen.Code {
 	if t.Kind == ir.UnionK {
 		return jen.Id(g.unionNames(t.Name).Append).Call(jen.Nil(), v)
 	}
-	return v.Dot("AppendJSON").Call(jen.Nil())
+	return v.Dot(ir.MethodAppendJSON).Call(jen.Nil())
 }
 
 // emitPrepare emits the state a route's connection starts with, and the
@@ -336,12 +333,12 @@ func (g *generator) emitMount(f *jen.File, c *ir.Controller) {
 						b.Id("st").Op(":=").Id("c").Dot("State").Call().Assert(jen.Op("*").Id(n.State))
 					}
 					b.Return(jen.Id("h").Dot(r.GoName).Call(jen.Id("ctx"), jen.Op("&").Id(n.Conn).ValuesFunc(func(v *jen.Group) {
-						v.Id("Conn").Op(":").Id("c")
+						v.Id(ir.FieldEmbeddedWS).Op(":").Id("c")
 						if len(r.Params) > 0 {
-							v.Id("Params").Op(":").Id("st").Dot("params")
+							v.Id(ir.FieldParams).Op(":").Id("st").Dot("params")
 						}
 						if r.Query != "" {
-							v.Id("Query").Op(":").Id("st").Dot("query")
+							v.Id(ir.FieldQuery).Op(":").Id("st").Dot("query")
 						}
 						v.Id("msgs").Op(":").Id("msgs")
 					})))

@@ -101,7 +101,7 @@ func (g *generator) emitDecode(f *jen.File, rec *record) error {
 	)
 	f.Add(docComment("UnmarshalJSON decodes data with Decode" + name + ", so encoding/json is as strict as it is.\n" +
 		"On failure m is left unchanged."))
-	f.Func().Params(jen.Id("m").Op("*").Id(name)).Id("UnmarshalJSON").Params(jen.Id("data").Index().Byte()).Error().Block(
+	f.Func().Params(jen.Id("m").Op("*").Id(name)).Id(ir.MethodUnmarshalJSON).Params(jen.Id("data").Index().Byte()).Error().Block(
 		jen.List(jen.Id("v"), jen.Err()).Op(":=").Id(rec.Decode).Call(jen.Id("data")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 		jen.Op("*").Id("m").Op("=").Id("v"),

@@ -53,14 +53,14 @@ func (g *generator) emitEncode(f *jen.File, rec *record) {
 	}
 	f.Add(docComment("AppendJSON appends m to b as a JSON object, members in declaration order, optional\n" +
 		"members only when set, and returns the extended buffer. It does not use reflection." + docTag))
-	f.Func().Params(jen.Id("m").Op("*").Id(name)).Id("AppendJSON").Params(jen.Id("b").Index().Byte()).Index().Byte().Block(
+	f.Func().Params(jen.Id("m").Op("*").Id(name)).Id(ir.MethodAppendJSON).Params(jen.Id("b").Index().Byte()).Index().Byte().Block(
 		jen.Id("b").Op("=").Append(jen.Id("b"), first),
 		jen.Id("b").Op("=").Id("m").Dot("jsgenAppendFields").Call(jen.Id("b"), jen.Lit(more)),
 		jen.Return(jen.Append(jen.Id("b"), jen.LitRune('}'))),
 	)
 	f.Add(docComment("MarshalJSON encodes m with AppendJSON."))
-	f.Func().Params(jen.Id("m").Id(name)).Id("MarshalJSON").Params().Params(jen.Index().Byte(), jen.Error()).Block(
-		jen.Return(jen.Id("m").Dot("AppendJSON").Call(jen.Nil()), jen.Nil()),
+	f.Func().Params(jen.Id("m").Id(name)).Id(ir.MethodMarshalJSON).Params().Params(jen.Index().Byte(), jen.Error()).Block(
+		jen.Return(jen.Id("m").Dot(ir.MethodAppendJSON).Call(jen.Nil()), jen.Nil()),
 	)
 	f.Line()
 	f.Func().Params(jen.Id("m").Op("*").Id(name)).Id("jsgenAppendFields").Params(
@@ -133,7 +133,7 @@ func (g *generator) appendValue(t *ir.Type, v jen.Code, nm *names) []jen.Code {
 	case ir.Timestamp:
 		return set(jen.Qual(jsonxPath, "AppendTime").Call(jen.Id("b"), v))
 	case ir.Ref, ir.MessageK:
-		return set(jen.Add(v).Dot("AppendJSON").Call(jen.Id("b")))
+		return set(jen.Add(v).Dot(ir.MethodAppendJSON).Call(jen.Id("b")))
 	case ir.UnionK:
 		return set(jen.Id(g.unionNames(t.Name).Append).Call(jen.Id("b"), v))
 	case ir.Array:

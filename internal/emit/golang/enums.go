@@ -46,7 +46,7 @@ func (g *generator) emitEnum(f *jen.File, e *ir.Enum) {
 		cases[i] = jen.Id(c)
 	}
 	f.Add(docComment("Valid reports whether e is one of the values of " + e.Name + "."))
-	f.Func().Params(jen.Id("e").Id(e.Name)).Id("Valid").Params().Bool().Block(
+	f.Func().Params(jen.Id("e").Id(e.Name)).Id(ir.MethodValid).Params().Bool().Block(
 		jen.Switch(jen.Id("e")).Block(jen.Case(cases...).Block(jen.Return(jen.True()))),
 		jen.Return(jen.False()),
 	)

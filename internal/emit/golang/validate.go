@@ -90,7 +90,7 @@ func (g *generator) emitValidate(f *jen.File, rec *record) error {
 	f.Add(docComment("Validate reports every constraint violation of m, each with its JSON path, as a\n" +
 		"*jsgenrt.Error with code invalid_message; nil means m is valid. It does not allocate\n" +
 		"when m is valid."))
-	f.Func().Params(jen.Id("m").Op("*").Id(rec.Name)).Id("Validate").Params().Error().Block(
+	f.Func().Params(jen.Id("m").Op("*").Id(rec.Name)).Id(ir.MethodValidate).Params().Error().Block(
 		jen.Var().Id("errs").Qual(rtPath, "FieldErrors"),
 		jen.Id("m").Dot("jsgenValidate").Call(jen.Op("&").Id("errs"), jen.Nil()),
 		jen.Return(jen.Id("errs").Dot("Err").Call()),
