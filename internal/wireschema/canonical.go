@@ -25,18 +25,14 @@ func Marshal(s *js.Schema) ([]byte, error) {
 	return v.JSON(), nil
 }
 
-// ValueOf returns the schema s as a Value in canonical order. The schema is
-// read through its JSON encoding, the one form github.com/invopop/jsonschema
-// defines.
+// ValueOf returns the schema s as a Value in canonical order, converted
+// member by member: the value its JSON encoding would parse to.
 func ValueOf(s *js.Schema) (*Value, error) {
-	raw, err := json.Marshal(s)
+	v, err := schemaValue(s)
 	if err != nil {
-		return nil, fmt.Errorf("wireschema: encoding schema: %w", err)
+		return nil, fmt.Errorf("wireschema: converting schema: %w", err)
 	}
-	v, err := Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("wireschema: %w", err)
-	}
+	v.order(schemaCtx)
 	return v, nil
 }
 
