@@ -10,8 +10,8 @@ import (
 
 // checkGeneratedNames reports methods and fields of the user's types that
 // have the name of a method jsgen generates on them: generatedMethods on
-// models and messages, generatedEnumMethods on enum types, and <Union>Tag on
-// the variants of each union.
+// models and messages, generatedEnumMethods on enum types, <Union>Tag on
+// the variants of each union, and Ref on composite channel key structs.
 func (l *loader) checkGeneratedNames() {
 	for _, t := range slices.Concat(l.spec.Models, l.spec.Messages) {
 		l.checkNames(t.Name.Name, ir.RecordMethods, "on every model and message")
@@ -24,6 +24,11 @@ func (l *loader) checkGeneratedNames() {
 	for _, u := range l.spec.Unions {
 		for _, v := range u.Variants {
 			l.checkNames(v.Message.Name, []string{ir.UnionNamesFor(u.Name.Name).Tag}, "on every variant of union "+u.Name.Name)
+		}
+	}
+	for _, c := range l.spec.Channels {
+		if c.KeyParts != nil {
+			l.checkNames(c.Key.Name, []string{ir.MethodKeyRef}, "on the composite key of channels "+c.Name.Name)
 		}
 	}
 	l.checkPackageNames()
