@@ -178,7 +178,7 @@ func (g *generator) decodeBody(rec *record) ([]jen.Code, error) {
 		case fl.Default != nil:
 			dv, err := g.defaultValue(fl)
 			if err != nil {
-				return nil, fmt.Errorf("gen: default of field %q of %s: %w", fl.Name, rec.Name, err)
+				return nil, fmt.Errorf("golang: default of field %q of %s: %w", fl.Name, rec.Name, err)
 			}
 			body = append(body, jen.If(jen.Op("!").Id(seenVar(fl))).Block(jen.Id("m").Dot(fl.GoName).Op("=").Add(dv)))
 		case required(fl):
@@ -255,7 +255,7 @@ func (g *generator) decodeValue(t *ir.Type, at jen.Code, nm *names) ([]jen.Code,
 	case ir.Map:
 		return g.decodeMap(t, at, nm)
 	}
-	panic("gen: unknown kind " + string(t.Kind))
+	panic("golang: unknown kind " + string(t.Kind))
 }
 
 // decodeArray reads an array; an empty array gives an empty, non-nil slice.

@@ -141,7 +141,7 @@ func (g *generator) appendValue(t *ir.Type, v jen.Code, nm *names) []jen.Code {
 	case ir.Map:
 		return g.appendMap(t, v, nm)
 	}
-	panic("gen: unknown kind " + string(t.Kind))
+	panic("golang: unknown kind " + string(t.Kind))
 }
 
 // appendArray writes an array:

@@ -45,10 +45,10 @@ const contractVersion = 1
 // internal (an inconsistent program, or a rendering bug).
 func Generate(p *ir.Program) ([]genfile.File, error) {
 	if p == nil {
-		return nil, fmt.Errorf("gen: nil program")
+		return nil, fmt.Errorf("golang: nil program")
 	}
 	if p.Package == "" {
-		return nil, fmt.Errorf("gen: the program has no Go package name")
+		return nil, fmt.Errorf("golang: the program has no Go package name")
 	}
 	g, err := newGenerator(p)
 	if err != nil {
@@ -87,7 +87,7 @@ func newFile(pkg string) *jen.File {
 func render(path string, f *jen.File) (genfile.File, error) {
 	var buf bytes.Buffer
 	if err := f.Render(&buf); err != nil {
-		return genfile.File{}, fmt.Errorf("gen: rendering %s: %s", path, numberLines(err.Error()))
+		return genfile.File{}, fmt.Errorf("golang: rendering %s: %s", path, numberLines(err.Error()))
 	}
 	return genfile.File{Path: path, Data: buf.Bytes()}, nil
 }

@@ -61,11 +61,11 @@ func newGenerator(p *ir.Program) (*generator, error) {
 		g.unions[u.Name] = u
 		for _, v := range u.Variants {
 			if g.msgs[v.Message] == nil {
-				return nil, fmt.Errorf("gen: variant %q of union %s is not a declared message", v.Tag, u.Name)
+				return nil, fmt.Errorf("golang: variant %q of union %s is not a declared message", v.Tag, u.Name)
 			}
 			for _, prev := range g.memberOf[v.Message] {
 				if prev.union == u {
-					return nil, fmt.Errorf("gen: message %s is a variant of union %s twice (%q and %q)", v.Message, u.Name, prev.tag, v.Tag)
+					return nil, fmt.Errorf("golang: message %s is a variant of union %s twice (%q and %q)", v.Message, u.Name, prev.tag, v.Tag)
 				}
 			}
 			g.memberOf[v.Message] = append(g.memberOf[v.Message], variantOf{union: u, tag: v.Tag})
@@ -94,7 +94,7 @@ func (g *generator) checkTypes() error {
 				ok = g.enums[sc.Name] != nil
 			}
 			if !ok {
-				return fmt.Errorf("gen: field %q of %s refers to undeclared %s %q", f.Name, owner, sc.Kind, sc.Name)
+				return fmt.Errorf("golang: field %q of %s refers to undeclared %s %q", f.Name, owner, sc.Kind, sc.Name)
 			}
 		}
 		return nil

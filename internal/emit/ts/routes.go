@@ -53,20 +53,20 @@ func (g *generator) planRoute(c *ir.Controller, r *ir.Route) (*routePlan, error)
 	rp := &routePlan{c: c, r: r, in: "never"}
 	if r.In != nil {
 		if err := g.checkType(r.In); err != nil {
-			return nil, fmt.Errorf("tsgen: route %s.%s: inbound type: %w", c.Name, r.Name, err)
+			return nil, fmt.Errorf("ts: route %s.%s: inbound type: %w", c.Name, r.Name, err)
 		}
 		rp.in = r.In.Name
 	}
 	for _, t := range r.Out {
 		if err := g.checkType(t); err != nil {
-			return nil, fmt.Errorf("tsgen: route %s.%s: outbound type: %w", c.Name, r.Name, err)
+			return nil, fmt.Errorf("ts: route %s.%s: outbound type: %w", c.Name, r.Name, err)
 		}
 		switch t.Kind {
 		case ir.UnionK:
 			u := g.p.Union(t.Name)
 			for _, v := range u.Variants {
 				if slices.Contains(ir.TSLifecycleEvents, v.Tag) {
-					return nil, fmt.Errorf("tsgen: route %s.%s: union %s has a variant tagged %q, a lifecycle event of the client", c.Name, r.Name, u.Name, v.Tag)
+					return nil, fmt.Errorf("ts: route %s.%s: union %s has a variant tagged %q, a lifecycle event of the client", c.Name, r.Name, u.Name, v.Tag)
 				}
 				rp.addTagged(u.Discriminator, v.Tag, variantType(v.Message, u.Discriminator, v.Tag, false))
 			}
@@ -74,14 +74,14 @@ func (g *generator) planRoute(c *ir.Controller, r *ir.Route) (*routePlan, error)
 			m := g.p.Message(t.Name)
 			if own, ok := g.own[m.Name]; ok {
 				if slices.Contains(ir.TSLifecycleEvents, own.tag) {
-					return nil, fmt.Errorf("tsgen: route %s.%s: outbound message %s is tagged %q, a lifecycle event of the client", c.Name, r.Name, m.Name, own.tag)
+					return nil, fmt.Errorf("ts: route %s.%s: outbound message %s is tagged %q, a lifecycle event of the client", c.Name, r.Name, m.Name, own.tag)
 				}
 				rp.addTagged(own.disc, own.tag, variantType(m.Name, own.disc, own.tag, false))
 				continue
 			}
 			rp.addUntagged(m)
 		default:
-			return nil, fmt.Errorf("tsgen: route %s.%s: outbound type %s is a %s, not a message or union", c.Name, r.Name, t.Name, t.Kind)
+			return nil, fmt.Errorf("ts: route %s.%s: outbound type %s is a %s, not a message or union", c.Name, r.Name, t.Name, t.Kind)
 		}
 	}
 	rp.addEvent("error", "JsgenErrorFrame")

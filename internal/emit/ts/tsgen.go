@@ -80,7 +80,7 @@ func Generate(p *ir.Program) ([]genfile.File, error) {
 // generate returns client.ts for p.
 func generate(p *ir.Program) (genfile.File, error) {
 	if p == nil {
-		return genfile.File{}, fmt.Errorf("tsgen: nil program")
+		return genfile.File{}, fmt.Errorf("ts: nil program")
 	}
 	g, err := newGenerator(p)
 	if err != nil {

@@ -26,7 +26,7 @@ func (g *generator) models() error {
 	for _, m := range g.p.Models {
 		for _, f := range m.Fields {
 			if err := g.checkType(f.Type); err != nil {
-				return fmt.Errorf("tsgen: model %s, field %q: %w", m.Name, f.Name, err)
+				return fmt.Errorf("ts: model %s, field %q: %w", m.Name, f.Name, err)
 			}
 		}
 		g.doc("", orDefault(m.Doc, m.Name+" is a model."))
@@ -89,7 +89,7 @@ func (g *generator) messages() error {
 		g.doc("", orDefault(m.Doc, m.Name+" is a message."))
 		for _, f := range m.Fields {
 			if err := g.checkType(f.Type); err != nil {
-				return fmt.Errorf("tsgen: message %s, field %q: %w", m.Name, f.Name, err)
+				return fmt.Errorf("ts: message %s, field %q: %w", m.Name, f.Name, err)
 			}
 		}
 		g.object(m.Name, m.Fields, g.own[m.Name])
@@ -148,7 +148,7 @@ func (g *generator) unions() error {
 		fmt.Fprintf(&g.buf, "export type %s =\n", u.Name)
 		for i, v := range u.Variants {
 			if g.p.Message(v.Message) == nil {
-				return fmt.Errorf("tsgen: union %s: variant %q is the undeclared message %s", u.Name, v.Tag, v.Message)
+				return fmt.Errorf("ts: union %s: variant %q is the undeclared message %s", u.Name, v.Tag, v.Message)
 			}
 			end := "\n"
 			if i == len(u.Variants)-1 {

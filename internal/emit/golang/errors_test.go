@@ -1,0 +1,21 @@
+package golang
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/jsgen-dev/jsgen/schema/ir"
+)
+
+// TestInternalErrorsNameThePackage checks that the emitter's errors (an
+// inconsistent IR is a bug in jsgen, not bad input) start with "golang: ".
+func TestInternalErrorsNameThePackage(t *testing.T) {
+	bad := &ir.Program{Package: "p", Unions: []*ir.Union{{Name: "U", Discriminator: "type", Variants: []*ir.Variant{{Tag: "a", Message: "Missing"}}}}}
+	ir.AssignNames(bad)
+	for name, p := range map[string]*ir.Program{"nil": nil, "no package": {}, "undeclared variant": bad} {
+		_, err := Generate(p)
+		if err == nil || !strings.HasPrefix(err.Error(), "golang: ") {
+			t.Errorf("%s: err = %v, want the prefix golang:", name, err)
+		}
+	}
+}
