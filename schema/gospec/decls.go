@@ -260,7 +260,10 @@ func (l *loader) declareChannels(a *annotated, args []dirArg) {
 //		Team  jsgenrt.Ref[Team]
 //	}
 //
-// It returns nil for any other key, which package ir then checks as a model.
+// It returns nil for any other key, which package ir then checks as a
+// model. A struct with an untagged Ref field and a field breaking these
+// rules is a composite key written wrong: each such field is reported, and
+// the key is marked broken so that it is not reported again as a model.
 func (l *loader) compositeKey(key types.Type) []decl.KeyPart {
 	n, ok := types.Unalias(key).(*types.Named)
 	if !ok {
@@ -271,23 +274,53 @@ func (l *loader) compositeKey(key types.Type) []decl.KeyPart {
 		return nil
 	}
 	var parts []decl.KeyPart
+	var problems []keyProblem
 	for i := range st.NumFields() {
 		f := st.Field(i)
-		ref, ok := types.Unalias(f.Type()).(*types.Named)
-		if !ok || ref.Obj().Pkg() == nil || ref.Obj().Pkg().Path() != runtimePath || ref.Obj().Name() != "Ref" ||
-			reflect.StructTag(st.Tag(i)).Get("json") != "" {
-			return nil
-		}
-		model, ok := l.refModel(ref)
-		if !ok {
-			return nil
+		model, why := l.keyPart(f, reflect.StructTag(st.Tag(i)))
+		if why != "" {
+			problems = append(problems, keyProblem{f, why})
+			continue
 		}
 		parts = append(parts, decl.KeyPart{
 			GoName: decl.Ident{Name: f.Name(), Pos: l.pos(f.Pos())},
 			Model:  decl.Ident{Name: model, Pos: l.pos(f.Pos())},
 		})
 	}
-	return parts
+	if len(problems) == 0 {
+		return parts
+	}
+	if len(parts) > 0 { // a composite key written wrong, not a model
+		for _, p := range problems {
+			l.diags.AddHint(l.pos(p.field.Pos()), "make every field of "+n.Obj().Name()+" a jsgenrt.Ref[Model] of this package, without a json tag",
+				"composite channel key %s: field %s %s", n.Obj().Name(), p.field.Name(), p.why)
+		}
+		l.spec.Broken = append(l.spec.Broken, decl.Ident{Name: n.Obj().Name(), Pos: l.pos(n.Obj().Pos())})
+	}
+	return nil
+}
+
+// keyProblem is a field of a composite key struct that breaks its rules.
+type keyProblem struct {
+	field *types.Var
+	why   string
+}
+
+// keyPart returns the model a field of a composite key struct refers to,
+// or why the field cannot be a part of a composite key.
+func (l *loader) keyPart(f *types.Var, tag reflect.StructTag) (model, why string) {
+	ref, ok := types.Unalias(f.Type()).(*types.Named)
+	if !ok || ref.Obj().Pkg() == nil || ref.Obj().Pkg().Path() != runtimePath || ref.Obj().Name() != "Ref" {
+		return "", "is a " + l.typeString(f.Type()) + ", not a jsgenrt.Ref[Model]"
+	}
+	if tag.Get("json") != "" {
+		return "", "has a json tag (a composite key's parts are named by their Go fields)"
+	}
+	model, ok = l.refModel(ref)
+	if !ok {
+		return "", "refers to " + l.typeString(ref.TypeArgs().At(0)) + ", which is not a type of this package"
+	}
+	return model, ""
 }
 
 // invalidType reports the type expression e that did not type-check, unless

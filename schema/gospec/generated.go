@@ -28,7 +28,8 @@ func (l *loader) checkGeneratedNames() {
 	}
 	for _, c := range l.spec.Channels {
 		if c.KeyParts != nil {
-			l.checkNames(c.Key.Name, []string{ir.MethodKeyRef}, "on the composite key of channels "+c.Name.Name)
+			// a field named Ref is reported by package ir, for both forms
+			l.checkMethods(c.Key.Name, []string{ir.MethodKeyRef}, "on the composite key of channels "+c.Name.Name)
 		}
 	}
 	l.checkPackageNames()
@@ -120,20 +121,9 @@ func (l *loader) addEnumConsts(out map[string]string, f *decl.Field) {
 // enum type or variant checked twice is reported once (diag.List.Sorted
 // drops exact duplicates).
 func (l *loader) checkNames(name string, generated []string, where string) {
-	tn, ok := l.pkg.Types.Scope().Lookup(name).(*types.TypeName)
-	if !ok {
+	named := l.checkMethods(name, generated, where)
+	if named == nil {
 		return
-	}
-	named, ok := tn.Type().(*types.Named)
-	if !ok {
-		return
-	}
-	for i := range named.NumMethods() {
-		m := named.Method(i)
-		if slices.Contains(generated, m.Name()) {
-			l.diags.AddHint(l.pos(m.Pos()), "remove it (or rename it): jsgen generates "+m.Name()+" "+where,
-				"%s.%s: jsgen generates this method", name, m.Name())
-		}
 	}
 	st, ok := named.Underlying().(*types.Struct)
 	if !ok {
@@ -146,4 +136,26 @@ func (l *loader) checkNames(name string, generated []string, where string) {
 				"%s.%s: a field cannot have the name of a method jsgen generates %s", name, f.Name(), where)
 		}
 	}
+}
+
+// checkMethods reports the methods of the package-level type called name
+// that are named like one of the generated methods, and returns the type
+// (nil when name is not a defined type of the package).
+func (l *loader) checkMethods(name string, generated []string, where string) *types.Named {
+	tn, ok := l.pkg.Types.Scope().Lookup(name).(*types.TypeName)
+	if !ok {
+		return nil
+	}
+	named, ok := tn.Type().(*types.Named)
+	if !ok {
+		return nil
+	}
+	for i := range named.NumMethods() {
+		m := named.Method(i)
+		if slices.Contains(generated, m.Name()) {
+			l.diags.AddHint(l.pos(m.Pos()), "remove it (or rename it): jsgen generates "+m.Name()+" "+where,
+				"%s.%s: jsgen generates this method", name, m.Name())
+		}
+	}
+	return named
 }
