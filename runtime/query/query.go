@@ -173,7 +173,7 @@ func appendValue(b []byte, k Kind, s string) ([]byte, string) {
 	case Bool:
 		v, err := strconv.ParseBool(s)
 		if err != nil {
-			return append(b, "null"...), "want true or false, got " + strconv.Quote(short(s))
+			return append(b, "null"...), "want a boolean (true, false, 1, 0, t or f), got " + strconv.Quote(short(s))
 		}
 		return strconv.AppendBool(b, v), ""
 	case Int:

@@ -54,7 +54,7 @@ func TestJSONErrors(t *testing.T) {
 	}
 	want := []jsgenrt.FieldError{
 		{Path: "username", Message: "given 2 times; give it once"},
-		{Path: "echo", Message: `want true or false, got "maybe"`},
+		{Path: "echo", Message: `want a boolean (true, false, 1, 0, t or f), got "maybe"`},
 		{Path: "limit", Message: `want an integer, got "1.5"`},
 		{Path: "ratio", Message: `want a number, got "inf"`},
 	}
