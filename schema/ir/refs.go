@@ -99,6 +99,28 @@ func (m *Model) longestID() int {
 	return n
 }
 
+// shortenHint says how to shorten the longest identifiers of models: for
+// each, what makes them long (idValues, an idMaxLength set, or the default
+// idMaxLength when none is set).
+func (b *builder) shortenHint(models []string) string {
+	var ways, unset []string
+	for _, name := range models {
+		m := b.prog.Model(name)
+		switch {
+		case m.IDValues != nil:
+			ways = append(ways, "shorten the longest idValues value of "+name)
+		case m.idMaxLengthSet:
+			ways = append(ways, fmt.Sprintf("lower idMaxLength of %s (%d)", name, m.IDMaxLength))
+		default:
+			unset = append(unset, name)
+		}
+	}
+	if len(unset) > 0 {
+		ways = append(ways, fmt.Sprintf("set idMaxLength on %s (without it an identifier may be %d bytes)", strings.Join(unset, " and "), DefaultIDMaxLength))
+	}
+	return strings.Join(ways, "; or ")
+}
+
 // IDMinLengthReason is the refusal of an identifier shorter than min bytes.
 func IDMinLengthReason(min int) string {
 	return fmt.Sprintf("shorter than %d bytes", min)
@@ -170,7 +192,7 @@ func (b *builder) checkSubjectLen(c *decl.Channel, out *Channel) {
 		n += m.longestID()
 	}
 	if n > maxSubjectLen {
-		b.diags.AddHint(c.Name.Pos, "lower idMaxLength of "+strings.Join(models, " or "),
+		b.diags.AddHint(c.Name.Pos, b.shortenHint(models),
 			"channels %s: the bus subject of its longest key is %d bytes, more than the %d that NATS and Redis buses accept", c.Name.Name, n, maxSubjectLen)
 	}
 }
