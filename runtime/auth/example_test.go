@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/jsgen-dev/jsgen/runtime/auth"
@@ -39,7 +40,7 @@ func Example() {
 	for _, target := range []string{"/me", "/me?access_token=" + token, "/me?access_token=not-a-jwt"} {
 		w := httptest.NewRecorder()
 		handler.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
-		fmt.Println(w.Code, w.Body.String())
+		fmt.Println(w.Code, strings.TrimSpace(w.Body.String()))
 	}
 	// Output:
 	// 401 token required
