@@ -151,7 +151,7 @@ func (h *routeHandler[In]) refuseAuth(w http.ResponseWriter, err error, token st
 	case errors.Is(err, auth.ErrExpired):
 		msg = "token expired"
 	case errors.Is(err, auth.ErrInvalidToken):
-		msg = strings.TrimPrefix(err.Error(), "auth: ")
+		msg = invalidTokenMessage(err.Error())
 	}
 	level := slog.LevelDebug
 	if code == CodeUnauthorized && !isAuthError(err) {
@@ -162,6 +162,17 @@ func (h *routeHandler[In]) refuseAuth(w http.ResponseWriter, err error, token st
 		w.Header().Set("WWW-Authenticate", challenge)
 	}
 	h.srv.refuse(w, h.rt.Pattern, status, code, auth.Redact(msg, token), nil)
+}
+
+// invalidTokenMessage keeps, of the text of an error wrapping
+// auth.ErrInvalidToken, the part from "invalid token" on: what is wrong
+// with the token, without the context the app's Authenticate added.
+func invalidTokenMessage(text string) string {
+	const marker = "invalid token"
+	if i := strings.Index(text, marker); i >= 0 {
+		return text[i:]
+	}
+	return marker
 }
 
 // isAuthError reports whether err is a token problem (as opposed to an
