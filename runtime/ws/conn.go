@@ -48,6 +48,7 @@ type Conn struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
 	in       deliverer
+	auth     *connAuth // set before the upgrade on a route with Authenticate (see auth.go)
 
 	// Set once by attach (before the handler and melody's pumps start),
 	// read-only afterwards.

@@ -48,7 +48,11 @@
 // In order: 503 while shutting down or at MaxConnections; 400 for a
 // request that is not a WebSocket handshake; 403 when the Origin is
 // neither the request's own host nor in AllowedOrigins (requests without
-// Origin pass unless RequireOrigin); the guard (401/403 through Refuse,
+// Origin pass unless RequireOrigin); on a route with Authenticate, the
+// bearer token (401 when missing or refused, or the status of its
+// Refuse; identity attached as Conn.Identity; access_token removed from
+// the query everything after sees; close 4001 when the token expires,
+// see Conn.Reauthenticate), else the guard (401/403 through Refuse,
 // identity attached as Conn.Identity); Prepare (400 or its status, state
 // attached as Conn.State); the route's own guards (Options.RouteGuards,
 // set through the generated With<Controller><Route>Guard options, which see

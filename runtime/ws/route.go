@@ -5,6 +5,7 @@ import (
 	"errors"
 	"iter"
 	"net/http"
+	"time"
 
 	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 )
@@ -17,8 +18,20 @@ type Route[In any] struct {
 	// It also labels the route in metrics and logs.
 	Pattern string
 	// Guard, when set, replaces the Server's guard for this route (see
-	// Options.Guard).
+	// Options.Guard). Not used when Authenticate is set.
 	Guard func(r *http.Request) (identity any, err error)
+	// Authenticate, when set, makes the route require a bearer token
+	// (Authorization: Bearer T, or the access_token query parameter) and
+	// takes the place of the guards above. Before the upgrade, a missing or
+	// malformed token is refused with 401; otherwise Authenticate checks the
+	// token (AuthenticateWith builds one from an auth.Verifier) and returns
+	// the connection's identity (Conn.Identity) and when the token expires
+	// (zero: never). Its error refuses the upgrade: a *RefusalError (Refuse)
+	// with its status, anything else with 401. Prepare, the route guards and
+	// the handler see the request without access_token, and the token is
+	// kept out of responses and logs. At expires the connection is closed
+	// with CloseTokenExpired (4001) unless Conn.Reauthenticate moved it.
+	Authenticate func(ctx context.Context, r *http.Request, token string) (identity any, expires time.Time, err error)
 	// Prepare parses and validates path parameters and query before the
 	// upgrade. Its state is attached to the connection (Conn.State). An
 	// error refuses the upgrade with status (400 when status is 0) and a
@@ -57,8 +70,9 @@ type routeHandler[In any] struct {
 }
 
 // ServeHTTP refuses what must not be upgraded — server closing (503), not
-// a WebSocket handshake (400), cross-site origin (403), guard refusal
-// (401/403), invalid parameters (400) — each with a JSON error body, then
+// a WebSocket handshake (400), cross-site origin (403), missing or refused
+// token (401, see Route.Authenticate), guard refusal (401/403), invalid
+// parameters (400) — each with a JSON error body, then
 // upgrades through melody and serves the connection until it ends.
 func (h *routeHandler[In]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s, route := h.srv, h.rt.Pattern
@@ -74,7 +88,7 @@ func (h *routeHandler[In]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, route, http.StatusForbidden, CodeForbidden, "origin not allowed", nil)
 		return
 	}
-	identity, ok := h.guard(w, r)
+	identity, authn, r, ok := h.identify(w, r)
 	if !ok {
 		return
 	}
@@ -87,6 +101,7 @@ func (h *routeHandler[In]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	box := &inbox[In]{decode: h.rt.Decode, ch: make(chan In, s.opts.InboxSize)}
 	c := newConn(s, route, r.RemoteAddr, identity, state, box, r.Context())
+	h.startAuth(c, authn)
 	run := func(ctx context.Context, c *Conn) error { return h.rt.Run(ctx, c, box.seq(ctx)) }
 	s.serve(w, r, c, run)
 }
