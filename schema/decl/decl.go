@@ -168,7 +168,18 @@ type Controller struct {
 	Name   Ident
 	Doc    string
 	Prefix *String
+	// Auth makes every route of the controller require a token; nil: none.
+	Auth *Auth
+	// Guards run on every route of the controller, before the route's own.
+	Guards []Ident
 	Routes []*Route
+}
+
+// Auth declares that a route requires a bearer token, and the model whose
+// Ref the token identifies.
+type Auth struct {
+	Pos      diag.Pos // where it is declared (the auth key, or the directive)
+	Identity Ident    // the model
 }
 
 // Route declares one WebSocket route of a controller.
@@ -180,6 +191,10 @@ type Route struct {
 	Query  *Ident  // a message whose fields are the typed query parameters
 	In     *Ident  // inbound message or union
 	Out    []Ident // outbound messages or unions
+	Auth   *Auth   // the route requires a token; nil: as its controller says
+	// Guards are the names of the checks the app supplies that decide, before
+	// the upgrade, whether a request may connect, in the order they run.
+	Guards []Ident
 }
 
 // Param types a path parameter by a model: its value becomes a Ref.

@@ -415,7 +415,7 @@ func exampleTopic(field string) string {
 // declareController reads a //jsgen:controller struct: one field per route.
 func (l *loader) declareController(a *annotated, args []dirArg) {
 	name, rest := l.nameArg(a.dir, args, a.spec)
-	kv := l.keyArgs(a.dir, rest, "prefix")
+	kv := l.keyArgs(a.dir, rest, "prefix", "identity", "guards")
 	st := l.structOf(a, "its fields are the routes")
 	if st == nil || name == nil {
 		return
@@ -423,6 +423,14 @@ func (l *loader) declareController(a *annotated, args []dirArg) {
 	c := &decl.Controller{Name: decl.Ident{Name: name.Value, Pos: l.pos(name.Pos)}, Doc: a.doc}
 	if v, ok := kv["prefix"]; ok {
 		c.Prefix = &decl.String{Value: v.Value, Pos: l.pos(v.ValPos)}
+	}
+	if v, ok := kv["identity"]; ok {
+		c.Auth = &decl.Auth{Pos: l.pos(v.Pos), Identity: decl.Ident{Name: v.Value, Pos: l.pos(v.ValPos)}}
+	}
+	if v, ok := kv["guards"]; ok {
+		for _, g := range l.splitArg(v) {
+			c.Guards = append(c.Guards, decl.Ident{Name: g.Value, Pos: g.Pos})
+		}
 	}
 	for _, f := range st.Fields.List {
 		tags, ok := l.readTags(f)
@@ -433,6 +441,22 @@ func (l *loader) declareController(a *annotated, args []dirArg) {
 		}
 	}
 	l.spec.Controllers = append(l.spec.Controllers, c)
+}
+
+// splitArg splits a directive argument a|b|c into its items, each with
+// its position (the argument's, when it was quoted).
+func (l *loader) splitArg(v dirArg) []decl.String {
+	var out []decl.String
+	off := v.ValPos
+	for _, s := range strings.Split(v.Value, "|") {
+		pos := v.ValPos
+		if !v.Quoted {
+			pos = off
+		}
+		out = append(out, decl.String{Value: s, Pos: l.pos(pos)})
+		off += token.Pos(len(s) + 1)
+	}
+	return out
 }
 
 // The fields a route struct may have (besides Out-prefixed ones).
@@ -451,13 +475,21 @@ func (l *loader) route(ctrl string, f *ast.Field, fn *ast.Ident, tags fieldTags,
 	if !tagsOK {
 		return nil
 	}
-	opts := l.options(tags, label, []string{"ws"}, nil)
+	opts := l.options(tags, label, []string{"ws", "identity", "guards"}, nil)
 	ws, found := opts["ws"]
 	if !found {
 		l.diags.AddHint(l.pos(fn.Pos()), "add the tag `jsgen:\"ws=/path\"`", "route %s has no path", label)
 		return nil
 	}
 	r.Path = decl.String{Value: ws.Value, Pos: l.tagPos(tags, ws.ValOff)}
+	if o, ok := opts["identity"]; ok {
+		r.Auth = &decl.Auth{Pos: l.tagPos(tags, o.KeyOff), Identity: decl.Ident{Name: o.Value, Pos: l.tagPos(tags, o.textOff())}}
+	}
+	if o, ok := opts["guards"]; ok {
+		for _, g := range l.enumValues(o, tags) {
+			r.Guards = append(r.Guards, decl.Ident{Name: g.Value, Pos: g.Pos})
+		}
+	}
 	for _, part := range st.Fields.List {
 		l.routePart(r, label, part)
 	}

@@ -70,6 +70,9 @@ type builder struct {
 	buses    []*decl.EventBus
 	ctrls    []*decl.Controller
 
+	// identities holds, by controller, the first identity a route declared.
+	identities map[string]*decl.Auth
+
 	// kinds maps type names to what they declare, for resolving references.
 	kinds map[string]Kind
 	// enums holds the enum types found so far, by name, and enumOrder

@@ -238,17 +238,35 @@ type Controller struct {
 
 // Route is one WebSocket route.
 type Route struct {
-	Name    string     `json:"name"`   // as declared, e.g. "room"
-	GoName  string     `json:"goName"` // e.g. "Room"
-	Doc     string     `json:"doc,omitempty"`
-	Path    string     `json:"path"`            // as declared, e.g. "/room/:roomId"
-	Pattern string     `json:"pattern"`         // full http.ServeMux pattern, e.g. "/chat/room/{roomId}"
-	Params  []*Param   `json:"params"`          // in path order
-	Query   string     `json:"query,omitempty"` // message name
-	In      *Type      `json:"in,omitempty"`    // MessageK or UnionK
-	Out     []*Type    `json:"out"`             // MessageK or UnionK
-	Names   RouteNames `json:"-"`
-	Pos     diag.Pos   `json:"-"`
+	Name    string   `json:"name"`   // as declared, e.g. "room"
+	GoName  string   `json:"goName"` // e.g. "Room"
+	Doc     string   `json:"doc,omitempty"`
+	Path    string   `json:"path"`            // as declared, e.g. "/room/:roomId"
+	Pattern string   `json:"pattern"`         // full http.ServeMux pattern, e.g. "/chat/room/{roomId}"
+	Params  []*Param `json:"params"`          // in path order
+	Query   string   `json:"query,omitempty"` // message name
+	In      *Type    `json:"in,omitempty"`    // MessageK or UnionK
+	Out     []*Type  `json:"out"`             // MessageK or UnionK
+	// Identity is the model whose Ref a bearer token identifies: the route
+	// requires a token, and its connections have a typed identity. ""
+	// means the route needs no token.
+	Identity string `json:"identity,omitempty"`
+	// Guards are the checks the app supplies, run before the upgrade in
+	// this order (the controller's first, then the route's own).
+	Guards []*Guard   `json:"guards,omitempty"`
+	Names  RouteNames `json:"-"`
+	Pos    diag.Pos   `json:"-"`
+}
+
+// Guard is a named check of a route, which the app supplies as a method
+// of the controller's handlers.
+type Guard struct {
+	Name   string `json:"name"`   // as declared, e.g. "roomMember"
+	GoName string `json:"goName"` // e.g. "RoomMember"
+	// Method is the method of the controller's handlers that implements it
+	// for this route, e.g. GuardRoomRoomMember.
+	Method string   `json:"-"`
+	Pos    diag.Pos `json:"-"`
 }
 
 // Param is a path parameter typed by a model.

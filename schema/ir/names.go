@@ -129,7 +129,18 @@ const (
 	FieldRequest    = "Request"  // Upgrade: the HTTP upgrade request
 	FieldIdentity   = "Identity" // Upgrade: the identity the server's guard returned
 	FieldEmbeddedWS = "Conn"     // Conn: the embedded *ws.Conn
+	ConnIdentity    = "Identity" // func (c *ChatRoomConn) Identity() jsgenrt.Ref[User], on routes with an identity
 )
+
+// HandlerAuthenticate is the method of a controller's handlers that turns
+// a bearer token into the identity of a connection, on controllers with a
+// route that declares one.
+const HandlerAuthenticate = "Authenticate"
+
+// GuardMethodFor is the method of a controller's handlers that implements
+// the guard whose Go name is guard for the route whose Go name is route:
+// Guard<Route><Guard>, e.g. GuardRoomRoomMember.
+func GuardMethodFor(route, guard string) string { return "Guard" + route + guard }
 
 // TSRuntimeNames are the module-level names client.ts declares for its
 // runtime; no declaration may take them.
@@ -398,6 +409,9 @@ func AssignNames(p *Program) {
 		for _, r := range c.Routes {
 			r.Names = RouteNamesFor(c.Name, r.GoName)
 			r.Names.Send = SendMethodsFor(r.Out)
+			for _, g := range r.Guards {
+				g.Method = GuardMethodFor(r.GoName, g.GoName)
+			}
 		}
 	}
 }
@@ -501,6 +515,12 @@ func (p *Program) GoMembers() map[string][]string {
 		for _, r := range c.Routes {
 			addRouteMembers(add, r)
 			add(c.Names.Handlers, r.GoName)
+			if r.Identity != "" {
+				add(c.Names.Handlers, HandlerAuthenticate)
+			}
+			for _, g := range r.Guards {
+				add(c.Names.Handlers, g.Method)
+			}
 		}
 	}
 	for typ, names := range out {
@@ -515,6 +535,9 @@ func addRouteMembers(add func(string, ...string), r *Route) {
 	add(n.Conn, ConnMessages)
 	add(n.Conn, n.Send...)
 	add(n.Upgrade, FieldRequest, FieldIdentity)
+	if r.Identity != "" {
+		add(n.Conn, ConnIdentity)
+	}
 	for _, p := range r.Params {
 		add(n.Params, p.GoName)
 	}

@@ -32,6 +32,10 @@ func (p *parser) controller(k, v *yaml.Node) *decl.Controller {
 			c.Doc = p.doc(v, sub)
 		case "prefix":
 			c.Prefix = p.optStr(v, sub)
+		case "auth":
+			c.Auth = p.auth(v, sub)
+		case "guards":
+			c.Guards = p.names(v, sub)
 		case "routes":
 			c.Routes = p.routes(v, k.Value, ctx)
 		}
@@ -77,6 +81,10 @@ func (p *parser) route(k, v *yaml.Node, owner string) *decl.Route {
 			r.In = p.optIdent(v, sub)
 		case "out":
 			r.Out = p.outs(v, sub)
+		case "auth":
+			r.Auth = p.auth(v, sub)
+		case "guards":
+			r.Guards = p.names(v, sub)
 		}
 	})
 	return keepIf(r, p.require(k, m, ctx, "path", "the route's path, e.g. /room/:roomId", hasPath))
@@ -104,6 +112,45 @@ func (p *parser) outs(v *yaml.Node, subject string) []decl.Ident {
 	case v.Kind != yaml.SequenceNode:
 		p.diags.AddHint(p.nodePos(v), "write `out: Name` or `out: [A, B]`",
 			"%s must be a name or a sequence of names, found %s", subject, describe(v))
+		return nil
+	}
+	var out []decl.Ident
+	for _, it := range v.Content {
+		if id, ok := p.ident(it, "each item of "+subject); ok {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// auth reads `auth: {identity: Model}`.
+func (p *parser) auth(v *yaml.Node, subject string) *decl.Auth {
+	m, ok := p.mapping(v, subject, "a mapping, e.g. {identity: User}")
+	if !ok {
+		return nil
+	}
+	a := &decl.Auth{Pos: p.nodePos(v)}
+	has := false
+	p.fixedKeys(m, subject, authKeys, func(key string, _, v *yaml.Node) {
+		if key == "identity" {
+			a.Identity, has = p.ident(v, keyOf(key, subject))
+		}
+	})
+	if !has {
+		p.diags.AddHint(p.nodePos(v), "write auth: {identity: User}, User being the model the token identifies",
+			"%s has no identity", subject)
+		return nil
+	}
+	return a
+}
+
+// names reads a sequence of names, e.g. `guards: [member, notBanned]`.
+func (p *parser) names(v *yaml.Node, subject string) []decl.Ident {
+	if isNull(v) {
+		return nil
+	}
+	if v.Kind != yaml.SequenceNode {
+		p.diags.AddHint(p.nodePos(v), "write a sequence, e.g. [roomMember]", "%s must be a sequence of names, found %s", subject, describe(v))
 		return nil
 	}
 	var out []decl.Ident

@@ -18,8 +18,9 @@ var (
 	unionKeys      = []string{"doc", "discriminator", "default", "variants"}
 	channelKeys    = []string{"doc", "key", "message", "prefix"}
 	eventKeys      = []string{"doc", "topics"}
-	controllerKeys = []string{"doc", "prefix", "routes"}
-	routeKeys      = []string{"doc", "path", "params", "query", "in", "out"}
+	controllerKeys = []string{"doc", "prefix", "auth", "guards", "routes"}
+	routeKeys      = []string{"doc", "path", "params", "query", "in", "out", "auth", "guards"}
+	authKeys       = []string{"identity"}
 )
 
 const topCtx = "the document"

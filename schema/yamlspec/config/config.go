@@ -133,8 +133,18 @@ type Controller struct {
 	Doc string `json:"doc,omitempty"`
 	// The path prefix of every route, e.g. /chat.
 	Prefix string `json:"prefix,omitempty"`
+	// Every route requires a bearer token identifying a model.
+	Auth *Auth `json:"auth,omitempty"`
+	// Checks the app supplies, run before the upgrade on every route, before the route's own.
+	Guards []string `json:"guards,omitempty" jsonschema:"uniqueItems=true"`
 	// The routes, by name.
 	Routes map[string]Route `json:"routes,omitempty"`
+}
+
+// Auth makes routes require a bearer token (Authorization: Bearer or the access_token query parameter).
+type Auth struct {
+	// The model whose Ref the token identifies; the connection's typed identity.
+	Identity string `json:"identity"`
 }
 
 // Route is a WebSocket route.
@@ -151,6 +161,10 @@ type Route struct {
 	In string `json:"in,omitempty"`
 	// The message or union (or the list of them) the server sends.
 	Out []string `json:"out,omitempty"`
+	// The route requires a bearer token identifying a model.
+	Auth *Auth `json:"auth,omitempty"`
+	// Checks the app supplies that decide before the upgrade who may connect, in the order they run.
+	Guards []string `json:"guards,omitempty" jsonschema:"uniqueItems=true"`
 }
 
 // Patterns of names, exact for what package ir accepts.
