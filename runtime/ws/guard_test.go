@@ -300,3 +300,70 @@ func FuzzDecodeErrorFrame(f *testing.F) {
 		}
 	})
 }
+
+// TestRouteGuardsOfTheRoute checks that a Route's own Guards run after
+// Prepare and before the guards added with WithRouteGuard, in order, and
+// refuse without upgrading.
+func TestRouteGuardsOfTheRoute(t *testing.T) {
+	var mu sync.Mutex
+	var order []string
+	record := func(name, refuse string) RouteGuard {
+		return func(_ *http.Request, _, state any) error {
+			mu.Lock()
+			order = append(order, name)
+			mu.Unlock()
+			if state == refuse {
+				return Refuse(http.StatusForbidden, name+" refused")
+			}
+			return nil
+		}
+	}
+	e := &testEnv{metrics: newRecMetrics(), logs: &logBuffer{}}
+	srv, err := New(WithMetrics(e.metrics), WithRouteGuard("GET /room/{room}", record("option", "c")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = srv
+	mux := http.NewServeMux()
+	run := func(ctx context.Context, c *Conn, msgs iter.Seq[testMsg]) error {
+		for range msgs {
+		}
+		return nil
+	}
+	Handle(mux, srv, Route[testMsg]{Pattern: "GET /room/{room}", Prepare: prepareRoom, Decode: decodeTestMsg, Run: run,
+		Guards: []RouteGuard{record("first", "a"), nil, record("second", "b")}})
+	e.http = httptest.NewServer(mux)
+	e.url = "ws" + strings.TrimPrefix(e.http.URL, "http") + "/room/"
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		e.http.Close()
+	})
+	for _, tc := range []struct{ room, message, ran string }{
+		{"a", "first refused", "first"},
+		{"b", "second refused", "first second"},
+		{"c", "option refused", "first second option"},
+	} {
+		mu.Lock()
+		order = nil
+		mu.Unlock()
+		status, body := e.upgradeStatus(t, tc.room, nil)
+		if f := parseErrFrame(t, body); status != 403 || f.Message != tc.message {
+			t.Errorf("room %s: %d %s, want 403 %q", tc.room, status, body, tc.message)
+		}
+		mu.Lock()
+		if got := strings.Join(order, " "); got != tc.ran {
+			t.Errorf("room %s: guards ran %q, want %q", tc.room, got, tc.ran)
+		}
+		mu.Unlock()
+	}
+	if status, _ := e.upgradeStatus(t, "Bad.Room", nil); status != 400 {
+		t.Errorf("invalid room: status %d, want Prepare's 400 before any guard", status)
+	}
+	if n := e.metrics.snapshot(func(m *recMetrics) any { return m.opened }).(int); n != 0 {
+		t.Errorf("%d connections opened by refused requests", n)
+	}
+	c := e.dial(t, "lobby", nil)
+	c.Close()
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"iter"
 	"net/http"
+	"slices"
 	"time"
 
 	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
@@ -32,6 +33,11 @@ type Route[In any] struct {
 	// kept out of responses and logs. At expires the connection is closed
 	// with CloseTokenExpired (4001) unless Conn.Reauthenticate moved it.
 	Authenticate func(ctx context.Context, r *http.Request, token string) (identity any, expires time.Time, err error)
+	// Guards run before the upgrade, after Prepare, in order, before the
+	// route guards of the Server's options (Options.RouteGuards); the first
+	// error refuses the upgrade as those do. Nil guards are skipped.
+	// Generated code puts a route's declared guards here.
+	Guards []RouteGuard
 	// Prepare parses and validates path parameters and query before the
 	// upgrade. Its state is attached to the connection (Conn.State). An
 	// error refuses the upgrade with status (400 when status is 0) and a
@@ -122,10 +128,14 @@ func (h *routeHandler[In]) guard(w http.ResponseWriter, r *http.Request) (any, b
 	return nil, false
 }
 
-// routeGuards runs the route's guards (Options.RouteGuards) in order and
+// routeGuards runs the route's guards (Route.Guards, then
+// Options.RouteGuards) in order and
 // refuses the upgrade with the first one's error.
 func (h *routeHandler[In]) routeGuards(w http.ResponseWriter, r *http.Request, identity, state any) bool {
-	for _, g := range h.srv.opts.RouteGuards[h.rt.Pattern] {
+	for _, g := range slices.Concat(h.rt.Guards, h.srv.opts.RouteGuards[h.rt.Pattern]) {
+		if g == nil {
+			continue
+		}
 		if err := g(r, identity, state); err != nil {
 			h.refuseGuard(w, err)
 			return false
