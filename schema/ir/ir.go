@@ -49,9 +49,9 @@ type Model struct {
 	// means any identifier the other bounds allow. Every value satisfies
 	// them and the built-in identifier rules.
 	IDValues []string `json:"idValues,omitempty"`
-	// idMaxLengthSet says the declaration sets idMaxLength (IDMaxLength is
+	// IDMaxLengthSet says the declaration sets idMaxLength (IDMaxLength is
 	// DefaultIDMaxLength otherwise).
-	idMaxLengthSet bool
+	IDMaxLengthSet bool `json:"-"`
 	// DeclaresGoType says jsgen declares the Go type (jsgen.yaml); false
 	// when the user declares it in annotated Go.
 	DeclaresGoType bool       `json:"-"`

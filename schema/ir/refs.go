@@ -109,7 +109,7 @@ func (b *builder) shortenHint(models []string) string {
 		switch {
 		case m.IDValues != nil:
 			ways = append(ways, "shorten the longest idValues value of "+name)
-		case m.idMaxLengthSet:
+		case m.IDMaxLengthSet:
 			ways = append(ways, fmt.Sprintf("lower idMaxLength of %s (%d)", name, m.IDMaxLength))
 		default:
 			unset = append(unset, name)

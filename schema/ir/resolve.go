@@ -42,7 +42,7 @@ func (b *builder) resolve() {
 				if n < 1 || n > 4096 {
 					b.diags.Add(m.IDMaxLength.Pos, "idMaxLength %d is out of range [1, 4096]", n)
 				}
-				model.IDMaxLength, model.idMaxLengthSet = n, true
+				model.IDMaxLength, model.IDMaxLengthSet = n, true
 			}
 		}
 		b.idConstraints(m, model)

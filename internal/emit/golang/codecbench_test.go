@@ -21,7 +21,7 @@ func codecbenchProgram() *ir.Program {
 	return &ir.Program{
 		Package: "codecbench",
 		Models: []*ir.Model{
-			{Name: "Room", Doc: "A chat room.", IDMaxLength: 64, DeclaresGoType: y, Fields: []*ir.Field{
+			{Name: "Room", Doc: "A chat room.", IDMaxLength: 64, IDMaxLengthSet: true, DeclaresGoType: y, Fields: []*ir.Field{
 				fld("name", tString(), minLen(1), maxLen(100)),
 				fld("topic", tString(), optional(), maxLen(200)),
 			}},

@@ -86,8 +86,19 @@ func (g *generator) emitRoute(f *jen.File, c *ir.Controller, r *ir.Route) {
 			gr.Id(ir.FieldQuery).Id(r.Query)
 		}
 		gr.Id("msgs").Qual("iter", "Seq").Types(inType(r))
+		if r.Identity != "" {
+			gr.Id("identity").Add(identityType(r))
+		}
 	})
 	f.Line()
+	if r.Identity != "" {
+		f.Add(docComment(fmt.Sprintf("%s is who the connection's bearer token identifies (%s's %s): never\n"+
+			"zero, since the route refuses a request without a valid token before the upgrade.", ir.ConnIdentity, c.Names.Handlers, ir.HandlerAuthenticate)))
+		f.Func().Params(jen.Id("c").Op("*").Id(n.Conn)).Id(ir.ConnIdentity).Params().Add(identityType(r)).Block(
+			jen.Return(jen.Id("c").Dot("identity")),
+		)
+		f.Line()
+	}
 	f.Add(docComment("Messages yields the client's frames, decoded and validated, until the connection\n" +
 		"closes. Invalid frames never reach it: the client gets an error frame instead and\nthe connection stays open."))
 	f.Func().Params(jen.Id("c").Op("*").Id(n.Conn)).Id(ir.ConnMessages).Params().Qual("iter", "Seq").Types(inType(r)).Block(
@@ -121,8 +132,13 @@ func (g *generator) emitGuard(f *jen.File, c *ir.Controller, r *ir.Route) {
 	f.Type().Id(n.Upgrade).StructFunc(func(gr *jen.Group) {
 		gr.Comment("Request is the HTTP upgrade request.")
 		gr.Id(ir.FieldRequest).Op("*").Qual("net/http", "Request")
-		gr.Comment("Identity is what the server's guard (ws.WithGuard) returned; nil without one.")
-		gr.Id(ir.FieldIdentity).Any()
+		if r.Identity != "" {
+			gr.Comment("Identity is who the request's bearer token identifies.")
+			gr.Id(ir.FieldIdentity).Add(identityType(r))
+		} else {
+			gr.Comment("Identity is what the server's guard (ws.WithGuard) returned; nil without one.")
+			gr.Id(ir.FieldIdentity).Any()
+		}
 		if len(r.Params) > 0 {
 			gr.Comment("Params are the validated path parameters.")
 			gr.Id(ir.FieldParams).Id(n.Params)
@@ -155,21 +171,38 @@ func (g *generator) emitGuard(f *jen.File, c *ir.Controller, r *ir.Route) {
 		jen.Return(jen.Qual(wsPath, "WithRouteGuard").Call(jen.Lit("GET "+r.Pattern), jen.Func().Params(
 			jen.Id("r").Op("*").Qual("net/http", "Request"), jen.List(jen.Id("identity"), jen.Id("state")).Any(),
 		).Error().BlockFunc(func(b *jen.Group) {
-			b.Id("u").Op(":=").Id(n.Upgrade).Values(jen.Dict{jen.Id(ir.FieldRequest): jen.Id("r"), jen.Id(ir.FieldIdentity): jen.Id("identity")})
-			if len(r.Params) > 0 || r.Query != "" {
-				b.If(jen.List(jen.Id("st"), jen.Id("ok")).Op(":=").Id("state").Assert(jen.Op("*").Id(n.State)), jen.Id("ok")).BlockFunc(func(b *jen.Group) {
-					if len(r.Params) > 0 {
-						b.Id("u").Dot(ir.FieldParams).Op("=").Id("st").Dot("params")
-					}
-					if r.Query != "" {
-						b.Id("u").Dot(ir.FieldQuery).Op("=").Id("st").Dot("query")
-					}
-				})
-			}
+			upgradeValue(b, r)
 			b.Return(jen.Id("guard").Call(jen.Id("r").Dot("Context").Call(), jen.Id("u")))
 		}))),
 	)
 	f.Line()
+}
+
+// upgradeValue emits the statements that build u, the route's Upgrade,
+// from the arguments of a ws.RouteGuard (r, identity, state).
+func upgradeValue(b *jen.Group, r *ir.Route) {
+	n := r.Names
+	identity := jen.Id("identity")
+	if r.Identity != "" {
+		b.List(jen.Id("id"), jen.Id("_")).Op(":=").Id("identity").Assert(identityType(r))
+		identity = jen.Id("id")
+	}
+	b.Id("u").Op(":=").Id(n.Upgrade).Values(jen.Dict{jen.Id(ir.FieldRequest): jen.Id("r"), jen.Id(ir.FieldIdentity): identity})
+	if len(r.Params) > 0 || r.Query != "" {
+		b.If(jen.List(jen.Id("st"), jen.Id("ok")).Op(":=").Id("state").Assert(jen.Op("*").Id(n.State)), jen.Id("ok")).BlockFunc(func(b *jen.Group) {
+			if len(r.Params) > 0 {
+				b.Id("u").Dot(ir.FieldParams).Op("=").Id("st").Dot("params")
+			}
+			if r.Query != "" {
+				b.Id("u").Dot(ir.FieldQuery).Op("=").Id("st").Dot("query")
+			}
+		})
+	}
+}
+
+// identityType is the Go type of the identity of a route that declares one.
+func identityType(r *ir.Route) *jen.Statement {
+	return jen.Qual(rtPath, "Ref").Types(jen.Id(r.Identity))
 }
 
 // encodeCall encodes v of type t into a new slice.
@@ -278,8 +311,60 @@ func (g *generator) emitHandlers(f *jen.File, c *ir.Controller) {
 			gr.Comment(fmt.Sprintf("%s serves WS %s.", r.GoName, r.Pattern))
 			gr.Id(r.GoName).Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("c").Op("*").Id(r.Names.Conn)).Error()
 		}
+		if r := identityRoute(c); r != nil {
+			gr.Line()
+			for _, line := range strings.Split(authenticateDoc(c), "\n") {
+				gr.Comment(line)
+			}
+			gr.Id(ir.HandlerAuthenticate).Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("token").String()).Parens(
+				jen.List(identityType(r), jen.Qual("time", "Time"), jen.Error()))
+		}
+		for _, r := range c.Routes {
+			for _, g := range r.Guards {
+				gr.Line()
+				for _, line := range strings.Split(guardDoc(r, g), "\n") {
+					gr.Comment(line)
+				}
+				gr.Id(g.Method).Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("u").Id(r.Names.Upgrade)).Error()
+			}
+		}
 	})
 	f.Line()
+}
+
+// identityRoute returns the first route of c that declares an identity
+// (all such routes of a controller declare the same model), or nil.
+func identityRoute(c *ir.Controller) *ir.Route {
+	for _, r := range c.Routes {
+		if r.Identity != "" {
+			return r
+		}
+	}
+	return nil
+}
+
+func authenticateDoc(c *ir.Controller) string {
+	var where []string
+	for _, r := range c.Routes {
+		if r.Identity != "" {
+			where = append(where, "WS "+r.Pattern)
+		}
+	}
+	return fmt.Sprintf("%s checks the bearer token of a request to %s\n"+
+		"(\"Authorization: Bearer T\" or the access_token query parameter; it is never logged\n"+
+		"and never reaches the query) and returns whom it identifies and when it expires (zero:\n"+
+		"never; the connection is closed with 4001 then). It runs first, before the upgrade and\n"+
+		"before the path parameters and query are read; an error refuses the upgrade with 401,\n"+
+		"or with the status of a ws.Refuse. Package auth verifies JWTs (auth.NewHS256...).",
+		ir.HandlerAuthenticate, joinNames(where))
+}
+
+func guardDoc(r *ir.Route, g *ir.Guard) string {
+	return fmt.Sprintf("%s is the guard %s of WS %s: it runs before the upgrade, after the\n"+
+		"token (when the route has one) and the path parameters and query are checked, in the\n"+
+		"order the route lists its guards. nil lets the request through; ws.Refuse(status, reason)\n"+
+		"refuses it with that status (401, 403, 404, 409, ...); any other error refuses it with 403\n"+
+		"and is logged, not sent. A refused request is never upgraded.", g.Method, g.Name, r.Pattern)
 }
 
 func (g *generator) emitMount(f *jen.File, c *ir.Controller) {
@@ -322,31 +407,68 @@ func (g *generator) emitMount(f *jen.File, c *ir.Controller) {
 					})),
 				)
 			}
-			gr.Qual(wsPath, "Handle").Call(jen.Id("mux"), jen.Id("s"), jen.Qual(wsPath, "Route").Types(inType(r)).Values(jen.Dict{
+			fields := jen.Dict{
 				jen.Id("Pattern"): jen.Lit("GET " + r.Pattern),
 				jen.Id("Prepare"): jen.Id(n.Prepare),
 				jen.Id("Decode"):  decode,
-				jen.Id("Run"): jen.Func().Params(
-					jen.Id("ctx").Qual("context", "Context"), jen.Id("c").Op("*").Qual(wsPath, "Conn"), jen.Id("msgs").Qual("iter", "Seq").Types(inType(r)),
-				).Error().BlockFunc(func(b *jen.Group) {
-					if len(r.Params) > 0 || r.Query != "" {
-						b.Id("st").Op(":=").Id("c").Dot("State").Call().Assert(jen.Op("*").Id(n.State))
+			}
+			if r.Identity != "" {
+				fields[jen.Id("Authenticate")] = authenticateFunc(r)
+			}
+			if len(r.Guards) > 0 {
+				fields[jen.Id("Guards")] = jen.Index().Qual(wsPath, "RouteGuard").ValuesFunc(func(v *jen.Group) {
+					for _, gd := range r.Guards {
+						v.Line().Func().Params(jen.Id("r").Op("*").Qual("net/http", "Request"), jen.List(jen.Id("identity"), jen.Id("state")).Any()).Error().BlockFunc(func(b *jen.Group) {
+							upgradeValue(b, r)
+							b.Return(jen.Id("h").Dot(gd.Method).Call(jen.Id("r").Dot("Context").Call(), jen.Id("u")))
+						})
 					}
-					b.Return(jen.Id("h").Dot(r.GoName).Call(jen.Id("ctx"), jen.Op("&").Id(n.Conn).ValuesFunc(func(v *jen.Group) {
-						v.Id(ir.FieldEmbeddedWS).Op(":").Id("c")
-						if len(r.Params) > 0 {
-							v.Id(ir.FieldParams).Op(":").Id("st").Dot("params")
-						}
-						if r.Query != "" {
-							v.Id(ir.FieldQuery).Op(":").Id("st").Dot("query")
-						}
-						v.Id("msgs").Op(":").Id("msgs")
-					})))
-				}),
-			}))
+					v.Line()
+				})
+			}
+			fields[jen.Id("Run")] = jen.Func().Params(
+				jen.Id("ctx").Qual("context", "Context"), jen.Id("c").Op("*").Qual(wsPath, "Conn"), jen.Id("msgs").Qual("iter", "Seq").Types(inType(r)),
+			).Error().BlockFunc(func(b *jen.Group) {
+				if len(r.Params) > 0 || r.Query != "" {
+					b.Id("st").Op(":=").Id("c").Dot("State").Call().Assert(jen.Op("*").Id(n.State))
+				}
+				if r.Identity != "" {
+					b.List(jen.Id("id"), jen.Id("_")).Op(":=").Id("c").Dot("Identity").Call().Assert(identityType(r))
+				}
+				b.Return(jen.Id("h").Dot(r.GoName).Call(jen.Id("ctx"), jen.Op("&").Id(n.Conn).ValuesFunc(func(v *jen.Group) {
+					v.Id(ir.FieldEmbeddedWS).Op(":").Id("c")
+					if len(r.Params) > 0 {
+						v.Id(ir.FieldParams).Op(":").Id("st").Dot("params")
+					}
+					if r.Query != "" {
+						v.Id(ir.FieldQuery).Op(":").Id("st").Dot("query")
+					}
+					v.Id("msgs").Op(":").Id("msgs")
+					if r.Identity != "" {
+						v.Id("identity").Op(":").Id("id")
+					}
+				})))
+			})
+			gr.Qual(wsPath, "Handle").Call(jen.Id("mux"), jen.Id("s"), jen.Qual(wsPath, "Route").Types(inType(r)).Values(fields))
 		}
 	})
 	f.Line()
+}
+
+// authenticateFunc is the ws.Route's Authenticate of a route with an
+// identity: the handlers' Authenticate, whose zero identity is refused.
+func authenticateFunc(r *ir.Route) jen.Code {
+	zero := jen.Return(jen.Nil(), jen.Qual("time", "Time").Values(), jen.Err())
+	return jen.Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("_").Op("*").Qual("net/http", "Request"), jen.Id("token").String()).Parens(
+		jen.List(jen.Any(), jen.Qual("time", "Time"), jen.Error()),
+	).Block(
+		jen.List(jen.Id("id"), jen.Id("expires"), jen.Err()).Op(":=").Id("h").Dot(ir.HandlerAuthenticate).Call(jen.Id("ctx"), jen.Id("token")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(zero),
+		jen.If(jen.Id("id").Dot("IsZero").Call()).Block(
+			jen.Return(jen.Nil(), jen.Qual("time", "Time").Values(), jen.Qual(wsPath, "Refuse").Call(jen.Qual("net/http", "StatusUnauthorized"), jen.Lit("the token identifies no one"))),
+		),
+		jen.Return(jen.Id("id"), jen.Id("expires"), jen.Nil()),
+	)
 }
 
 // joinNames lists names as "a", "a and b" or "a, b and c".
