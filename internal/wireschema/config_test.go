@@ -242,6 +242,7 @@ func TestConfigSchemaHasEveryKey(t *testing.T) {
 		"eventKeys":      def("EventBus"),
 		"controllerKeys": def("Controller"),
 		"routeKeys":      def("Route"),
+		"authKeys":       def("Auth"),
 	}
 	for table, keys := range tables {
 		level, ok := levels[table]

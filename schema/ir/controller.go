@@ -28,9 +28,11 @@ func (b *builder) controller(c *decl.Controller) *Controller {
 		}
 		names[name] = r.Name.Pos
 		if route := b.route(out, r, c.Origin); route != nil {
+			b.routeAuth(c, r, route)
 			out.Routes = append(out.Routes, route)
 		}
 	}
+	b.checkHandlerMethods(out)
 	if len(c.Routes) == 0 {
 		b.diags.Add(c.Name.Pos, "controller %s has no routes", c.Name.Name)
 	}

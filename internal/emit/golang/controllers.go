@@ -150,6 +150,12 @@ func (g *generator) emitGuard(f *jen.File, c *ir.Controller, r *ir.Route) {
 	})
 	f.Line()
 	once := "once the server's guard has passed"
+	if r.Identity != "" {
+		once = "once the bearer token has been verified (" + ir.HandlerAuthenticate + ")"
+	}
+	if len(r.Guards) > 0 {
+		once += ", the route's declared guards have passed"
+	}
 	switch {
 	case len(r.Params) > 0 && r.Query != "":
 		once += " and the path parameters and query are valid"
