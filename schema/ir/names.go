@@ -148,7 +148,7 @@ var TSRuntimeNames = []string{
 	"JsgenSocket", "JsgenWebSocketConstructor", "JsgenReconnectOptions", "JsgenClientOptions",
 	"JsgenOpenEvent", "JsgenCloseEvent", "JsgenFieldError", "JsgenErrorFrame", "JsgenClient",
 	"JsgenRoute", "JsgenGlobals", "JsgenQueryValue", "JsgenConnection",
-	"jsgenGlobals", "JSGEN_CONNECTING", "JSGEN_OPEN", "jsgenURL", "jsgenQuery", "jsgenClassify",
+	"jsgenGlobals", "JSGEN_CONNECTING", "JSGEN_OPEN", "jsgenURL", "jsgenQuery", "jsgenClassify", "jsgenWithToken",
 }
 
 // TSGlobalNames are the global types and values client.ts uses; a

@@ -196,6 +196,20 @@ func TestClientRuntime(t *testing.T) {
 	nodeTest(t, env, out, nil, "runtime.test.js")
 }
 
+// TestClientToken runs the Node tests of the token option on the kinds
+// client, whose watch route declares an identity.
+func TestClientToken(t *testing.T) {
+	env := nodetest.Setup(t, filepath.Join("testdata", "node"))
+	dir := workDir(t, env, kindsProgram(t), "run/auth.test.ts")
+	write(t, filepath.Join(dir, "package.json"), []byte(`{"type": "module", "private": true}`+"\n"))
+	write(t, filepath.Join(dir, "tsconfig.json"), tsconfig([]string{FileName, "auth.test.ts"}, map[string]any{
+		"target": "ES2022", "module": "nodenext", "moduleResolution": "nodenext", "lib": []string{"ES2022"},
+		"types": []string{"node"}, "outDir": "out",
+	}))
+	tsc(t, env, dir)
+	nodeTest(t, env, filepath.Join(dir, "out"), nil, "auth.test.js")
+}
+
 // TestClientAgainstChat runs the Node tests of the compiled chat client
 // against the chat example, built and started as a subprocess: rooms,
 // typed messages, error frames, direct messages, presence, reconnection.

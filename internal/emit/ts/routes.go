@@ -243,7 +243,11 @@ func (g *generator) frameTable(rp *routePlan) {
 		}
 		g.buf.WriteString("  ")
 	}
-	g.buf.WriteString("],\n};\n\n")
+	g.buf.WriteString("],\n")
+	if rp.r.Identity != "" {
+		g.buf.WriteString("  auth: true,\n")
+	}
+	g.buf.WriteString("};\n\n")
 }
 
 func quoteList(ss []string) string {

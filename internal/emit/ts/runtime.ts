@@ -59,6 +59,16 @@ export interface JsgenClientOptions {
   onUnrecognized?: (data: unknown) => void;
   /** Random numbers in [0, 1) for the reconnection jitter (default Math.random). */
   random?: () => number;
+  /**
+   * The bearer token of a route that requires one (declared with an
+   * identity): a string, or a function returning one (or a promise of one),
+   * called before every connection and reconnection, so that a refreshed
+   * token is used. It is sent as the access_token query parameter, since
+   * browsers cannot set headers on a WebSocket. Routes without an identity
+   * never send it. A function that throws or rejects counts as a failed
+   * connection (close code 1006), retried as reconnect says.
+   */
+  token?: string | (() => string | Promise<string>);
 }
 
 /** The "open" event: the connection is established. */
@@ -128,6 +138,8 @@ interface JsgenRoute {
   readonly tagged: ReadonlyArray<readonly [disc: string, tag: string, event: string]>;
   /** Frames with every required member and no member outside fields are event. */
   readonly untagged: ReadonlyArray<{ readonly event: string; readonly fields: readonly string[]; readonly required: readonly string[] }>;
+  /** The route requires a bearer token (JsgenClientOptions.token). */
+  readonly auth?: true;
 }
 
 interface JsgenGlobals {
@@ -141,6 +153,14 @@ const jsgenGlobals = globalThis as unknown as JsgenGlobals;
 
 const JSGEN_CONNECTING = 0;
 const JSGEN_OPEN = 1;
+
+/** jsgenWithToken adds token to url as the access_token query parameter (none: url as it is). */
+function jsgenWithToken(url: string, token: string | undefined): string {
+  if (token === undefined) {
+    return url;
+  }
+  return url + (url.includes("?") ? "&" : "?") + "access_token=" + encodeURIComponent(token);
+}
 
 /** jsgenURL joins baseURL (ws:, wss:, http: or https:; "" for the page's own origin) and path. */
 function jsgenURL(baseURL: string, path: string, query: string): string {
@@ -260,11 +280,47 @@ class JsgenConnection<In, Events> implements JsgenClient<In, Events> {
   }
 
   private connect(): void {
+    const token = this.route.auth === true ? this.options.token : undefined;
+    if (typeof token !== "function") {
+      this.open(jsgenWithToken(this.url, token));
+      return;
+    }
+    let value: string | Promise<string>;
+    try {
+      value = token();
+    } catch {
+      this.tokenFailed();
+      return;
+    }
+    if (typeof value === "string") {
+      this.open(jsgenWithToken(this.url, value));
+      return;
+    }
+    value.then(
+      (t) => {
+        if (!this.closing) {
+          this.open(jsgenWithToken(this.url, t));
+        }
+      },
+      () => this.tokenFailed(),
+    );
+  }
+
+  /** tokenFailed counts a token function that threw or rejected as a failed connection. */
+  private tokenFailed(): void {
+    if (this.closing) {
+      this.state = "closed";
+      return;
+    }
+    this.dropped({ code: 1006, reason: "no token", wasClean: false });
+  }
+
+  private open(url: string): void {
     const Socket = this.options.WebSocket ?? jsgenGlobals.WebSocket;
     if (Socket === undefined) {
       throw new Error('jsgen: no WebSocket implementation: pass options.WebSocket (e.g. the "ws" package\'s) on Node.js before 22');
     }
-    const socket = new Socket(this.url, this.options.protocols);
+    const socket = new Socket(url, this.options.protocols);
     this.socket = socket;
     socket.onopen = () => {
       if (this.socket === socket) {
