@@ -71,14 +71,14 @@ func (b *builder) checkHandlerMethods(c *Controller) {
 		by[name] = use{what, pos}
 	}
 	for _, r := range c.Routes {
-		claim(r.GoName, "route "+r.Name, r.Pos)
-	}
-	for _, r := range c.Routes {
 		if r.Identity != "" {
 			claim(HandlerAuthenticate, "the identity of the controller", c.Pos)
 		}
 		for _, g := range r.Guards {
 			claim(GuardMethodFor(r.GoName, g.GoName), "guard "+g.Name+" of route "+r.Name, g.Pos)
 		}
+	}
+	for _, r := range c.Routes {
+		claim(r.GoName, "route "+r.Name, r.Pos)
 	}
 }
