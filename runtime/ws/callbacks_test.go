@@ -314,8 +314,8 @@ func TestCallbacksClientGoneCloseError(t *testing.T) {
 func TestIdleGoroutinesPerConnection(t *testing.T) {
 	const n = 40
 	for _, form := range []struct {
-		name string
-		url  func(t *testing.T) string
+		name  string
+		url   func(t *testing.T) string
 		ok    func(delta int) bool
 		want  string
 		hello bool // Open greets the client: once read, Open has returned
