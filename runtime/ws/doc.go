@@ -41,21 +41,25 @@
 //
 //   - Callbacks: Open<Route> returns a session whose OnMessage runs on the
 //     connection's read goroutine and whose OnClose runs once when the
-//     connection closes. An idle connection costs two goroutines, a third
-//     less memory. Use it for routes with many mostly idle connections
+//     connection closes. An idle connection costs two goroutines instead
+//     of three. Use it for routes with many mostly idle connections
 //     (rooms, notifications, presence) whose messages are handled quickly;
 //     a slow OnMessage holds back only its own client (nothing more is read
 //     from it until it returns).
 //
-//     func (a *app) OpenRoom(ctx context.Context, c *chatapi.ChatRoomConn) (chatapi.ChatRoomSession, error) {
-//     ws.Subscribe(a.rooms, c.Params.RoomID, c.Conn) // ends with the connection
-//     return &roomSession{a: a, c: c}, nil       // the connection's own state
-//     }
-//     func (s *roomSession) OnMessage(ctx context.Context, msg chatapi.ClientMessage) error {
-//     s.a.rooms.Publish(s.c.Params.RoomID, toEvent(msg))
-//     return nil // an error closes with 1011; Close ends the connection normally
-//     }
-//     func (s *roomSession) OnClose(ctx context.Context, err error) {} // nil: closed with 1000 or 1001
+// A callback route, e.g.:
+//
+//	func (a *app) OpenRoom(ctx context.Context, c *chatapi.ChatRoomConn) (chatapi.ChatRoomSession, error) {
+//		ws.Subscribe(a.rooms, c.Params.RoomID, c.Conn) // ends with the connection
+//		return &roomSession{a: a, c: c}, nil           // the connection's own state
+//	}
+//
+//	func (s *roomSession) OnMessage(ctx context.Context, msg chatapi.ClientMessage) error {
+//		s.a.rooms.Publish(s.c.Params.RoomID, toEvent(msg))
+//		return nil // an error closes with 1011; s.c.Close ends the connection normally
+//	}
+//
+//	func (s *roomSession) OnClose(ctx context.Context, err error) {} // err nil: closed with 1000 or 1001
 //
 // In the runtime, the callback form is a CallbackRoute served by
 // HandleCallbacks; see Session for the exact guarantees.

@@ -168,7 +168,10 @@ type Controller struct {
 	Name   Ident
 	Doc    string
 	Prefix *String
-	Routes []*Route
+	// Handler is the handler form of the controller's routes: "loop" (the
+	// default) or "callbacks". A route's own Handler overrides it.
+	Handler *String
+	Routes  []*Route
 }
 
 // Route declares one WebSocket route of a controller.
@@ -180,6 +183,9 @@ type Route struct {
 	Query  *Ident  // a message whose fields are the typed query parameters
 	In     *Ident  // inbound message or union
 	Out    []Ident // outbound messages or unions
+	// Handler is the route's handler form, "loop" or "callbacks"; nil
+	// takes the controller's.
+	Handler *String
 }
 
 // Param types a path parameter by a model: its value becomes a Ref.

@@ -382,7 +382,7 @@ func exampleTopic(field string) string {
 // declareController reads a //jsgen:controller struct: one field per route.
 func (l *loader) declareController(a *annotated, args []dirArg) {
 	name, rest := l.nameArg(a.dir, args, a.spec)
-	kv := l.keyArgs(a.dir, rest, "prefix")
+	kv := l.keyArgs(a.dir, rest, "prefix", "handler")
 	st := l.structOf(a, "its fields are the routes")
 	if st == nil || name == nil {
 		return
@@ -390,6 +390,9 @@ func (l *loader) declareController(a *annotated, args []dirArg) {
 	c := &decl.Controller{Name: decl.Ident{Name: name.Value, Pos: l.pos(name.Pos)}, Doc: a.doc}
 	if v, ok := kv["prefix"]; ok {
 		c.Prefix = &decl.String{Value: v.Value, Pos: l.pos(v.ValPos)}
+	}
+	if v, ok := kv["handler"]; ok {
+		c.Handler = &decl.String{Value: v.Value, Pos: l.pos(v.ValPos)}
 	}
 	for _, f := range st.Fields.List {
 		tags, ok := l.readTags(f)
@@ -418,13 +421,16 @@ func (l *loader) route(ctrl string, f *ast.Field, fn *ast.Ident, tags fieldTags,
 	if !tagsOK {
 		return nil
 	}
-	opts := l.options(tags, label, []string{"ws"}, nil)
+	opts := l.options(tags, label, []string{"ws", "handler"}, nil)
 	ws, found := opts["ws"]
 	if !found {
 		l.diags.AddHint(l.pos(fn.Pos()), "add the tag `jsgen:\"ws=/path\"`", "route %s has no path", label)
 		return nil
 	}
 	r.Path = decl.String{Value: ws.Value, Pos: l.tagPos(tags, ws.ValOff)}
+	if h, ok := opts["handler"]; ok {
+		r.Handler = &decl.String{Value: h.Value, Pos: l.tagPos(tags, h.ValOff)}
+	}
 	for _, part := range st.Fields.List {
 		l.routePart(r, label, part)
 	}

@@ -12,7 +12,9 @@
 //	                                                   (Key: a model, or a struct of untagged
 //	                                                   jsgenrt.Ref fields for a composite key)
 //	//jsgen:events Name                                on a struct whose fields are topics
-//	//jsgen:controller Name [prefix=/p]                on a struct whose fields are routes
+//	//jsgen:controller Name [prefix=/p] [handler=callbacks]
+//	                                                   on a struct whose fields are routes
+//	                                                   (a route's tag: jsgen:"ws=/path[,handler=callbacks]")
 //
 // A directive sits in the doc comment of a package-level type declaration;
 // the rest of the doc comment is the declaration's Doc. Directive arguments

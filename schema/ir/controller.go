@@ -19,6 +19,7 @@ func (b *builder) controller(c *decl.Controller) *Controller {
 			}
 		}
 	}
+	callbacks := b.handlerForm(c.Handler, "controller "+c.Name.Name)
 	names := map[string]diag.Pos{}
 	for _, r := range c.Routes {
 		name := lowerCamel(GoName(r.Name.Name))
@@ -28,6 +29,10 @@ func (b *builder) controller(c *decl.Controller) *Controller {
 		}
 		names[name] = r.Name.Pos
 		if route := b.route(out, r, c.Origin); route != nil {
+			route.Callbacks = callbacks
+			if r.Handler != nil {
+				route.Callbacks = b.handlerForm(r.Handler, "route "+c.Name.Name+"."+r.Name.Name)
+			}
 			out.Routes = append(out.Routes, route)
 		}
 	}

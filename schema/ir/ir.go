@@ -235,17 +235,20 @@ type Controller struct {
 
 // Route is one WebSocket route.
 type Route struct {
-	Name    string     `json:"name"`   // as declared, e.g. "room"
-	GoName  string     `json:"goName"` // e.g. "Room"
-	Doc     string     `json:"doc,omitempty"`
-	Path    string     `json:"path"`            // as declared, e.g. "/room/:roomId"
-	Pattern string     `json:"pattern"`         // full http.ServeMux pattern, e.g. "/chat/room/{roomId}"
-	Params  []*Param   `json:"params"`          // in path order
-	Query   string     `json:"query,omitempty"` // message name
-	In      *Type      `json:"in,omitempty"`    // MessageK or UnionK
-	Out     []*Type    `json:"out"`             // MessageK or UnionK
-	Names   RouteNames `json:"-"`
-	Pos     diag.Pos   `json:"-"`
+	Name    string   `json:"name"`   // as declared, e.g. "room"
+	GoName  string   `json:"goName"` // e.g. "Room"
+	Doc     string   `json:"doc,omitempty"`
+	Path    string   `json:"path"`            // as declared, e.g. "/room/:roomId"
+	Pattern string   `json:"pattern"`         // full http.ServeMux pattern, e.g. "/chat/room/{roomId}"
+	Params  []*Param `json:"params"`          // in path order
+	Query   string   `json:"query,omitempty"` // message name
+	In      *Type    `json:"in,omitempty"`    // MessageK or UnionK
+	Out     []*Type  `json:"out"`             // MessageK or UnionK
+	// Callbacks is true for a route in the callback form (handler:
+	// callbacks): Open<Route> and a session instead of one method.
+	Callbacks bool       `json:"callbacks,omitempty"`
+	Names     RouteNames `json:"-"`
+	Pos       diag.Pos   `json:"-"`
 }
 
 // Param is a path parameter typed by a model.

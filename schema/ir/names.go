@@ -281,6 +281,9 @@ type RouteNames struct {
 	Params  string // Go: type ChatRoomParams struct; TS: interface ChatRoomParams
 	Upgrade string // Go: type ChatRoomUpgrade struct
 	Guard   string // Go: func WithChatRoomGuard(guard) ws.Option
+	// Handler names what the app implements: the Handlers method, and the
+	// session interface of the callback form.
+	Handler HandlerNames
 	// Unexported Go helpers of the route's handler.
 	State       string // type chatRoomState struct
 	Prepare     string // func prepareChatRoom(r *http.Request) (any, int, error)
@@ -306,7 +309,9 @@ func RouteNamesFor(controller, route string) RouteNames {
 }
 
 // goNames lists the package-level Go names of a route.
-func (n RouteNames) goNames() []string { return []string{n.Conn, n.Params, n.Upgrade, n.Guard} }
+func (n RouteNames) goNames() []string {
+	return nonEmpty(n.Conn, n.Params, n.Upgrade, n.Guard, n.Handler.Session)
+}
 
 // tsNames lists the module-level TypeScript names of a route.
 func (n RouteNames) tsNames() []string {
@@ -357,6 +362,7 @@ func AssignNames(p *Program) {
 		c.Names = ControllerNamesFor(c.Name)
 		for _, r := range c.Routes {
 			r.Names = RouteNamesFor(c.Name, r.GoName)
+			r.Names.Handler = HandlerNamesFor(c.Name, r.GoName, r.Callbacks)
 		}
 	}
 }

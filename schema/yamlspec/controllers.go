@@ -32,6 +32,8 @@ func (p *parser) controller(k, v *yaml.Node) *decl.Controller {
 			c.Doc = p.doc(v, sub)
 		case "prefix":
 			c.Prefix = p.optStr(v, sub)
+		case "handler":
+			c.Handler = p.optStr(v, sub)
 		case "routes":
 			c.Routes = p.routes(v, k.Value, ctx)
 		}
@@ -77,6 +79,8 @@ func (p *parser) route(k, v *yaml.Node, owner string) *decl.Route {
 			r.In = p.optIdent(v, sub)
 		case "out":
 			r.Out = p.outs(v, sub)
+		case "handler":
+			r.Handler = p.optStr(v, sub)
 		}
 	})
 	return keepIf(r, p.require(k, m, ctx, "path", "the route's path, e.g. /room/:roomId", hasPath))

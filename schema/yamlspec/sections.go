@@ -18,8 +18,8 @@ var (
 	unionKeys      = []string{"doc", "discriminator", "default", "variants"}
 	channelKeys    = []string{"doc", "key", "message", "prefix"}
 	eventKeys      = []string{"doc", "topics"}
-	controllerKeys = []string{"doc", "prefix", "routes"}
-	routeKeys      = []string{"doc", "path", "params", "query", "in", "out"}
+	controllerKeys = []string{"doc", "prefix", "handler", "routes"}
+	routeKeys      = []string{"doc", "path", "params", "query", "in", "out", "handler"}
 )
 
 const topCtx = "the document"

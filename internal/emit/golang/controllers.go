@@ -85,15 +85,16 @@ func (g *generator) emitRoute(f *jen.File, c *ir.Controller, r *ir.Route) {
 			gr.Comment("Query is the validated query; absent parameters have their defaults.")
 			gr.Id("Query").Id(r.Query)
 		}
-		gr.Id("msgs").Qual("iter", "Seq").Types(inType(r))
+		if !r.Callbacks {
+			gr.Id("msgs").Qual("iter", "Seq").Types(inType(r))
+		}
 	})
 	f.Line()
-	f.Add(docComment("Messages yields the client's frames, decoded and validated, until the connection\n" +
-		"closes. Invalid frames never reach it: the client gets an error frame instead and\nthe connection stays open."))
-	f.Func().Params(jen.Id("c").Op("*").Id(n.Conn)).Id("Messages").Params().Qual("iter", "Seq").Types(inType(r)).Block(
-		jen.Return(jen.Id("c").Dot("msgs")),
-	)
-	f.Line()
+	if r.Callbacks {
+		g.emitSession(f, r)
+	} else {
+		emitMessages(f, r)
+	}
 	for i, o := range r.Out {
 		method := "Send" + o.Name
 		if i == 0 {
@@ -109,6 +110,18 @@ func (g *generator) emitRoute(f *jen.File, c *ir.Controller, r *ir.Route) {
 	}
 	g.emitPrepare(f, c, r)
 	g.emitGuard(f, c, r)
+}
+
+// emitMessages emits the Messages method of a route's connection in the
+// loop form.
+func emitMessages(f *jen.File, r *ir.Route) {
+	n := r.Names
+	f.Add(docComment("Messages yields the client's frames, decoded and validated, until the connection\n" +
+		"closes. Invalid frames never reach it: the client gets an error frame instead and\nthe connection stays open."))
+	f.Func().Params(jen.Id("c").Op("*").Id(n.Conn)).Id("Messages").Params().Qual("iter", "Seq").Types(inType(r)).Block(
+		jen.Return(jen.Id("c").Dot("msgs")),
+	)
+	f.Line()
 }
 
 // emitGuard emits the request a route's guard decides on and the typed
@@ -269,17 +282,14 @@ func queryKind(t *ir.Type) string {
 
 func (g *generator) emitHandlers(f *jen.File, c *ir.Controller) {
 	doc := declDoc(c.Name, c.Doc, "") // the controller's own doc, if any
-	text := fmt.Sprintf("%sHandlers is implemented by the app: one method per route of the %s controller.\n"+
-		"A method runs for the lifetime of one connection. Returning nil closes it with 1000 after\n"+
-		"queued frames are written; an error or a panic closes it with 1011 and is logged.", c.Name, c.Name)
+	text := handlersDoc(c)
 	if doc != "" {
 		text += "\n\n" + doc
 	}
 	f.Add(docComment(text))
 	f.Type().Id(c.Names.Handlers).InterfaceFunc(func(gr *jen.Group) {
 		for _, r := range c.Routes {
-			gr.Comment(fmt.Sprintf("%s serves WS %s.", r.GoName, r.Pattern))
-			gr.Id(r.GoName).Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("c").Op("*").Id(r.Names.Conn)).Error()
+			handlerMethod(gr, r)
 		}
 	})
 	f.Line()
@@ -325,6 +335,10 @@ func (g *generator) emitMount(f *jen.File, c *ir.Controller) {
 					})),
 				)
 			}
+			if r.Callbacks {
+				g.callbackMount(gr, r, decode)
+				continue
+			}
 			gr.Qual(wsPath, "Handle").Call(jen.Id("mux"), jen.Id("s"), jen.Qual(wsPath, "Route").Types(inType(r)).Values(jen.Dict{
 				jen.Id("Pattern"): jen.Lit("GET " + r.Pattern),
 				jen.Id("Prepare"): jen.Id(n.Prepare),
@@ -335,7 +349,7 @@ func (g *generator) emitMount(f *jen.File, c *ir.Controller) {
 					if len(r.Params) > 0 || r.Query != "" {
 						b.Id("st").Op(":=").Id("c").Dot("State").Call().Assert(jen.Op("*").Id(n.State))
 					}
-					b.Return(jen.Id("h").Dot(r.GoName).Call(jen.Id("ctx"), jen.Op("&").Id(n.Conn).ValuesFunc(func(v *jen.Group) {
+					b.Return(jen.Id("h").Dot(n.Handler.Method).Call(jen.Id("ctx"), jen.Op("&").Id(n.Conn).ValuesFunc(func(v *jen.Group) {
 						v.Id("Conn").Op(":").Id("c")
 						if len(r.Params) > 0 {
 							v.Id("Params").Op(":").Id("st").Dot("params")

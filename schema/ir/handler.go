@@ -1,0 +1,69 @@
+package ir
+
+import (
+	"github.com/jsgen-dev/jsgen/schema/decl"
+	"github.com/jsgen-dev/jsgen/schema/diag"
+)
+
+// The handler forms a controller or route declares with `handler:`.
+const (
+	// HandlerLoop: one method per route runs for the connection's lifetime
+	// and ranges over its messages (the default).
+	HandlerLoop = "loop"
+	// HandlerCallbacks: Open<Route> returns a session whose OnMessage and
+	// OnClose the runtime calls; no goroutine per idle connection.
+	HandlerCallbacks = "callbacks"
+)
+
+// HandlerNames are the Go names of what the app implements for a route.
+type HandlerNames struct {
+	// Method is the route's method on the controller's Handlers interface:
+	// Room (loop form) or OpenRoom (callback form).
+	Method string
+	// Session is the callback form's per-connection interface, e.g.
+	// ChatRoomSession; "" in the loop form.
+	Session string
+}
+
+// HandlerNamesFor returns the handler names of the route whose Go name is
+// route, of the controller called controller, in the callback form when
+// callbacks is true.
+func HandlerNamesFor(controller, route string, callbacks bool) HandlerNames {
+	if !callbacks {
+		return HandlerNames{Method: route}
+	}
+	return HandlerNames{Method: "Open" + route, Session: controller + route + "Session"}
+}
+
+// handlerForm checks a `handler:` value and reports whether it asks for
+// callbacks; nil is the default, the loop.
+func (b *builder) handlerForm(v *decl.String, subject string) bool {
+	if v == nil {
+		return false
+	}
+	switch v.Value {
+	case HandlerLoop:
+		return false
+	case HandlerCallbacks:
+		return true
+	}
+	b.diags.AddHint(v.Pos, `write handler: callbacks for OnMessage/OnClose callbacks, or handler: loop (the default) for a method ranging over Messages()`,
+		"handler %q of %s must be %q or %q", v.Value, subject, HandlerLoop, HandlerCallbacks)
+	return false
+}
+
+// checkHandlerMethods reports two routes of a controller whose methods on
+// its Handlers interface would have the same name (route openRoom in the
+// loop form and route room in the callback form both make OpenRoom).
+func (b *builder) checkHandlerMethods(c *Controller) {
+	seen := map[string]diag.Pos{}
+	for _, r := range c.Routes {
+		m := r.Names.Handler.Method
+		if prev, ok := seen[m]; ok {
+			b.diags.AddHint(r.Pos, "rename one of the routes, or serve both in the same handler form",
+				"route %s of controller %s makes the handler method %s, which the route at %s makes too", r.Name, c.Name, m, prev)
+			continue
+		}
+		seen[m] = r.Pos
+	}
+}
