@@ -19,7 +19,7 @@ func (b *builder) controller(c *decl.Controller) *Controller {
 			}
 		}
 	}
-	callbacks := b.handlerForm(c.Handler, "controller "+c.Name.Name)
+	callbacks := b.handlerForm(c.Handler, "controller "+c.Name.Name, c.Origin)
 	names := map[string]diag.Pos{}
 	for _, r := range c.Routes {
 		name := lowerCamel(GoName(r.Name.Name))
@@ -31,7 +31,7 @@ func (b *builder) controller(c *decl.Controller) *Controller {
 		if route := b.route(out, r, c.Origin); route != nil {
 			route.Callbacks = callbacks
 			if r.Handler != nil {
-				route.Callbacks = b.handlerForm(r.Handler, "route "+c.Name.Name+"."+r.Name.Name)
+				route.Callbacks = b.handlerForm(r.Handler, "route "+c.Name.Name+"."+r.Name.Name, c.Origin)
 			}
 			out.Routes = append(out.Routes, route)
 		}

@@ -37,7 +37,7 @@ func HandlerNamesFor(controller, route string, callbacks bool) HandlerNames {
 
 // handlerForm checks a `handler:` value and reports whether it asks for
 // callbacks; nil is the default, the loop.
-func (b *builder) handlerForm(v *decl.String, subject string) bool {
+func (b *builder) handlerForm(v *decl.String, subject string, origin decl.Origin) bool {
 	if v == nil {
 		return false
 	}
@@ -47,7 +47,9 @@ func (b *builder) handlerForm(v *decl.String, subject string) bool {
 	case HandlerCallbacks:
 		return true
 	}
-	b.diags.AddHint(v.Pos, `write handler: callbacks for OnMessage/OnClose callbacks, or handler: loop (the default) for a method ranging over Messages()`,
+	hint := formHint(origin, "write handler: callbacks (Open<Route> returns a session with OnMessage and OnClose) or handler: loop (the default: one method ranging over Messages())",
+		"write handler=callbacks (Open<Route> returns a session with OnMessage and OnClose) or handler=loop (the default: one method ranging over Messages())")
+	b.diags.AddHint(v.Pos, hint,
 		"handler %q of %s must be %q or %q", v.Value, subject, HandlerLoop, HandlerCallbacks)
 	return false
 }
