@@ -54,9 +54,12 @@ type CallbackRoute[In any] struct {
 	Decode func(data []byte) (In, error)
 	// Open runs once the connection is upgraded, before any OnMessage;
 	// messages that arrive meanwhile wait. ctx is Conn.Context(). It returns
-	// the connection's Session. An error or a panic closes the connection
-	// with 1011 (logged and counted); the Session's OnClose then still runs
-	// if a Session was returned with the error. Required.
+	// the connection's Session. A nil Session and a nil error close the
+	// connection with 1000 once queued frames are written (as a Route's Run
+	// returning nil does: Open has said all it had to say). An error or a
+	// panic closes the connection with 1011 (logged and counted); the
+	// Session's OnClose then still runs if a Session was returned with the
+	// error. Required.
 	Open func(ctx context.Context, c *Conn) (Session[In], error)
 }
 
@@ -103,10 +106,6 @@ func (e *CloseError) Error() string {
 // succeeded: the connection stays open (see Conn.handlerReturned).
 var errOpened = errors.New("ws: callbacks opened")
 
-// errNoSession reports an Open that returned neither a Session nor an
-// error.
-var errNoSession = errors.New("ws: Open returned a nil Session and no error")
-
 // start builds the callbacks of one new connection.
 func (rt CallbackRoute[In]) start(*Server) (deliverer, func(context.Context, *Conn) error) {
 	cb := &callbacks[In]{decode: rt.Decode, open: rt.Open, opened: make(chan struct{})}
@@ -127,14 +126,12 @@ type callbacks[In any] struct {
 	closed bool        // OnClose has started: no more OnMessage
 }
 
-// run calls Open. On success it arranges for OnClose and returns
-// errOpened, so the goroutine ends and the connection stays open; on an
-// error it returns it, which closes the connection with 1011.
+// run calls Open. With a Session and no error it arranges for OnClose and
+// returns errOpened, so the goroutine ends and the connection stays open;
+// otherwise it returns Open's error (nil without a Session), which closes
+// the connection as a Route's Run returning it does.
 func (cb *callbacks[In]) run(ctx context.Context, c *Conn) error {
 	sess, err := cb.callOpen(ctx, c)
-	if err == nil && sess == nil {
-		err = errNoSession
-	}
 	cb.sess = sess
 	close(cb.opened)
 	if sess != nil {
@@ -142,7 +139,7 @@ func (cb *callbacks[In]) run(ctx context.Context, c *Conn) error {
 		c.srv.wg.Add(1)
 		context.AfterFunc(ctx, func() { cb.finish(c) })
 	}
-	if err != nil {
+	if err != nil || sess == nil {
 		return err
 	}
 	return errOpened

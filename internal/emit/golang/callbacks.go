@@ -56,8 +56,9 @@ func handlerMethod(gr *jen.Group, r *ir.Route) {
 	}
 	gr.Add(docComment(fmt.Sprintf("%s serves WS %s by callbacks: it runs when a connection opens,\n"+
 		"before any frame reaches it (frames that arrive meanwhile wait), and returns the\n"+
-		"connection's %s. An error or a panic closes the connection with 1011;\n"+
-		"a session returned with an error still gets its OnClose.", n.Handler.Method, r.Pattern, n.Handler.Session)))
+		"connection's %s. A nil session and a nil error close the connection with\n"+
+		"1000 once queued frames are written. An error or a panic closes it with 1011; a session\n"+
+		"returned with an error still gets its OnClose.", n.Handler.Method, r.Pattern, n.Handler.Session)))
 	gr.Id(n.Handler.Method).Params(params...).Parens(jen.List(jen.Id(n.Handler.Session), jen.Error()))
 }
 
