@@ -133,6 +133,8 @@ type Controller struct {
 	Doc string `json:"doc,omitempty"`
 	// The path prefix of every route, e.g. /chat.
 	Prefix string `json:"prefix,omitempty"`
+	// How the app serves the routes: loop (the default: one method per connection ranging over Messages()) or callbacks (Open<Route> returns a session whose OnMessage and OnClose the runtime calls; no goroutine per idle connection). A route's own handler overrides it.
+	Handler string `json:"handler,omitempty" jsonschema:"enum=loop,enum=callbacks"`
 	// The routes, by name.
 	Routes map[string]Route `json:"routes,omitempty"`
 }
@@ -151,6 +153,8 @@ type Route struct {
 	In string `json:"in,omitempty"`
 	// The message or union (or the list of them) the server sends.
 	Out []string `json:"out,omitempty"`
+	// How the app serves this route: loop or callbacks (see the controller's handler); default: the controller's.
+	Handler string `json:"handler,omitempty" jsonschema:"enum=loop,enum=callbacks"`
 }
 
 // Patterns of names, exact for what package ir accepts.
