@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -363,5 +364,59 @@ func TestIdleGoroutinesPerConnection(t *testing.T) {
 			}
 			t.Logf("%d idle %s connections: %+d goroutines (%.2f each)", n, form.name, delta, float64(delta)/n)
 		})
+	}
+}
+
+// TestCallbacksNoMessageAfterClose closes connections (Shutdown) while
+// their clients are still sending: OnClose runs exactly once per
+// connection and no OnMessage follows it.
+func TestCallbacksNoMessageAfterClose(t *testing.T) {
+	e := newCBEnv(t)
+	const n = 8
+	var clients sync.WaitGroup
+	for range n {
+		c := e.dial(t, "r1")
+		helloID(t, c)
+		clients.Add(1)
+		go func() {
+			defer clients.Done()
+			for i := range 400 { // bounded: the events channel holds them all
+				if err := c.WriteMessage(websocket.TextMessage, fmt.Appendf(nil, `{"type":"echo","text":"m%d"}`, i)); err != nil {
+					return // the server closed
+				}
+				if _, _, err := c.NextReader(); err != nil {
+					return
+				}
+			}
+		}()
+	}
+	e.metrics.waitFor(t, "messages flowing on every connection", func(m *recMetrics) bool { return m.in >= 10*n })
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if err := e.srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clients.Wait()
+	closed := map[string]int{}
+	for len(e.events) > 0 {
+		ev := <-e.events
+		kind, rest, _ := strings.Cut(ev, " ")
+		id, _, _ := strings.Cut(rest, " ")
+		switch kind {
+		case "close":
+			closed[id]++
+		case "msg":
+			if closed[id] > 0 {
+				t.Fatalf("%q after OnClose", ev)
+			}
+		}
+	}
+	if len(closed) != n {
+		t.Fatalf("OnClose ran for %d connections, want %d", len(closed), n)
+	}
+	for id, k := range closed {
+		if k != 1 {
+			t.Fatalf("OnClose ran %d times for %s", k, id)
+		}
 	}
 }
