@@ -122,7 +122,7 @@ type callbacks[In any] struct {
 	opened chan struct{} // closed once Open returned
 
 	mu     sync.Mutex
-	sess   Session[In] // set before opened is closed; nil if Open failed
+	sess   Session[In] // set before opened is closed; nil unless Open succeeded
 	closed bool        // OnClose has started: no more OnMessage
 }
 
@@ -132,12 +132,14 @@ type callbacks[In any] struct {
 // the connection as a Route's Run returning it does.
 func (cb *callbacks[In]) run(ctx context.Context, c *Conn) error {
 	sess, err := cb.callOpen(ctx, c)
-	cb.sess = sess
+	if err == nil {
+		cb.sess = sess // OnMessage only for a session Open succeeded with
+	}
 	close(cb.opened)
 	if sess != nil {
 		// The handler goroutine is still counted, so the counter is > 0.
 		c.srv.wg.Add(1)
-		context.AfterFunc(ctx, func() { cb.finish(c) })
+		context.AfterFunc(ctx, func() { cb.finish(c, sess) })
 	}
 	if err != nil || sess == nil {
 		return err
@@ -193,7 +195,7 @@ func (cb *callbacks[In]) callMessage(c *Conn, msg In) (err error) {
 
 // finish runs OnClose once the connection's context has ended, after any
 // OnMessage in progress, and releases the Server's count of it.
-func (cb *callbacks[In]) finish(c *Conn) {
+func (cb *callbacks[In]) finish(c *Conn, sess Session[In]) {
 	defer c.srv.wg.Done()
 	cb.mu.Lock()
 	cb.closed = true
@@ -205,7 +207,7 @@ func (cb *callbacks[In]) finish(c *Conn) {
 			c.srv.log(c, slog.LevelError, "OnClose panicked", slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
 		}
 	}()
-	cb.sess.OnClose(ctx, closeErrorOf(c))
+	sess.OnClose(ctx, closeErrorOf(c))
 }
 
 // closeErrorOf says how c ended: nil for 1000 or 1001 from either side,
