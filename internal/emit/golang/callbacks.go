@@ -23,9 +23,14 @@ import (
 // emitSession emits the session interface of a route in the callback form.
 func (g *generator) emitSession(f *jen.File, r *ir.Route) {
 	n := r.Names
-	f.Add(docComment(fmt.Sprintf("%s is one connection on WS %s, served by callbacks:\n"+
+	doc := fmt.Sprintf("%s is one connection on WS %s, served by callbacks:\n"+
 		"%s returns it when the connection opens (keep the connection's own state in it) and the\n"+
-		"runtime calls its methods, with no goroutine per idle connection.", n.Handler.Session, r.Pattern, n.Handler.Method)))
+		"runtime calls its methods, with no goroutine per idle connection.", n.Handler.Session, r.Pattern, n.Handler.Method)
+	if r.In == nil {
+		doc += "\n\nThe route takes no frames from the client: OnMessage is never called (a frame is\n" +
+			"answered with an error frame)."
+	}
+	f.Add(docComment(doc))
 	f.Type().Id(n.Handler.Session).Interface(
 		docComment("OnMessage handles one frame from the client, decoded and validated: invalid frames\n"+
 			"never reach it (the client gets an error frame instead and the connection stays open).\n"+
