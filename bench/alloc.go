@@ -38,22 +38,29 @@ type allocFixture struct {
 	ops     int64
 }
 
-// Room is the chat example's room handler reduced to fan-out: subscribe
-// (with the connection ID, for exclude-sender), tell the client it is in
-// (a join event, the chat's own ready signal), relay until it leaves.
-func (fx *allocFixture) Room(_ context.Context, c *chatapi.ChatRoomConn) error {
+// OpenRoom is the chat example's room handler reduced to fan-out: subscribe
+// (with the connection ID, for exclude-sender; the subscription ends with
+// the connection) and tell the client it is in (a join event, the chat's
+// own ready signal). Frames from the client are ignored.
+func (fx *allocFixture) OpenRoom(_ context.Context, c *chatapi.ChatRoomConn) (chatapi.ChatRoomSession, error) {
 	sub := ws.Subscribe(fx.rooms, c.Params.RoomID, c.Conn)
-	defer sub.Close()
 	if err := c.Send(chatapi.JoinEvent{Username: c.Query.Username, Timestamp: time.Now()}); err != nil {
-		return nil
+		sub.Close()
+		return nil, nil
 	}
-	for range c.Messages() {
-	}
-	return nil
+	return ignoreFrames[chatapi.ClientMessage]{}, nil
 }
 
-// DM is not used by B4.
-func (fx *allocFixture) DM(context.Context, *chatapi.ChatDMConn) error { return nil }
+// OpenDM is not used by B4.
+func (fx *allocFixture) OpenDM(context.Context, *chatapi.ChatDMConn) (chatapi.ChatDMSession, error) {
+	return nil, nil
+}
+
+// ignoreFrames is a session that ignores the client's frames.
+type ignoreFrames[In any] struct{}
+
+func (ignoreFrames[In]) OnMessage(context.Context, In) error { return nil }
+func (ignoreFrames[In]) OnClose(context.Context, error)      {}
 
 // newAllocFixture serves one room on a loopback port and connects members
 // to it.

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/jsgen-dev/jsgen/examples/chat/chatapi"
@@ -179,10 +180,12 @@ func announce(c room.MemberChange[chatapi.Room, chatapi.User]) (chatapi.RoomEven
 	return nil, false
 }
 
-// Room serves WS /chat/room/{roomId}: it relays the room's channel to the
-// connection and publishes the client's frames, with members counted per
-// user (several tabs are one member) and exclude-sender by connection.
-func (a *app) Room(_ context.Context, c *chatapi.ChatRoomConn) error {
+// OpenRoom serves WS /chat/room/{roomId} (by callbacks: no goroutine per
+// idle connection): it relays the room's channel to the connection and
+// joins the room, with members counted per user (several tabs are one
+// member); the session publishes the client's frames, exclude-sender by
+// connection.
+func (a *app) OpenRoom(_ context.Context, c *chatapi.ChatRoomConn) (chatapi.ChatRoomSession, error) {
 	roomID, user := c.Params.RoomID, c.Query.Username
 	log := a.log.With("conn", c.ID(), "room", roomID.ID(), "user", user.ID())
 	sub := ws.Subscribe(a.rooms, roomID, c.Conn)
@@ -191,21 +194,36 @@ func (a *app) Room(_ context.Context, c *chatapi.ChatRoomConn) error {
 		sub.Close()
 		log.Warn("join refused", "err", err)
 		_ = c.SendErrorFrame(&jsgenrt.Error{Code: "join_refused", Message: err.Error()})
-		return nil
+		return nil, nil // closes with 1000 once the error frame is written
 	}
 	log.Info("joined")
-	for msg := range c.Messages() {
-		if err := a.roomFrame(c, msg); err != nil {
-			log.Warn("send failed", "err", err)
-			break
-		}
+	return &roomSession{a: a, c: c, log: log, sub: sub, membership: membership}, nil
+}
+
+// roomSession is one connection to a room.
+type roomSession struct {
+	a          *app
+	c          *chatapi.ChatRoomConn
+	log        *slog.Logger
+	sub        *channel.Subscription[chatapi.RoomEvent]
+	membership *room.Membership[chatapi.Room, chatapi.User]
+}
+
+// OnMessage handles one client frame of the room socket.
+func (s *roomSession) OnMessage(_ context.Context, msg chatapi.ClientMessage) error {
+	if err := s.a.roomFrame(s.c, msg); err != nil {
+		s.log.Warn("send failed", "err", err)
+		return relayErr(err)
 	}
-	// Unsubscribe first, then leave (which announces it), so that the
-	// connection does not receive its own leave frame.
-	sub.Close()
-	membership.Close()
-	log.Info("left")
-	return relayErr(sub.Err())
+	return nil
+}
+
+// OnClose unsubscribes first, then leaves (which announces it), so that the
+// connection does not receive its own leave frame.
+func (s *roomSession) OnClose(context.Context, error) {
+	s.sub.Close()
+	s.membership.Close()
+	s.log.Info("left")
 }
 
 // relayErr is what a handler returns for how its subscription ended: nil
@@ -258,46 +276,71 @@ func authorizeDM(_ context.Context, u chatapi.ChatDMUpgrade) error {
 	return nil
 }
 
-// DM serves WS /chat/dm: direct messages to every connection of the
-// recipient, and the sender's presence.
-func (a *app) DM(ctx context.Context, c *chatapi.ChatDMConn) error {
-	user := c.Query.Username
-	log := a.log.With("conn", c.ID(), "user", user.ID())
-	sub := ws.Subscribe(a.dm.Channels(), user, c.Conn)
-	defer sub.Close()
-	if err := a.presence.Set(user, c.ID(), room.StatusOnline); err != nil {
-		log.Warn("presence refused", "err", err)
+// OpenDM serves WS /chat/dm (by callbacks): direct messages to every
+// connection of the recipient, and the sender's presence, kept alive by a
+// timer while the connection is idle (no goroutine).
+func (a *app) OpenDM(_ context.Context, c *chatapi.ChatDMConn) (chatapi.ChatDMSession, error) {
+	s := &dmSession{a: a, c: c, log: a.log.With("conn", c.ID(), "user", c.Query.Username.ID())}
+	s.sub = ws.Subscribe(a.dm.Channels(), c.Query.Username, c.Conn)
+	if err := a.presence.Set(c.Query.Username, c.ID(), room.StatusOnline); err != nil {
+		s.log.Warn("presence refused", "err", err)
 	}
-	defer a.presence.Remove(user, c.ID())
-	beat := time.NewTicker(a.presence.TTL() / 3)
-	defer beat.Stop()
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-beat.C:
-				_ = a.presence.Heartbeat(user, c.ID())
-			}
+	s.mu.Lock()
+	s.beat = time.AfterFunc(a.presence.TTL()/3, s.heartbeat)
+	s.mu.Unlock()
+	return s, nil
+}
+
+// dmSession is one direct-message connection.
+type dmSession struct {
+	a   *app
+	c   *chatapi.ChatDMConn
+	log *slog.Logger
+	sub *channel.Subscription[chatapi.DirectMessage]
+
+	mu     sync.Mutex
+	beat   *time.Timer // renews the presence while the connection is idle
+	closed bool
+}
+
+// heartbeat renews the presence and rearms the timer, until OnClose.
+func (s *dmSession) heartbeat() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	_ = s.a.presence.Heartbeat(s.c.Query.Username, s.c.ID())
+	s.beat.Reset(s.a.presence.TTL() / 3)
+}
+
+// OnMessage sends a direct message or sets the sender's presence.
+func (s *dmSession) OnMessage(_ context.Context, msg chatapi.DMInbound) error {
+	user := s.c.Query.Username
+	_ = s.a.presence.Heartbeat(user, s.c.ID())
+	switch m := msg.(type) {
+	case chatapi.DirectMessageIn:
+		s.a.dm.Send(m.To, chatapi.DirectMessage{From: user, Content: m.Content, Timestamp: time.Now().UTC()})
+	case chatapi.PresenceUpdate:
+		status, err := room.ParseStatus(string(m.Status))
+		if err == nil {
+			err = s.a.presence.Set(user, s.c.ID(), status)
 		}
-	}()
-	for msg := range c.Messages() {
-		_ = a.presence.Heartbeat(user, c.ID())
-		switch m := msg.(type) {
-		case chatapi.DirectMessageIn:
-			a.dm.Send(m.To, chatapi.DirectMessage{From: user, Content: m.Content, Timestamp: time.Now().UTC()})
-		case chatapi.PresenceUpdate:
-			status, err := room.ParseStatus(string(m.Status))
-			if err == nil {
-				err = a.presence.Set(user, c.ID(), status)
-			}
-			if err != nil {
-				_ = c.SendErrorFrame(&jsgenrt.Error{Code: "presence_refused", Message: err.Error()})
-			}
+		if err != nil {
+			_ = s.c.SendErrorFrame(&jsgenrt.Error{Code: "presence_refused", Message: err.Error()})
 		}
 	}
-	sub.Close()
-	return relayErr(sub.Err())
+	return nil
+}
+
+// OnClose stops the heartbeat, then ends the relay and the presence.
+func (s *dmSession) OnClose(context.Context, error) {
+	s.mu.Lock()
+	s.closed = true
+	s.beat.Stop()
+	s.mu.Unlock()
+	s.sub.Close()
+	s.a.presence.Remove(s.c.Query.Username, s.c.ID())
 }
 
 // memberJSON is one entry of GET /chat/room/{roomId}/members.

@@ -87,6 +87,9 @@ func describe(w io.Writer, p *ir.Program) {
 			if len(outs) > 0 {
 				fmt.Fprintf(w, " out=%s", strings.Join(outs, "|"))
 			}
+			if r.Callbacks {
+				fmt.Fprintf(w, " handler=%s", ir.HandlerCallbacks)
+			}
 			fmt.Fprintln(w)
 		}
 	}

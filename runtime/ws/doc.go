@@ -25,6 +25,45 @@
 //		return nil // closes with 1000 once queued frames are written
 //	}
 //
+// # Two handler forms
+//
+// A route is served in one of two forms, chosen per controller or route in
+// the declarations (handler: callbacks); both give the same guarantees
+// (inbound checks and error frames, ordering, close codes, panics
+// recovered):
+//
+//   - The loop (the default): one method per route runs for the
+//     connection's lifetime and ranges over Messages(), as above. It reads
+//     as straight-line code, keeps per-connection state in local variables
+//     and may block (a handler that stops taking messages for InboundWait
+//     is closed with 1013). It costs a goroutine per connection: three in
+//     all with melody's read and write pumps.
+//
+//   - Callbacks: Open<Route> returns a session whose OnMessage runs on the
+//     connection's read goroutine and whose OnClose runs once when the
+//     connection closes. An idle connection costs two goroutines instead
+//     of three. Use it for routes with many mostly idle connections
+//     (rooms, notifications, presence) whose messages are handled quickly;
+//     a slow OnMessage holds back only its own client (nothing more is read
+//     from it until it returns).
+//
+// A callback route, e.g.:
+//
+//	func (a *app) OpenRoom(ctx context.Context, c *chatapi.ChatRoomConn) (chatapi.ChatRoomSession, error) {
+//		ws.Subscribe(a.rooms, c.Params.RoomID, c.Conn) // ends with the connection
+//		return &roomSession{a: a, c: c}, nil           // the connection's own state
+//	}
+//
+//	func (s *roomSession) OnMessage(ctx context.Context, msg chatapi.ClientMessage) error {
+//		s.a.rooms.Publish(s.c.Params.RoomID, toEvent(msg))
+//		return nil // an error closes with 1011; s.c.Close ends the connection normally
+//	}
+//
+//	func (s *roomSession) OnClose(ctx context.Context, err error) {} // err nil: closed with 1000 or 1001
+//
+// In the runtime, the callback form is a CallbackRoute served by
+// HandleCallbacks; see Session for the exact guarantees.
+//
 // The generated Mount function declares one Route per controller route:
 //
 //	ws.Handle(mux, s, ws.Route[ClientMessage]{
@@ -79,7 +118,8 @@
 //     Conn.SendErrorFrame; clients decode it with DecodeErrorFrame);
 //   - otherwise the message waits in an inbox (InboxSize, default 16) for
 //     the handler; if the handler takes none for InboundWait (default
-//     5 s): close 1013.
+//     5 s): close 1013. A callback route has no inbox: OnMessage runs
+//     right away, once Open has returned.
 //
 // # Outbound
 //
@@ -117,7 +157,8 @@
 // # Closing
 //
 // The handler returning nil closes with 1000 after queued frames are
-// written (bounded by FlushTimeout); an error or a panic closes with 1011
+// written (bounded by FlushTimeout); for callbacks, Conn.Close does it
+// (Close(ws.CloseNormal, "")). An error or a panic closes with 1011
 // "internal error", logged with the conn_id attribute and counted. A close
 // frame is written with a deadline (CloseTimeout); nothing is written after
 // it. The close is lingering (RFC 6455 §7.1.1): the connection keeps

@@ -155,6 +155,9 @@ func (c *Conn) runHandler(run func(ctx context.Context, c *Conn) error) {
 //go:noinline
 func (c *Conn) handlerReturned(err error) {
 	switch {
+	case err == errOpened:
+		// A callback route's Open succeeded: the connection stays open and
+		// its callbacks run without this goroutine (see CallbackRoute).
 	case err == nil:
 		c.closeWith(closeReq{code: CloseNormal, mode: flushQueue, cause: "closed"})
 	case c.ctx.Err() != nil && !isPanic(err):

@@ -62,7 +62,7 @@ func Handler[In any](s *Server, rt Route[In]) http.Handler {
 	if rt.Decode == nil || rt.Run == nil {
 		panic("ws: Route " + rt.Pattern + " needs Decode and Run")
 	}
-	return &routeHandler[In]{srv: s, rt: rt}
+	return &routeHandler[In]{srv: s, rt: rt, start: rt.loop}
 }
 
 // Handle registers rt on mux under rt.Pattern.
@@ -73,6 +73,17 @@ func Handle[In any](mux *http.ServeMux, s *Server, rt Route[In]) {
 type routeHandler[In any] struct {
 	srv *Server
 	rt  Route[In]
+	// start returns what a new connection's inbound messages go to and the
+	// handler the connection runs: the Messages loop (Route.loop) or the
+	// callbacks (CallbackRoute).
+	start func(s *Server) (deliverer, func(context.Context, *Conn) error)
+}
+
+// loop is the handler form of Route: a goroutine per connection running
+// Run over the inbox.
+func (rt Route[In]) loop(s *Server) (deliverer, func(context.Context, *Conn) error) {
+	box := &inbox[In]{decode: rt.Decode, ch: make(chan In, s.opts.InboxSize)}
+	return box, func(ctx context.Context, c *Conn) error { return rt.Run(ctx, c, box.seq(ctx)) }
 }
 
 // ServeHTTP refuses what must not be upgraded — server closing (503), not
@@ -105,10 +116,9 @@ func (h *routeHandler[In]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !h.routeGuards(w, r, identity, state) {
 		return
 	}
-	box := &inbox[In]{decode: h.rt.Decode, ch: make(chan In, s.opts.InboxSize)}
-	c := newConn(s, route, r.RemoteAddr, identity, state, box, r.Context())
+	in, run := h.start(s)
+	c := newConn(s, route, r.RemoteAddr, identity, state, in, r.Context())
 	h.startAuth(c, authn)
-	run := func(ctx context.Context, c *Conn) error { return h.rt.Run(ctx, c, box.seq(ctx)) }
 	s.serve(w, r, c, run)
 }
 

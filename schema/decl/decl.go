@@ -172,7 +172,10 @@ type Controller struct {
 	Auth *Auth
 	// Guards run on every route of the controller, before the route's own.
 	Guards []Ident
-	Routes []*Route
+	// Handler is the handler form of the controller's routes: "loop" (the
+	// default) or "callbacks". A route's own Handler overrides it.
+	Handler *String
+	Routes  []*Route
 }
 
 // Auth declares that a route requires a bearer token, and the model whose
@@ -195,6 +198,9 @@ type Route struct {
 	// Guards are the names of the checks the app supplies that decide, before
 	// the upgrade, whether a request may connect, in the order they run.
 	Guards []Ident
+	// Handler is the route's handler form, "loop" or "callbacks"; nil
+	// takes the controller's.
+	Handler *String
 }
 
 // Param types a path parameter by a model: its value becomes a Ref.

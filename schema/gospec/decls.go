@@ -415,7 +415,7 @@ func exampleTopic(field string) string {
 // declareController reads a //jsgen:controller struct: one field per route.
 func (l *loader) declareController(a *annotated, args []dirArg) {
 	name, rest := l.nameArg(a.dir, args, a.spec)
-	kv := l.keyArgs(a.dir, rest, "prefix", "identity", "guards")
+	kv := l.keyArgs(a.dir, rest, "prefix", "identity", "guards", "handler")
 	st := l.structOf(a, "its fields are the routes")
 	if st == nil || name == nil {
 		return
@@ -431,6 +431,9 @@ func (l *loader) declareController(a *annotated, args []dirArg) {
 		for _, g := range l.splitArg(v) {
 			c.Guards = append(c.Guards, decl.Ident{Name: g.Value, Pos: g.Pos})
 		}
+	}
+	if v, ok := kv["handler"]; ok {
+		c.Handler = &decl.String{Value: v.Value, Pos: l.pos(v.ValPos)}
 	}
 	for _, f := range st.Fields.List {
 		tags, ok := l.readTags(f)
@@ -475,7 +478,7 @@ func (l *loader) route(ctrl string, f *ast.Field, fn *ast.Ident, tags fieldTags,
 	if !tagsOK {
 		return nil
 	}
-	opts := l.options(tags, label, []string{"ws", "identity", "guards"}, nil)
+	opts := l.options(tags, label, []string{"ws", "identity", "guards", "handler"}, nil)
 	ws, found := opts["ws"]
 	if !found {
 		l.diags.AddHint(l.pos(fn.Pos()), "add the tag `jsgen:\"ws=/path\"`", "route %s has no path", label)
@@ -489,6 +492,9 @@ func (l *loader) route(ctrl string, f *ast.Field, fn *ast.Ident, tags fieldTags,
 		for _, g := range l.enumValues(o, tags) {
 			r.Guards = append(r.Guards, decl.Ident{Name: g.Value, Pos: g.Pos})
 		}
+	}
+	if h, ok := opts["handler"]; ok {
+		r.Handler = &decl.String{Value: h.Value, Pos: l.tagPos(tags, h.ValOff)}
 	}
 	for _, part := range st.Fields.List {
 		l.routePart(r, label, part)

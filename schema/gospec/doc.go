@@ -12,9 +12,9 @@
 //	                                                   (Key: a model, or a struct of untagged
 //	                                                   jsgenrt.Ref fields for a composite key)
 //	//jsgen:events Name                                on a struct whose fields are topics
-//	//jsgen:controller Name [prefix=/p] [identity=Model] [guards=a|b]
+//	//jsgen:controller Name [prefix=/p] [identity=Model] [guards=a|b] [handler=callbacks]
 //	                                                   on a struct whose fields are routes, each
-//	                                                   tagged `jsgen:"ws=/path[,identity=Model][,guards=a|b]"`
+//	                                                   tagged `jsgen:"ws=/path[,identity=Model][,guards=a|b][,handler=callbacks]"`
 //
 // A directive sits in the doc comment of a package-level type declaration;
 // the rest of the doc comment is the declaration's Doc. Directive arguments

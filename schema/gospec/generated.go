@@ -99,6 +99,9 @@ func (l *loader) generatedNames() map[string]string {
 			g := ir.GoName(r.Name.Name)
 			rn := ir.RouteNamesFor(n, g)
 			add("for route "+n+"."+g, rn.Conn, rn.Params, rn.Upgrade, rn.Guard)
+			if form := r.Handler; form != nil && form.Value == ir.HandlerCallbacks || form == nil && c.Handler != nil && c.Handler.Value == ir.HandlerCallbacks {
+				add("for route "+n+"."+g, ir.HandlerNamesFor(n, g, true).Session)
+			}
 		}
 	}
 	return out

@@ -56,7 +56,8 @@ func (b *builder) sameIdentity(c *decl.Controller, a *decl.Auth) {
 }
 
 // checkHandlerMethods refuses two methods of one controller's handlers
-// with the same name: a route's, Authenticate, or a guard's.
+// with the same name: a route's (Room, or OpenRoom in the callback form),
+// Authenticate, or a guard's.
 func (b *builder) checkHandlerMethods(c *Controller) {
 	type use struct {
 		what string
@@ -78,7 +79,15 @@ func (b *builder) checkHandlerMethods(c *Controller) {
 			claim(GuardMethodFor(r.GoName, g.GoName), "guard "+g.Name+" of route "+r.Name, g.Pos)
 		}
 	}
+	routes := map[string]diag.Pos{}
 	for _, r := range c.Routes {
-		claim(r.GoName, "route "+r.Name, r.Pos)
+		m := r.Names.Handler.Method
+		if prev, ok := routes[m]; ok {
+			b.diags.AddHint(r.Pos, "rename one of the routes, or serve both in the same handler form",
+				"route %s of controller %s makes the handler method %s, which the route at %s makes too", r.Name, c.Name, m, prev)
+			continue
+		}
+		routes[m] = r.Pos
+		claim(m, "route "+r.Name, r.Pos)
 	}
 }

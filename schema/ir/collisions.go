@@ -46,6 +46,7 @@ func (b *builder) checkCollisions() {
 			derived = append(derived, r.Names.goNames()...)
 		}
 		b.claim(taken, "controller", c.Name, c.Pos, derived)
+		b.checkHandlerMethods(c)
 	}
 	for _, e := range b.enumOrder {
 		b.claimEnum(taken, e)

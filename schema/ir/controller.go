@@ -19,6 +19,7 @@ func (b *builder) controller(c *decl.Controller) *Controller {
 			}
 		}
 	}
+	callbacks := b.handlerForm(c.Handler, "controller "+c.Name.Name, c.Origin)
 	names := map[string]diag.Pos{}
 	for _, r := range c.Routes {
 		name := lowerCamel(GoName(r.Name.Name))
@@ -29,10 +30,13 @@ func (b *builder) controller(c *decl.Controller) *Controller {
 		names[name] = r.Name.Pos
 		if route := b.route(out, r, c.Origin); route != nil {
 			b.routeAuth(c, r, route)
+			route.Callbacks = callbacks
+			if r.Handler != nil {
+				route.Callbacks = b.handlerForm(r.Handler, "route "+c.Name.Name+"."+r.Name.Name, c.Origin)
+			}
 			out.Routes = append(out.Routes, route)
 		}
 	}
-	b.checkHandlerMethods(out)
 	if len(c.Routes) == 0 {
 		b.diags.Add(c.Name.Pos, "controller %s has no routes", c.Name.Name)
 	}

@@ -253,9 +253,12 @@ type Route struct {
 	Identity string `json:"identity,omitempty"`
 	// Guards are the checks the app supplies, run before the upgrade in
 	// this order (the controller's first, then the route's own).
-	Guards []*Guard   `json:"guards,omitempty"`
-	Names  RouteNames `json:"-"`
-	Pos    diag.Pos   `json:"-"`
+	Guards []*Guard `json:"guards,omitempty"`
+	// Callbacks is true for a route in the callback form (handler:
+	// callbacks): Open<Route> and a session instead of one method.
+	Callbacks bool       `json:"callbacks,omitempty"`
+	Names     RouteNames `json:"-"`
+	Pos       diag.Pos   `json:"-"`
 }
 
 // Guard is a named check of a route, which the app supplies as a method

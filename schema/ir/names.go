@@ -137,6 +137,13 @@ const (
 // route that declares one.
 const HandlerAuthenticate = "Authenticate"
 
+// The methods of a route's session interface in the callback form
+// (RouteNames.Handler.Session).
+const (
+	SessionOnMessage = "OnMessage" // OnMessage(ctx, msg In) error
+	SessionOnClose   = "OnClose"   // OnClose(ctx, err error)
+)
+
 // GuardMethodFor is the method of a controller's handlers that implements
 // the guard whose Go name is guard for the route whose Go name is route:
 // Guard<Route><Guard>, e.g. GuardRoomRoomMember.
@@ -315,6 +322,9 @@ type RouteNames struct {
 	Params  string // Go: type ChatRoomParams struct; TS: interface ChatRoomParams
 	Upgrade string // Go: type ChatRoomUpgrade struct
 	Guard   string // Go: func WithChatRoomGuard(guard) ws.Option
+	// Handler names what the app implements: the Handlers method, and the
+	// session interface of the callback form.
+	Handler HandlerNames
 	// Unexported Go helpers of the route's handler.
 	State       string // type chatRoomState struct
 	Prepare     string // func prepareChatRoom(r *http.Request) (any, int, error)
@@ -357,7 +367,9 @@ func SendMethodsFor(out []*Type) []string {
 }
 
 // goNames lists the package-level Go names of a route.
-func (n RouteNames) goNames() []string { return []string{n.Conn, n.Params, n.Upgrade, n.Guard} }
+func (n RouteNames) goNames() []string {
+	return nonEmpty(n.Conn, n.Params, n.Upgrade, n.Guard, n.Handler.Session)
+}
 
 // tsNames lists the module-level TypeScript names of a route.
 func (n RouteNames) tsNames() []string {
@@ -412,6 +424,7 @@ func AssignNames(p *Program) {
 			for _, g := range r.Guards {
 				g.Method = GuardMethodFor(r.GoName, g.GoName)
 			}
+			r.Names.Handler = HandlerNamesFor(c.Name, r.GoName, r.Callbacks)
 		}
 	}
 }
@@ -514,7 +527,7 @@ func (p *Program) GoMembers() map[string][]string {
 	for _, c := range p.Controllers {
 		for _, r := range c.Routes {
 			addRouteMembers(add, r)
-			add(c.Names.Handlers, r.GoName)
+			add(c.Names.Handlers, r.Names.Handler.Method)
 			if r.Identity != "" {
 				add(c.Names.Handlers, HandlerAuthenticate)
 			}
@@ -532,7 +545,11 @@ func (p *Program) GoMembers() map[string][]string {
 
 func addRouteMembers(add func(string, ...string), r *Route) {
 	n := r.Names
-	add(n.Conn, ConnMessages)
+	if r.Callbacks {
+		add(n.Handler.Session, SessionOnMessage, SessionOnClose)
+	} else {
+		add(n.Conn, ConnMessages)
+	}
 	add(n.Conn, n.Send...)
 	add(n.Upgrade, FieldRequest, FieldIdentity)
 	if r.Identity != "" {

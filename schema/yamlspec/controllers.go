@@ -36,6 +36,8 @@ func (p *parser) controller(k, v *yaml.Node) *decl.Controller {
 			c.Auth = p.auth(v, sub)
 		case "guards":
 			c.Guards = p.names(v, sub)
+		case "handler":
+			c.Handler = p.optStr(v, sub)
 		case "routes":
 			c.Routes = p.routes(v, k.Value, ctx)
 		}
@@ -85,6 +87,8 @@ func (p *parser) route(k, v *yaml.Node, owner string) *decl.Route {
 			r.Auth = p.auth(v, sub)
 		case "guards":
 			r.Guards = p.names(v, sub)
+		case "handler":
+			r.Handler = p.optStr(v, sub)
 		}
 	})
 	return keepIf(r, p.require(k, m, ctx, "path", "the route's path, e.g. /room/:roomId", hasPath))

@@ -18,8 +18,8 @@ var (
 	unionKeys      = []string{"doc", "discriminator", "default", "variants"}
 	channelKeys    = []string{"doc", "key", "message", "prefix"}
 	eventKeys      = []string{"doc", "topics"}
-	controllerKeys = []string{"doc", "prefix", "auth", "guards", "routes"}
-	routeKeys      = []string{"doc", "path", "params", "query", "in", "out", "auth", "guards"}
+	controllerKeys = []string{"doc", "prefix", "auth", "guards", "handler", "routes"}
+	routeKeys      = []string{"doc", "path", "params", "query", "in", "out", "auth", "guards", "handler"}
 	authKeys       = []string{"identity"}
 )
 

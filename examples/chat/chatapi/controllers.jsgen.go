@@ -9,7 +9,6 @@ import (
 	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 	"github.com/jsgen-dev/jsgen/runtime/query"
 	"github.com/jsgen-dev/jsgen/runtime/ws"
-	"iter"
 	"net/http"
 )
 
@@ -33,14 +32,24 @@ type ChatRoomConn struct {
 	Params ChatRoomParams
 	// Query is the validated query; absent parameters have their defaults.
 	Query RoomQuery
-	msgs  iter.Seq[ClientMessage]
 }
 
-// Messages yields the client's frames, decoded and validated, until the connection
-// closes. Invalid frames never reach it: the client gets an error frame instead and
-// the connection stays open.
-func (c *ChatRoomConn) Messages() iter.Seq[ClientMessage] {
-	return c.msgs
+// ChatRoomSession is one connection on WS /chat/room/{roomId}, served by callbacks:
+// OpenRoom returns it when the connection opens (keep the connection's own state in it) and the
+// runtime calls its methods, with no goroutine per idle connection.
+type ChatRoomSession interface {
+	// OnMessage handles one frame from the client, decoded and validated: invalid frames
+	// never reach it (the client gets an error frame instead and the connection stays open).
+	// Calls come in arrival order, one at a time, on the goroutine reading the connection:
+	// nothing more is read from this client until it returns, so it returns promptly. An
+	// error or a panic closes the connection with 1011 and is logged; Close on the
+	// connection ends it with a code of the app's choice.
+	OnMessage(ctx context.Context, msg ClientMessage) error
+	// OnClose runs once, after the last OnMessage, as soon as the connection starts closing
+	// for any reason. err is nil when it closed with 1000 or 1001 (from either side), else a
+	// *ws.CloseError with the code. ctx is never cancelled; the server's Shutdown waits for
+	// OnClose to return.
+	OnClose(ctx context.Context, err error)
 }
 
 // Send encodes msg once and queues it for the client. It fails with ws.ErrClosed
@@ -144,14 +153,24 @@ type ChatDMConn struct {
 	*ws.Conn
 	// Query is the validated query; absent parameters have their defaults.
 	Query DMQuery
-	msgs  iter.Seq[DMInbound]
 }
 
-// Messages yields the client's frames, decoded and validated, until the connection
-// closes. Invalid frames never reach it: the client gets an error frame instead and
-// the connection stays open.
-func (c *ChatDMConn) Messages() iter.Seq[DMInbound] {
-	return c.msgs
+// ChatDMSession is one connection on WS /chat/dm, served by callbacks:
+// OpenDM returns it when the connection opens (keep the connection's own state in it) and the
+// runtime calls its methods, with no goroutine per idle connection.
+type ChatDMSession interface {
+	// OnMessage handles one frame from the client, decoded and validated: invalid frames
+	// never reach it (the client gets an error frame instead and the connection stays open).
+	// Calls come in arrival order, one at a time, on the goroutine reading the connection:
+	// nothing more is read from this client until it returns, so it returns promptly. An
+	// error or a panic closes the connection with 1011 and is logged; Close on the
+	// connection ends it with a code of the app's choice.
+	OnMessage(ctx context.Context, msg DMInbound) error
+	// OnClose runs once, after the last OnMessage, as soon as the connection starts closing
+	// for any reason. err is nil when it closed with 1000 or 1001 (from either side), else a
+	// *ws.CloseError with the code. ctx is never cancelled; the server's Shutdown waits for
+	// OnClose to return.
+	OnClose(ctx context.Context, err error)
 }
 
 // Send encodes msg once and queues it for the client. It fails with ws.ErrClosed
@@ -234,15 +253,23 @@ func WithChatDMGuard(guard func(ctx context.Context, u ChatDMUpgrade) error) ws.
 }
 
 // ChatHandlers is implemented by the app: one method per route of the Chat controller.
-// A method runs for the lifetime of one connection. Returning nil closes it with 1000 after
-// queued frames are written; an error or a panic closes it with 1011 and is logged.
+// An Open method (a route served by callbacks) returns the connection's session, whose
+// OnMessage and OnClose the runtime calls; Close on the connection ends it.
 //
 // Chat serves the room and direct-message sockets.
 type ChatHandlers interface {
-	// Room serves WS /chat/room/{roomId}.
-	Room(ctx context.Context, c *ChatRoomConn) error
-	// DM serves WS /chat/dm.
-	DM(ctx context.Context, c *ChatDMConn) error
+	// OpenRoom serves WS /chat/room/{roomId} by callbacks: it runs when a connection opens,
+	// before any frame reaches it (frames that arrive meanwhile wait), and returns the
+	// connection's ChatRoomSession. A nil session and a nil error close the connection with
+	// 1000 once queued frames are written. An error or a panic closes it with 1011; a session
+	// returned with an error still gets its OnClose.
+	OpenRoom(ctx context.Context, c *ChatRoomConn) (ChatRoomSession, error)
+	// OpenDM serves WS /chat/dm by callbacks: it runs when a connection opens,
+	// before any frame reaches it (frames that arrive meanwhile wait), and returns the
+	// connection's ChatDMSession. A nil session and a nil error close the connection with
+	// 1000 once queued frames are written. An error or a panic closes it with 1011; a session
+	// returned with an error still gets its OnClose.
+	OpenDM(ctx context.Context, c *ChatDMConn) (ChatDMSession, error)
 }
 
 // MountChat creates a WebSocket server configured by opts (secure defaults: same-origin
@@ -263,22 +290,24 @@ func MountChat(mux *http.ServeMux, h ChatHandlers, opts ...ws.Option) (*ws.Serve
 // MountChatOn registers every route of Chat on mux, served by s, which may serve other
 // controllers too.
 func MountChatOn(mux *http.ServeMux, s *ws.Server, h ChatHandlers) {
-	ws.Handle(mux, s, ws.Route[ClientMessage]{
-		Decode:  DecodeClientMessage,
+	ws.HandleCallbacks(mux, s, ws.CallbackRoute[ClientMessage]{
+		Decode: DecodeClientMessage,
+		Open: func(ctx context.Context, c *ws.Conn) (ws.Session[ClientMessage], error) {
+			st := c.State().(*chatRoomState)
+			sess, err := h.OpenRoom(ctx, &ChatRoomConn{Conn: c, Params: st.params, Query: st.query})
+			return sess, err
+		},
 		Pattern: "GET /chat/room/{roomId}",
 		Prepare: prepareChatRoom,
-		Run: func(ctx context.Context, c *ws.Conn, msgs iter.Seq[ClientMessage]) error {
-			st := c.State().(*chatRoomState)
-			return h.Room(ctx, &ChatRoomConn{Conn: c, Params: st.params, Query: st.query, msgs: msgs})
-		},
 	})
-	ws.Handle(mux, s, ws.Route[DMInbound]{
-		Decode:  DecodeDMInbound,
+	ws.HandleCallbacks(mux, s, ws.CallbackRoute[DMInbound]{
+		Decode: DecodeDMInbound,
+		Open: func(ctx context.Context, c *ws.Conn) (ws.Session[DMInbound], error) {
+			st := c.State().(*chatDMState)
+			sess, err := h.OpenDM(ctx, &ChatDMConn{Conn: c, Query: st.query})
+			return sess, err
+		},
 		Pattern: "GET /chat/dm",
 		Prepare: prepareChatDM,
-		Run: func(ctx context.Context, c *ws.Conn, msgs iter.Seq[DMInbound]) error {
-			st := c.State().(*chatDMState)
-			return h.DM(ctx, &ChatDMConn{Conn: c, Query: st.query, msgs: msgs})
-		},
 	})
 }

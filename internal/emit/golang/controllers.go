@@ -85,7 +85,9 @@ func (g *generator) emitRoute(f *jen.File, c *ir.Controller, r *ir.Route) {
 			gr.Comment("Query is the validated query; absent parameters have their defaults.")
 			gr.Id(ir.FieldQuery).Id(r.Query)
 		}
-		gr.Id("msgs").Qual("iter", "Seq").Types(inType(r))
+		if !r.Callbacks {
+			gr.Id("msgs").Qual("iter", "Seq").Types(inType(r))
+		}
 		if r.Identity != "" {
 			gr.Id("identity").Add(identityType(r))
 		}
@@ -99,12 +101,11 @@ func (g *generator) emitRoute(f *jen.File, c *ir.Controller, r *ir.Route) {
 		)
 		f.Line()
 	}
-	f.Add(docComment("Messages yields the client's frames, decoded and validated, until the connection\n" +
-		"closes. Invalid frames never reach it: the client gets an error frame instead and\nthe connection stays open."))
-	f.Func().Params(jen.Id("c").Op("*").Id(n.Conn)).Id(ir.ConnMessages).Params().Qual("iter", "Seq").Types(inType(r)).Block(
-		jen.Return(jen.Id("c").Dot("msgs")),
-	)
-	f.Line()
+	if r.Callbacks {
+		g.emitSession(f, r)
+	} else {
+		emitMessages(f, r)
+	}
 	for i, o := range r.Out {
 		method := n.Send[i]
 		f.Add(docComment(fmt.Sprintf("%s encodes msg once and queues it for the client. It fails with ws.ErrClosed\n"+
@@ -117,6 +118,17 @@ func (g *generator) emitRoute(f *jen.File, c *ir.Controller, r *ir.Route) {
 	}
 	g.emitPrepare(f, c, r)
 	g.emitGuard(f, c, r)
+}
+
+// emitMessages emits the Messages method of a route's connection in the
+// loop form.
+func emitMessages(f *jen.File, r *ir.Route) {
+	f.Add(docComment("Messages yields the client's frames, decoded and validated, until the connection\n" +
+		"closes. Invalid frames never reach it: the client gets an error frame instead and\nthe connection stays open."))
+	f.Func().Params(jen.Id("c").Op("*").Id(r.Names.Conn)).Id(ir.ConnMessages).Params().Qual("iter", "Seq").Types(inType(r)).Block(
+		jen.Return(jen.Id("c").Dot("msgs")),
+	)
+	f.Line()
 }
 
 // emitGuard emits the request a route's guard decides on and the typed
@@ -305,17 +317,14 @@ func queryKind(t *ir.Type) string {
 
 func (g *generator) emitHandlers(f *jen.File, c *ir.Controller) {
 	doc := declDoc(c.Name, c.Doc, "") // the controller's own doc, if any
-	text := fmt.Sprintf("%sHandlers is implemented by the app: one method per route of the %s controller.\n"+
-		"A method runs for the lifetime of one connection. Returning nil closes it with 1000 after\n"+
-		"queued frames are written; an error or a panic closes it with 1011 and is logged.", c.Name, c.Name)
+	text := handlersDoc(c)
 	if doc != "" {
 		text += "\n\n" + doc
 	}
 	f.Add(docComment(text))
 	f.Type().Id(c.Names.Handlers).InterfaceFunc(func(gr *jen.Group) {
 		for _, r := range c.Routes {
-			gr.Comment(fmt.Sprintf("%s serves WS %s.", r.GoName, r.Pattern))
-			gr.Id(r.GoName).Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("c").Op("*").Id(r.Names.Conn)).Error()
+			handlerMethod(gr, r)
 		}
 		if r := identityRoute(c); r != nil {
 			gr.Line()
@@ -432,33 +441,66 @@ func (g *generator) emitMount(f *jen.File, c *ir.Controller) {
 					v.Line()
 				})
 			}
-			fields[jen.Id("Run")] = jen.Func().Params(
-				jen.Id("ctx").Qual("context", "Context"), jen.Id("c").Op("*").Qual(wsPath, "Conn"), jen.Id("msgs").Qual("iter", "Seq").Types(inType(r)),
-			).Error().BlockFunc(func(b *jen.Group) {
-				if len(r.Params) > 0 || r.Query != "" {
-					b.Id("st").Op(":=").Id("c").Dot("State").Call().Assert(jen.Op("*").Id(n.State))
-				}
-				if r.Identity != "" {
-					b.List(jen.Id("id"), jen.Id("_")).Op(":=").Id("c").Dot("Identity").Call().Assert(identityType(r))
-				}
-				b.Return(jen.Id("h").Dot(r.GoName).Call(jen.Id("ctx"), jen.Op("&").Id(n.Conn).ValuesFunc(func(v *jen.Group) {
-					v.Id(ir.FieldEmbeddedWS).Op(":").Id("c")
-					if len(r.Params) > 0 {
-						v.Id(ir.FieldParams).Op(":").Id("st").Dot("params")
-					}
-					if r.Query != "" {
-						v.Id(ir.FieldQuery).Op(":").Id("st").Dot("query")
-					}
-					v.Id("msgs").Op(":").Id("msgs")
-					if r.Identity != "" {
-						v.Id("identity").Op(":").Id("id")
-					}
-				})))
-			})
+			if r.Callbacks {
+				fields[jen.Id("Open")] = g.openFunc(r)
+				gr.Qual(wsPath, "HandleCallbacks").Call(jen.Id("mux"), jen.Id("s"), jen.Qual(wsPath, "CallbackRoute").Types(inType(r)).Values(fields))
+				continue
+			}
+			fields[jen.Id("Run")] = g.runFunc(r)
 			gr.Qual(wsPath, "Handle").Call(jen.Id("mux"), jen.Id("s"), jen.Qual(wsPath, "Route").Types(inType(r)).Values(fields))
 		}
 	})
 	f.Line()
+}
+
+// runFunc is the ws.Route's Run of a route in the loop form: the
+// handlers' method with the typed connection.
+func (g *generator) runFunc(r *ir.Route) jen.Code {
+	return jen.Func().Params(
+		jen.Id("ctx").Qual("context", "Context"), jen.Id("c").Op("*").Qual(wsPath, "Conn"), jen.Id("msgs").Qual("iter", "Seq").Types(inType(r)),
+	).Error().BlockFunc(func(b *jen.Group) {
+		b.Return(jen.Id("h").Dot(r.Names.Handler.Method).Call(jen.Id("ctx"), typedConn(b, r, jen.Id("msgs"))))
+	})
+}
+
+// openFunc is the ws.CallbackRoute's Open of a route in the callback
+// form: the handlers' Open method with the typed connection.
+func (g *generator) openFunc(r *ir.Route) jen.Code {
+	return jen.Func().Params(
+		jen.Id("ctx").Qual("context", "Context"), jen.Id("c").Op("*").Qual(wsPath, "Conn"),
+	).Parens(jen.List(jen.Qual(wsPath, "Session").Types(inType(r)), jen.Error())).BlockFunc(func(b *jen.Group) {
+		conn := typedConn(b, r, nil)
+		b.List(jen.Id("sess"), jen.Err()).Op(":=").Id("h").Dot(r.Names.Handler.Method).Call(jen.Id("ctx"), conn)
+		b.Return(jen.Id("sess"), jen.Err())
+	})
+}
+
+// typedConn adds to b the statements that read a connection's state and
+// identity and returns the typed connection built from them; msgs is nil
+// in the callback form.
+func typedConn(b *jen.Group, r *ir.Route, msgs jen.Code) jen.Code {
+	n := r.Names
+	if len(r.Params) > 0 || r.Query != "" {
+		b.Id("st").Op(":=").Id("c").Dot("State").Call().Assert(jen.Op("*").Id(n.State))
+	}
+	if r.Identity != "" {
+		b.List(jen.Id("id"), jen.Id("_")).Op(":=").Id("c").Dot("Identity").Call().Assert(identityType(r))
+	}
+	return jen.Op("&").Id(n.Conn).ValuesFunc(func(v *jen.Group) {
+		v.Id(ir.FieldEmbeddedWS).Op(":").Id("c")
+		if len(r.Params) > 0 {
+			v.Id(ir.FieldParams).Op(":").Id("st").Dot("params")
+		}
+		if r.Query != "" {
+			v.Id(ir.FieldQuery).Op(":").Id("st").Dot("query")
+		}
+		if msgs != nil {
+			v.Id("msgs").Op(":").Add(msgs)
+		}
+		if r.Identity != "" {
+			v.Id("identity").Op(":").Id("id")
+		}
+	})
 }
 
 // authenticateFunc is the ws.Route's Authenticate of a route with an

@@ -137,6 +137,8 @@ type Controller struct {
 	Auth *Auth `json:"auth,omitempty"`
 	// Checks the app supplies, run before the upgrade on every route, before the route's own.
 	Guards []string `json:"guards,omitempty" jsonschema:"uniqueItems=true"`
+	// How the app serves the routes: loop (the default: one method per connection ranging over Messages()) or callbacks (Open<Route> returns a session whose OnMessage and OnClose the runtime calls; no goroutine per idle connection). A route's own handler overrides it.
+	Handler string `json:"handler,omitempty" jsonschema:"enum=loop,enum=callbacks"`
 	// The routes, by name.
 	Routes map[string]Route `json:"routes,omitempty"`
 }
@@ -165,6 +167,8 @@ type Route struct {
 	Auth *Auth `json:"auth,omitempty"`
 	// Checks the app supplies that decide before the upgrade who may connect, in the order they run.
 	Guards []string `json:"guards,omitempty" jsonschema:"uniqueItems=true"`
+	// How the app serves this route: loop or callbacks (see the controller's handler); default: the controller's.
+	Handler string `json:"handler,omitempty" jsonschema:"enum=loop,enum=callbacks"`
 }
 
 // Patterns of names, exact for what package ir accepts.
