@@ -17,9 +17,14 @@ const (
 	// fastP99 is the latency jsgen must keep up to twice the best peer's
 	// highest sustained rate.
 	fastP99 = 20 * time.Millisecond
-	// curveGiveUp: a peer's curve stops after this many rates in a row it
-	// did not sustain (higher rates would only queue more).
-	curveGiveUp = 2
+	// curveGiveUp: a peer's curve stops after this many rates in a row that
+	// were hopeless (reach < hopelessReach or p99 > hopelessP99): higher
+	// rates would only queue more. A rate that is merely not sustained does
+	// not stop it, because batching can bring latency down again at higher
+	// rates.
+	curveGiveUp   = 2
+	hopelessReach = 0.99
+	hopelessP99   = time.Second
 )
 
 // ratePoint is what one peer did at one fixed rate.
@@ -40,6 +45,11 @@ func (p ratePoint) sustained() bool {
 	return p.Lat.Count > 0 && p.Reach >= sustainReach && p.Lat.P99 <= sustainP99
 }
 
+// hopeless reports whether the peer was far from sustaining the rate.
+func (p ratePoint) hopeless() bool {
+	return p.Lat.Count == 0 || p.Reach < hopelessReach || p.Lat.P99 > hopelessP99
+}
+
 // cpuShare is the server's CPU time per wall second over the phase.
 func (p ratePoint) cpuShare() float64 {
 	if p.Elapsed <= 0 {
@@ -58,8 +68,8 @@ func (p ratePoint) writesPerDelivery() float64 {
 }
 
 // runCurve measures B2c on f's connections to the server p: each rate of
-// B2cRates in ascending order for B2cDur, draining in between, until the
-// peer failed to sustain curveGiveUp rates in a row.
+// B2cRates in ascending order for B2cDur, draining in between, until
+// curveGiveUp rates in a row were hopeless for the peer.
 func (h *harness) runCurve(ctx context.Context, f *fleet, p *proc, pubs []*member) ([]ratePoint, error) {
 	var pts []ratePoint
 	misses := 0
@@ -73,10 +83,10 @@ func (h *harness) runCurve(ctx context.Context, f *fleet, p *proc, pubs []*membe
 			return pts, fmt.Errorf("at %.0f deliveries/s: %w", rate, err)
 		}
 		pts = append(pts, pt)
-		if pt.sustained() {
-			misses = 0
-		} else {
+		if pt.hopeless() {
 			misses++
+		} else {
+			misses = 0
 		}
 	}
 	return pts, nil
@@ -186,7 +196,8 @@ func printCurve(w io.Writer, cfg config, curves map[string][]curvePoint) {
 		return
 	}
 	fmt.Fprintf(w, "\nB2c latency curve (open loop on the B1 connections, %v per rate, median of the rounds): p50 / p99 / p99.9, reach; "+
-		"✗ = not sustained (reach < %.3f or p99 > %v), - = not run (the peer had given up).\n\n", cfg.B2cDur, sustainReach, sustainP99)
+		"✗ = not sustained (reach < %.3f or p99 > %v), - = not run (two rates in a row with reach < %.2f or p99 > %v before).\n\n",
+		cfg.B2cDur, sustainReach, sustainP99, hopelessReach, hopelessP99)
 	head, rule := "| deliveries/s |", "|---:|"
 	for _, p := range cfg.Peers {
 		if curves[p] != nil {
