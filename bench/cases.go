@@ -26,9 +26,10 @@ type config struct {
 	B1Dur  time.Duration
 	B2Dur  time.Duration
 	B2Rate float64 // deliveries/s
-	// B2Curve: more fixed rates (deliveries/s) at which jsgen's latency is
-	// measured in every round, after B2.
-	B2Curve []float64
+	// B2c: the latency curve, every peer at these fixed rates
+	// (deliveries/s, ascending), each for B2cDur, after B2.
+	B2cRates []float64
+	B2cDur   time.Duration
 
 	B3Conns, B3RoomSize int
 	B3Peers             []string // B3 runs these of Peers (nil: all)
@@ -43,20 +44,26 @@ type config struct {
 	B5LatDur time.Duration
 
 	PprofDir string // save a CPU profile of each jsgen B1 window here
+
+	// ServerProcs, when above 0, is every server's GOMAXPROCS (servers
+	// only: the load generator keeps its own).
+	ServerProcs int
 }
 
-// profiles: quick (≈ 20–30 s) for CI and a first look, full (≈ 3 min).
+// profiles: quick (≈ 40 s) for CI and a first look, full (≈ 5 min).
 func profile(quick bool) config {
 	c := config{
 		Profile:    "full",
 		Peers:      []string{"jsgen", "melody-filter", "melody-index", "centrifuge"},
-		Cases:      map[string]bool{"B1": true, "B2": true, "B3": true, "B4": true, "B5": true},
+		Cases:      map[string]bool{"B1": true, "B2": true, "B2C": true, "B3": true, "B4": true, "B5": true},
 		Rounds:     3,
 		Topo:       topology{rooms: 100, members: 50, nodes: 1},
 		Warm:       500 * time.Millisecond,
 		B1Dur:      2500 * time.Millisecond,
 		B2Dur:      1500 * time.Millisecond,
 		B2Rate:     20000,
+		B2cRates:   []float64{10000, 20000, 40000, 60000, 80000, 100000, 150000, 200000},
+		B2cDur:     1500 * time.Millisecond,
 		B3Conns:    10000,
 		B3RoomSize: 10,
 		B4Members:  []int{1, 100, 1000},
@@ -76,6 +83,8 @@ func profile(quick bool) config {
 		c.B3Conns = 2000
 		c.B3Peers = []string{"jsgen", "melody-filter"}
 		c.B4Time = 200 * time.Millisecond
+		c.B2cRates = []float64{20000, 100000, 200000}
+		c.B2cDur = 500 * time.Millisecond
 		c.Cases["B5"] = false
 	}
 	return c
@@ -111,7 +120,7 @@ func (h *harness) startServer(ctx context.Context, peer, bus string) (*proc, err
 	if err != nil {
 		return nil, err
 	}
-	env := []string{benchDebugEnv + "=" + debug}
+	env := h.serverEnv(benchDebugEnv + "=" + debug)
 	if peer == "jsgen" {
 		args := []string{"-addr", addr}
 		if bus != "" {
@@ -120,6 +129,15 @@ func (h *harness) startServer(ctx context.Context, peer, bus string) (*proc, err
 		return h.ps.start(ctx, peer, h.chatBin, args, env, addr, debug)
 	}
 	return h.ps.start(ctx, peer, h.self, []string{"-serve", peer, "-addr", addr}, env, addr, debug)
+}
+
+// serverEnv returns the environment added to a server's: extra, and
+// GOMAXPROCS when ServerProcs is set.
+func (h *harness) serverEnv(extra ...string) []string {
+	if h.cfg.ServerProcs > 0 {
+		extra = append(extra, fmt.Sprintf("GOMAXPROCS=%d", h.cfg.ServerProcs))
+	}
+	return extra
 }
 
 // roundResult is one peer's B1 and B2 measurements in one round.
@@ -132,17 +150,11 @@ type roundResult struct {
 	// B2 for jsgen also at half of the round's B1 rate (0 when not run).
 	HalfRate  float64
 	Half      latencies
-	Curve     []ratePoint // jsgen at B2Curve's rates
+	Curve     []ratePoint // B2c: at B2cRates, up to where the peer gave up
 	ErrFrames int64
 	Ended     int64         // connections the server closed during the round
 	EndErr    string        // the first reason
 	Setup     time.Duration // server start + connecting every member
-}
-
-// ratePoint is the latency measured at one fixed rate.
-type ratePoint struct {
-	Rate float64
-	Lat  latencies
 }
 
 // runB12 starts peer, connects the B1 topology, runs the closed loop (B1)
@@ -189,13 +201,11 @@ func (h *harness) runB12(ctx context.Context, peer string, round int) (roundResu
 				return rr, fmt.Errorf("%s B2 at half its maximum: %w", peer, err)
 			}
 			rr.Half = f.hist[0].summary()
-			for _, r := range h.cfg.B2Curve {
-				sleepCtx(ctx, 200*time.Millisecond)
-				if _, _, err = f.openLoop(ctx, pubs, r/float64(h.cfg.Topo.members), h.cfg.B2Dur); err != nil {
-					return rr, fmt.Errorf("%s B2 at %.0f deliveries/s: %w", peer, r, err)
-				}
-				rr.Curve = append(rr.Curve, ratePoint{Rate: r, Lat: f.hist[0].summary()})
-			}
+		}
+	}
+	if h.cfg.Cases["B2C"] {
+		if rr.Curve, err = h.runCurve(ctx, f, p, pubs); err != nil {
+			return rr, fmt.Errorf("%s B2c: %w", peer, err)
 		}
 	}
 	rr.ErrFrames = f.errFrames.Load()
@@ -378,7 +388,7 @@ func (h *harness) startBus(ctx context.Context, bus string) (p *proc, url string
 		if err != nil {
 			return nil, "", nil, err
 		}
-		if p, err = h.ps.start(ctx, "nats", h.self, []string{"-serve", "nats", "-addr", addr, "-monitor", mon}, nil, addr, mon); err != nil {
+		if p, err = h.ps.start(ctx, "nats", h.self, []string{"-serve", "nats", "-addr", addr, "-monitor", mon}, h.serverEnv(), addr, mon); err != nil {
 			return nil, "", nil, err
 		}
 		return p, "nats://" + addr, func() (int64, error) { return natsInMsgs(ctx, mon) }, nil
@@ -453,7 +463,7 @@ func (h *harness) run(ctx context.Context) (*results, error) {
 		on  bool
 		run func(context.Context, *results) error
 	}{
-		{h.cfg.Cases["B1"] || h.cfg.Cases["B2"], h.runRounds},
+		{h.cfg.Cases["B1"] || h.cfg.Cases["B2"] || h.cfg.Cases["B2C"], h.runRounds},
 		{h.cfg.Cases["B3"], h.runIdle},
 		{h.cfg.Cases["B4"], h.runB4},
 		{h.cfg.Cases["B5"], h.runB5Rounds},
@@ -565,9 +575,6 @@ func (h *harness) printRound(round int, peer string, rr roundResult) {
 	if rr.HalfRate > 0 {
 		fmt.Fprintf(h.out, " | at %.0f deliv/s p50 %s p99 %s", rr.HalfRate, fmtDur(rr.Half.P50), fmtDur(rr.Half.P99))
 	}
-	for _, pt := range rr.Curve {
-		fmt.Fprintf(h.out, " | at %.0f deliv/s p50 %s p99 %s", pt.Rate, fmtDur(pt.Lat.P50), fmtDur(pt.Lat.P99))
-	}
 	if rr.ErrFrames > 0 {
 		fmt.Fprintf(h.out, " | %d error frames", rr.ErrFrames)
 	}
@@ -579,6 +586,9 @@ func (h *harness) printRound(round int, peer string, rr roundResult) {
 		fmt.Fprintf(h.out, " | %d connections closed by the server (%s)", rr.Ended, rr.EndErr)
 	}
 	fmt.Fprintln(h.out)
+	if len(rr.Curve) > 0 {
+		printCurveRound(h.out, round, peer, rr.Curve)
+	}
 }
 
 // median returns the median of xs (the mean of the middle two for an even

@@ -21,7 +21,7 @@ func TestHarnessEndToEnd(t *testing.T) {
 	cfg.B5Rounds, cfg.B5Rate, cfg.B5Buses = 1, 1000, []string{"single", "nats"}
 	cfg.B5Dur, cfg.B5LatDur = 300*time.Millisecond, 300*time.Millisecond
 	cfg.Cases["B5"] = true
-	cfg.B2Curve = []float64{2000}
+	cfg.B2cRates, cfg.B2cDur = []float64{1000, 2000}, 300*time.Millisecond
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	var out bytes.Buffer
@@ -46,8 +46,8 @@ func TestHarnessEndToEnd(t *testing.T) {
 		if r.B2Pub == 0 || r.B2.Count != uint64(r.B2Pub*members) || r.B2.P50 <= 0 || r.B2.P99 < r.B2.P50 {
 			t.Errorf("%s B2: %d publishes, latencies %+v", peer, r.B2Pub, r.B2)
 		}
-		if peer == "jsgen" && (len(r.Curve) != 1 || r.Curve[0].Rate != 2000 || r.Curve[0].Lat.Count == 0) {
-			t.Errorf("jsgen B2 curve: %+v", r.Curve)
+		if len(r.Curve) != 2 || r.Curve[1].Rate != 2000 || r.Curve[1].Lat.Count == 0 || r.Curve[1].Reach < 0.99 || r.Curve[1].CPU <= 0 {
+			t.Errorf("%s B2c curve: %+v", peer, r.Curve)
 		}
 		idle, ok := res.Idle[peer]
 		if !ok || idle.Conns != cfg.B3Conns || idle.GoroutinesPerConn < 1 || idle.RSSAfter <= 0 {
@@ -66,7 +66,7 @@ func TestHarnessEndToEnd(t *testing.T) {
 	if rs := res.B5["nats"]; len(rs) == 1 && (rs[0].Remote.Count == 0 || rs[0].B1.BusMsgs == 0) {
 		t.Errorf("B5 nats: no remote deliveries or bus messages: %+v", rs[0])
 	}
-	for _, want := range []string{"| jsgen |", "| centrifuge |", "jsgen / peer", "Targets, this run", "load average at start", "B4 (in process", "B5 (jsgen chat"} {
+	for _, want := range []string{"| jsgen |", "| centrifuge |", "jsgen / peer", "Targets, this run", "load average at start", "B4 (in process", "B5 (jsgen chat", "B2c latency curve", "B2c jsgen"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q", want)
 		}
@@ -74,9 +74,12 @@ func TestHarnessEndToEnd(t *testing.T) {
 }
 
 func TestConfigureB2Curve(t *testing.T) {
-	cfg, err := configure(options{b2Curve: " 50000, 100000", buses: "single"})
-	if err != nil || len(cfg.B2Curve) != 2 || cfg.B2Curve[0] != 50000 || cfg.B2Curve[1] != 100000 {
-		t.Fatalf("configure: %v, %v", cfg.B2Curve, err)
+	cfg, err := configure(options{b2Curve: " 100000, 50000", buses: "single"})
+	if err != nil || len(cfg.B2cRates) != 2 || cfg.B2cRates[0] != 50000 || cfg.B2cRates[1] != 100000 {
+		t.Fatalf("configure: %v, %v", cfg.B2cRates, err)
+	}
+	if cfg, err = configure(options{procs: 1, cases: "b1,B2c", buses: "single"}); err != nil || cfg.ServerProcs != 1 || !cfg.Cases["B2C"] || cfg.Cases["B3"] {
+		t.Fatalf("configure -server-procs 1 -cases b1,B2c: %+v, %v", cfg, err)
 	}
 	for _, bad := range []string{"fast", "0", "-5"} {
 		if _, err := configure(options{b2Curve: bad, buses: "single"}); err == nil || !strings.Contains(err.Error(), "-b2-curve") {

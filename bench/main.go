@@ -3,8 +3,8 @@
 // index with BroadcastMultiple) and Centrifuge v0.40.1 (memory broker) —
 // in one run, and prints one table with the ratios jsgen/peer.
 //
-//	cd bench && go run .          # full profile, ≈ 3 min
-//	cd bench && go run . -quick   # ≈ 30 s
+//	cd bench && go run .          # full profile, ≈ 5 min
+//	cd bench && go run . -quick   # ≈ 40 s
 //
 // Every server runs in its own child process (this binary re-executed with
 // -serve NAME, or the chat example built with a debug overlay), so its CPU
@@ -21,6 +21,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -49,22 +50,24 @@ type options struct {
 	pprofDir string
 	b2Curve  string
 	buses    string
+	procs    int
 }
 
 func parseFlags(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.BoolVar(&o.quick, "quick", false, "the short profile (≈ 30 s): one round, smaller B3, no B5")
+	fs.BoolVar(&o.quick, "quick", false, "the short profile (≈ 40 s): one round, B2c at 3 rates, smaller B3, no B5")
 	fs.StringVar(&o.serve, "serve", "", "internal: run the named server (melody-filter, melody-index, centrifuge, nats) on -addr")
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:0", "internal: listen address for -serve")
 	fs.StringVar(&o.monitor, "monitor", "", "internal: NATS monitoring address for -serve nats")
-	fs.StringVar(&o.cases, "cases", "", "comma-separated cases to run (default: the profile's, of B1,B2,B3,B4,B5)")
+	fs.StringVar(&o.cases, "cases", "", "comma-separated cases to run (default: the profile's, of B1,B2,B2c,B3,B4,B5)")
 	fs.StringVar(&o.peers, "peers", "", "comma-separated peers (default: jsgen,melody-filter,melody-index,centrifuge)")
 	fs.IntVar(&o.rounds, "rounds", 0, "B1/B2 rounds per peer (default: the profile's)")
 	fs.BoolVar(&o.gate, "gate", false, "exit 1 when a target misses by more than 20%")
 	fs.StringVar(&o.logs, "logs", "", "keep the servers' logs in this directory (default: a temporary one, removed)")
 	fs.StringVar(&o.buses, "b5", "single,nats,redis", "B5 setups to run, of single, nats, redis")
-	fs.StringVar(&o.b2Curve, "b2-curve", "", "comma-separated extra rates (deliveries/s) at which B2 also measures jsgen's latency, e.g. 50000,100000")
+	fs.StringVar(&o.b2Curve, "b2-curve", "", "comma-separated rates (deliveries/s) of the B2c latency curve instead of the profile's, e.g. 50000,100000")
+	fs.IntVar(&o.procs, "server-procs", 0, "run every server with GOMAXPROCS set to this (as in a container limited to that many CPUs); the load generator keeps its own (default: the servers' own)")
 	fs.StringVar(&o.pprofDir, "pprof", "", "save a CPU profile of the jsgen server's B1 window of every round in this directory")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -96,7 +99,7 @@ func mainErr(args []string, stdout io.Writer) (int, error) {
 	if err != nil {
 		return 2, err
 	}
-	// The whole run is bounded too (the full profile takes about 3 min).
+	// The whole run is bounded too (the full profile takes about 5 min).
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Minute)
 	defer cancel()
 	_, ok, err := runHarness(ctx, cfg, o.logs, stdout, "go run . "+strings.Join(args, " "))
@@ -113,6 +116,13 @@ func mainErr(args []string, stdout io.Writer) (int, error) {
 func configure(o options) (config, error) {
 	cfg := profile(o.quick)
 	cfg.PprofDir = o.pprofDir
+	if o.procs < 0 {
+		return cfg, fmt.Errorf("-server-procs: %d is not a CPU count", o.procs)
+	}
+	cfg.ServerProcs = o.procs
+	if o.b2Curve != "" {
+		cfg.B2cRates = nil
+	}
 	for r := range strings.SplitSeq(o.b2Curve, ",") {
 		if r = strings.TrimSpace(r); r == "" {
 			continue
@@ -121,8 +131,9 @@ func configure(o options) (config, error) {
 		if err != nil || v <= 0 {
 			return cfg, fmt.Errorf("-b2-curve: %q is not a positive rate", r)
 		}
-		cfg.B2Curve = append(cfg.B2Curve, v)
+		cfg.B2cRates = append(cfg.B2cRates, v)
 	}
+	slices.Sort(cfg.B2cRates)
 	if o.rounds > 0 {
 		cfg.Rounds = o.rounds
 		cfg.B5Rounds = o.rounds
@@ -140,10 +151,10 @@ func configure(o options) (config, error) {
 		for c := range strings.SplitSeq(o.cases, ",") {
 			c = strings.ToUpper(strings.TrimSpace(c))
 			switch c {
-			case "B1", "B2", "B3", "B4", "B5":
+			case "B1", "B2", "B2C", "B3", "B4", "B5":
 				cfg.Cases[c] = true
 			default:
-				return cfg, fmt.Errorf("unknown case %q (want B1..B5)", c)
+				return cfg, fmt.Errorf("unknown case %q (want B1, B2, B2c, B3, B4 or B5)", c)
 			}
 		}
 	}
@@ -211,7 +222,7 @@ func runHarness(ctx context.Context, cfg config, logs string, w io.Writer, cmdli
 
 func needsChat(cfg config) bool {
 	for _, p := range cfg.Peers {
-		if p == "jsgen" && (cfg.Cases["B1"] || cfg.Cases["B2"] || cfg.Cases["B3"]) {
+		if p == "jsgen" && (cfg.Cases["B1"] || cfg.Cases["B2"] || cfg.Cases["B2C"] || cfg.Cases["B3"]) {
 			return true
 		}
 	}

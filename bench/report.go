@@ -87,7 +87,16 @@ func report(w io.Writer, cfg config, res *results) bool {
 	}
 	printTable(w, cfg, sums)
 	printRatios(w, cfg, sums)
-	ok := printGates(w, collectGates(cfg, res, sums))
+	curves := map[string][]curvePoint{}
+	if cfg.Cases["B2C"] {
+		for _, p := range cfg.Peers {
+			if len(res.Rounds[p]) > 0 {
+				curves[p] = summarizeCurve(res, p, cfg.B2cRates)
+			}
+		}
+		printCurve(w, cfg, curves)
+	}
+	ok := printGates(w, append(collectGates(cfg, res, sums), curveGates(cfg, curves)...))
 	printIdle(w, cfg, res)
 	printAllocs(w, res)
 	printB5(w, cfg, res)
@@ -317,6 +326,9 @@ func printHeader(w io.Writer, cfg config, cmdline string) {
 	fmt.Fprintf(w, "# jsgen bench — %s profile, %s\n\n", cfg.Profile, time.Now().UTC().Format(time.RFC3339))
 	fmt.Fprintf(w, "command: %s\n", cmdline)
 	fmt.Fprintf(w, "machine: %s, nproc %d, GOMAXPROCS %d, %s %s/%s\n", cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if cfg.ServerProcs > 0 {
+		fmt.Fprintf(w, "servers: GOMAXPROCS=%d (the load generator keeps %d)\n", cfg.ServerProcs, runtime.GOMAXPROCS(0))
+	}
 	fmt.Fprintf(w, "versions: jsgen %s; %s\n", gitRev(), depVersions("github.com/olahol/melody", "github.com/centrifugal/centrifuge", "github.com/gorilla/websocket", "github.com/nats-io/nats-server/v2"))
 	fmt.Fprintf(w, "load average at start: %s\n\n", loadAvg())
 }
