@@ -30,8 +30,10 @@ func ref(id string) jsgenrt.Ref[room] { return jsgenrt.UncheckedRef[room](id) }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func newTest(opts ...Option) *Channels[room, event] {
-	return New[room, event](append([]Option{WithLogger(quietLogger())}, opts...)...)
+func newTest(opts ...Option) *Channels[room, event] { return newTestEnc(nil, opts...) }
+
+func newTestEnc(enc Encoder[event], opts ...Option) *Channels[room, event] {
+	return New[room, event](enc, append([]Option{WithLogger(quietLogger())}, opts...)...)
 }
 
 // recv reads one message or fails the test after a generous deadline.
@@ -326,10 +328,10 @@ func TestKeyAndPrefix(t *testing.T) {
 
 func TestSharedEncoding(t *testing.T) {
 	calls := 0
-	ch := newTest(WithEncoder(func(b []byte, e event) []byte {
+	ch := newTestEnc(func(b []byte, e event) []byte {
 		calls++
 		return appendEvent(b, e)
-	}))
+	})
 	subs := make([]*Subscription[event], 50)
 	for i := range subs {
 		subs[i] = ch.Subscribe(ref("r"))
@@ -372,7 +374,7 @@ func TestDefaultJSONEncoding(t *testing.T) {
 		t.Fatalf("Encode = %q, %v", b, err)
 	}
 
-	bad := New[room, chan int](WithLogger(quietLogger()))
+	bad := New[room, chan int](nil, WithLogger(quietLogger()))
 	bs := bad.Subscribe(ref("r"))
 	defer bs.Close()
 	bad.Publish(ref("r"), make(chan int))
@@ -383,7 +385,7 @@ func TestDefaultJSONEncoding(t *testing.T) {
 }
 
 func TestEncoderPanicIsAnError(t *testing.T) {
-	ch := newTest(WithEncoder(func([]byte, event) []byte { panic("boom") }))
+	ch := newTestEnc(func([]byte, event) []byte { panic("boom") })
 	s := ch.Subscribe(ref("r"))
 	defer s.Close()
 	ch.Publish(ref("r"), event{})
@@ -395,7 +397,6 @@ func TestEncoderPanicIsAnError(t *testing.T) {
 
 func TestNewPanicsOnWrongMessageType(t *testing.T) {
 	for name, opt := range map[string]Option{
-		"encoder":  WithEncoder(func(b []byte, s string) []byte { return b }),
 		"hooks":    WithHooks(Hooks[string]{}),
 		"overflow": WithOverflow(Overflow(42)),
 	} {
@@ -405,14 +406,14 @@ func TestNewPanicsOnWrongMessageType(t *testing.T) {
 					t.Fatal("New did not panic")
 				}
 			}()
-			New[room, event](opt)
+			New[room, event](nil, opt)
 		})
 	}
 }
 
 func TestHookFailuresAreContained(t *testing.T) {
 	var buf syncBuffer
-	ch := New[room, event](WithLogger(slog.New(slog.NewTextHandler(&buf, nil))), WithHooks(Hooks[event]{
+	ch := New[room, event](nil, WithLogger(slog.New(slog.NewTextHandler(&buf, nil))), WithHooks(Hooks[event]{
 		OnPublish:         func(string, *Delivery[event]) error { panic("publish hook") },
 		OnFirstSubscriber: func(string) error { return errors.New("first hook") },
 		OnLastUnsubscribe: func(string) error { panic("last hook") },
@@ -469,7 +470,7 @@ func TestOverflowPolicies(t *testing.T) {
 		t.Run(tt.policy.String(), func(t *testing.T) {
 			var log hookLog
 			var logBuf syncBuffer
-			ch := New[room, event](WithQueueSize(size), WithOverflow(tt.policy), WithHooks(log.hooks()),
+			ch := New[room, event](nil, WithQueueSize(size), WithOverflow(tt.policy), WithHooks(log.hooks()),
 				WithLogger(slog.New(slog.NewTextHandler(&logBuf, nil))))
 			slow := ch.Subscribe(ref("r"))
 			defer slow.Close()

@@ -58,5 +58,9 @@
 //
 // Bridge makes a Channels cluster-aware over a bus.Bus: publishes are
 // forwarded to the bus, and each node subscribes a key's subject only while
-// it has local subscribers for that key.
+// it has local subscribers for that key. A message from another node is
+// checked on receipt and delivered as the bytes it arrived in: Bytes never
+// re-encodes it, and it is decoded into M only when, and the first time
+// that, a subscriber or hook calls Delivery.Message, so a node whose
+// subscribers only relay Bytes (ws.Subscribe) never decodes it.
 package channel

@@ -164,7 +164,7 @@ func TestSubscribeFuncOrderAndNoQueueBound(t *testing.T) {
 func TestSubscribeFuncSharedEncoding(t *testing.T) {
 	tests := []struct {
 		name    string
-		encoder bool // WithEncoder; else encoding/json
+		encoder bool // an Encoder; else encoding/json
 		want    string
 	}{
 		{"encoder", true, `{"seq":3,"from":"x"}`},
@@ -174,18 +174,19 @@ func TestSubscribeFuncSharedEncoding(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var encodes atomic.Int64
 			var opts []Option
+			var enc Encoder[event]
 			if tt.encoder {
-				opts = append(opts, WithEncoder(func(b []byte, e event) []byte {
+				enc = func(b []byte, e event) []byte {
 					encodes.Add(1)
 					return appendEvent(b, e)
-				}))
+				}
 			}
 			var hookD *Delivery[event]
 			opts = append(opts, WithHooks(Hooks[event]{OnPublish: func(_ string, d *Delivery[event]) error {
 				hookD = d
 				return nil
 			}}))
-			ch := newTest(opts...)
+			ch := newTestEnc(enc, opts...)
 			queued := ch.Subscribe(ref("r"))
 			defer queued.Close()
 			var funcD [3]*Delivery[event]
@@ -834,10 +835,10 @@ func TestSubscribeFuncBridge(t *testing.T) {
 	ctx := context.Background()
 	a := newNode(t, ctx, b, "A")
 	var encodesB atomic.Int64
-	bn := newNode(t, ctx, b, "B", WithEncoder(func(b []byte, e event) []byte {
+	bn := newNodeEnc(t, ctx, b, "B", func(b []byte, e event) []byte {
 		encodesB.Add(1)
 		return appendEvent(b, e)
-	}))
+	})
 
 	type got struct {
 		seq    int

@@ -53,7 +53,7 @@ func newE2EApp(t *testing.T) *e2eApp {
 		t.Fatal(err)
 	}
 	ids, _ := NewMessageIDs("n1")
-	app := &e2eApp{members: members, rooms: channel.New[Room, frame](), ids: ids, events: make(chan repl.Event, 64)}
+	app := &e2eApp{members: members, rooms: channel.New[Room, frame](nil), ids: ids, events: make(chan repl.Event, 64)}
 	Announce(members, app.rooms, func(c MemberChange[Room, User]) (frame, bool) {
 		return frame{Type: c.Kind.String(), User: c.User.ID()}, true
 	})

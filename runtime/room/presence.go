@@ -164,7 +164,7 @@ func NewPresence[U any](opts PresenceOptions) (*Presence[U], error) {
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
 	}
-	p.watch = channel.New[U, PresenceChange[U]](channel.WithQueueSize(opts.WatchQueue),
+	p.watch = channel.New[U, PresenceChange[U]](nil, channel.WithQueueSize(opts.WatchQueue),
 		channel.WithOverflow(channel.DropOldest), channel.WithLogger(c.log))
 	p.disp = dispatcher[PresenceChange[U]]{node: c.node, epoch: c.epoch, log: c.log,
 		extra: func(ch PresenceChange[U]) { p.watch.Publish(ch.User, ch) }}

@@ -431,7 +431,7 @@ func TestAnnounceLocalOnly(t *testing.T) {
 	b, _ := newMembers(t, MembersOptions{NodeID: "B", Clock: clock})
 	var busA bus
 	a.onEvent(busA.publish)
-	chB := channel.New[Room, string]()
+	chB := channel.New[Room, string](nil)
 	defer chB.Close()
 	sub := chB.Subscribe(roomRef("r"))
 	defer sub.Close()
