@@ -59,7 +59,7 @@ func newE2EApp(t *testing.T) *e2eApp {
 	})
 	members.onEvent(func(e repl.Event) { app.events <- e })
 
-	srv, err := ws.New(ws.WithOptions(ws.Options{NodeID: "n1"}), ws.WithLogger(discardLogger()))
+	srv, err := ws.New(ws.WithNodeID("n1"), ws.WithLogger(discardLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}
