@@ -134,4 +134,3 @@ func (d *Delivery[M]) encode() {
 	}
 	d.b = b
 }
-

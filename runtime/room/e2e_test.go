@@ -48,7 +48,7 @@ type e2eApp struct {
 
 func newE2EApp(t *testing.T) *e2eApp {
 	t.Helper()
-	members, err := NewMembers[Room, User](MembersOptions{NodeID: "n1"})
+	members, err := NewMembers[Room, User](WithNodeID("n1"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -242,8 +242,8 @@ func TestDMAuthorization(t *testing.T) {
 }
 
 func TestLimitErrorMessages(t *testing.T) {
-	e := &LimitError{Kind: ErrPresenceFull, Limit: "PresenceOptions.MaxEntries", Max: 3}
-	if got := e.Error(); got != "room: presence table is full (PresenceOptions.MaxEntries = 3)" {
+	e := &LimitError{Kind: ErrPresenceFull, Limit: "PresenceLimits.MaxEntries", Max: 3}
+	if got := e.Error(); got != "room: presence table is full (PresenceLimits.MaxEntries = 3)" {
 		t.Fatalf("%q", got)
 	}
 	g := &repl.GapError{Node: "A", Want: 2, Got: 5}
