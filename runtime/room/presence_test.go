@@ -231,7 +231,7 @@ func TestPresenceExpiry(t *testing.T) {
 // Many entries with different deadlines expire in deadline order, each
 // exactly once, with one janitor goroutine.
 func TestPresenceExpiryOrderAndCounts(t *testing.T) {
-	p, clock := newPresence(t, WithTTL(10 * time.Second))
+	p, clock := newPresence(t, WithTTL(10*time.Second))
 	offline := make(chan PresenceChange[User], 1000)
 	p.OnChange(func(c PresenceChange[User]) {
 		if c.Kind == PresenceOffline {
