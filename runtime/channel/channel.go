@@ -23,8 +23,8 @@ type Channels[K, M any] struct {
 //
 //	channel.New[User, DirectMessage](AppendDirectMessageJSON, channel.WithPrefix("user:"))
 //
-// It panics if WithHooks was given hooks for a message type other than M,
-// or WithOverflow an unknown policy.
+// Install hooks with AddHooks, typically right after New. New panics if
+// WithOverflow was given an unknown policy.
 func New[K, M any](enc Encoder[M], opts ...Option) *Channels[K, M] {
 	o := options{queueSize: DefaultQueueSize, logger: slog.Default()}
 	for _, opt := range opts {
@@ -43,16 +43,7 @@ func New[K, M any](enc Encoder[M], opts ...Option) *Channels[K, M] {
 	default:
 		panic(fmt.Sprintf("channel.New: unknown overflow policy %v", o.overflow))
 	}
-	var sets []hookSet[M]
-	for _, h := range o.hooks {
-		hm, ok := h.(Hooks[M])
-		if !ok {
-			panic(fmt.Sprintf("channel.New: WithHooks got %T, want channel.Hooks for %T", h, *new(M)))
-		}
-		c.hookSeq++
-		sets = append(sets, hookSet[M]{version: c.hookSeq, h: hm})
-	}
-	c.hooks.Store(newHookList(c.hookSeq, sets))
+	c.hooks.Store(newHookList[M](0, nil))
 	return &Channels[K, M]{c: c}
 }
 

@@ -43,7 +43,7 @@
 //     hooks, such as the cluster Bridge) ask for them.
 //   - DeliverRemote delivers to local subscribers only and never runs
 //     hooks, so forwarding messages between nodes cannot loop.
-//   - Hooks (WithHooks, AddHooks): OnFirstSubscriber runs when a key's
+//   - Hooks (AddHooks): OnFirstSubscriber runs when a key's
 //     local subscriber count goes 0→1 and OnLastUnsubscribe when it goes
 //     1→0, exactly once per transition and strictly alternating per key,
 //     even under concurrent Subscribe/Close. They run while the key is

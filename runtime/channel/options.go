@@ -48,7 +48,6 @@ type options struct {
 	prefix    string
 	queueSize int
 	overflow  Overflow
-	hooks     []any // Hooks[M], checked by New
 	logger    *slog.Logger
 }
 
@@ -83,11 +82,4 @@ func WithLogger(l *slog.Logger) Option {
 			o.logger = l
 		}
 	}
-}
-
-// WithHooks installs a set of hooks at construction; it may be given more
-// than once, each set running in the order given. New panics if M is not
-// the Channels' message type.
-func WithHooks[M any](h Hooks[M]) Option {
-	return func(o *options) { o.hooks = append(o.hooks, h) }
 }

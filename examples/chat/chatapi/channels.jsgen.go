@@ -17,7 +17,8 @@ type RoomChannels = channel.Channels[Room, RoomEvent]
 
 // NewRoomChannels returns RoomChannels with the key prefix "room:" and the generated JSON encoding,
 // computed at most once per publish and shared by every subscriber. opts come after these
-// defaults, so they may add or override options (queue size, overflow policy, hooks, logger).
+// defaults, so they may add or override options (queue size, overflow policy, logger); install
+// hooks with AddHooks.
 func NewRoomChannels(opts ...channel.Option) *RoomChannels {
 	return channel.New[Room, RoomEvent](AppendRoomEventJSON, append([]channel.Option{channel.WithPrefix("room:")}, opts...)...)
 }
@@ -56,7 +57,8 @@ type UserChannels = channel.Channels[User, DirectMessage]
 
 // NewUserChannels returns UserChannels with the key prefix "user:" and the generated JSON encoding,
 // computed at most once per publish and shared by every subscriber. opts come after these
-// defaults, so they may add or override options (queue size, overflow policy, hooks, logger).
+// defaults, so they may add or override options (queue size, overflow policy, logger); install
+// hooks with AddHooks.
 func NewUserChannels(opts ...channel.Option) *UserChannels {
 	return channel.New[User, DirectMessage](func(b []byte, m DirectMessage) []byte {
 		return m.AppendJSON(b)

@@ -67,7 +67,8 @@ func (g *generator) emitChannel(f *jen.File, c *ir.Channel) {
 	}
 	f.Add(docComment(fmt.Sprintf("New%s returns %s with %s and the generated JSON encoding,\n"+
 		"computed at most once per publish and shared by every subscriber. opts come after these\n"+
-		"defaults, so they may add or override options (queue size, overflow policy, hooks, logger).", name, name, prefix)))
+		"defaults, so they may add or override options (queue size, overflow policy, logger); install\n"+
+		"hooks with AddHooks.", name, name, prefix)))
 	all := jen.Id("opts").Op("...")
 	if c.Prefix != "" {
 		all = jen.Append(jen.Index().Qual(channelPath, "Option").Values(
