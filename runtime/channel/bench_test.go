@@ -63,9 +63,9 @@ func BenchmarkPublishHooked(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
 			ch := hooked(newTestEnc(appendEvent, WithOverflow(DropOldest)), Hooks[event]{OnPublish: func(_ string, d *Delivery[event]) error {
-					_ = d.Bytes()
-					return nil
-				}})
+				_ = d.Bytes()
+				return nil
+			}})
 			for range n {
 				defer ch.Subscribe(ref("r")).Close()
 			}

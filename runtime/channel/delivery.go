@@ -29,10 +29,9 @@ type Delivery[M any] struct {
 	enc    Encoder[M]
 
 	// dec, when set, decodes b into msg on the first Message call: a
-	// message from another node arrives as bytes, already checked.
-	dec     func([]byte) (M, error)
-	decOnce sync.Once
-	decErr  error
+	// message from another node arrives as bytes, already checked. once
+	// then guards that decoding (err is its error) instead of encoding.
+	dec func([]byte) (M, error)
 
 	once sync.Once
 	b    []byte
@@ -47,9 +46,7 @@ func newDelivery[M any](key string, msg M, o PublishOptions, enc Encoder[M]) *De
 // payload another node sent, already checked): Bytes returns b as is, and
 // Message decodes it with dec on its first call.
 func newEncodedDelivery[M any](key string, b []byte, o PublishOptions, dec func([]byte) (M, error)) *Delivery[M] {
-	d := &Delivery[M]{key: key, except: o.Except, id: o.ID, dec: dec}
-	d.once.Do(func() { d.b = b })
-	return d
+	return &Delivery[M]{key: key, except: o.Except, id: o.ID, dec: dec, b: b}
 }
 
 // Message returns the published message. Subscribers share it: treat it as
@@ -61,7 +58,7 @@ func newEncodedDelivery[M any](key string, b []byte, o PublishOptions, dec func(
 // returns the zero M and MessageErr reports why.
 func (d *Delivery[M]) Message() M {
 	if d.dec != nil {
-		d.decOnce.Do(d.decode)
+		d.once.Do(d.decode)
 	}
 	return d.msg
 }
@@ -73,19 +70,19 @@ func (d *Delivery[M]) MessageErr() error {
 	if d.dec == nil {
 		return nil
 	}
-	d.decOnce.Do(d.decode)
-	return d.decErr
+	d.once.Do(d.decode)
+	return d.err
 }
 
 func (d *Delivery[M]) decode() {
 	defer func() {
 		if r := recover(); r != nil {
-			d.decErr = fmt.Errorf("channel: decoder panicked on key %q: %v", d.key, r)
+			d.err = fmt.Errorf("channel: decoder panicked on key %q: %v", d.key, r)
 		}
 	}()
 	m, err := d.dec(d.b)
 	if err != nil {
-		d.decErr = fmt.Errorf("channel: decode message on key %q: %w", d.key, err)
+		d.err = fmt.Errorf("channel: decode message on key %q: %w", d.key, err)
 		return
 	}
 	d.msg = m
@@ -107,6 +104,9 @@ func (d *Delivery[M]) ID() string { return d.id }
 // encoding/json refuses the message, or when the encoder panics. A message
 // from another node is returned as it arrived, never re-encoded.
 func (d *Delivery[M]) Encode() ([]byte, error) {
+	if d.dec != nil {
+		return d.b, nil
+	}
 	d.once.Do(d.encode)
 	return d.b, d.err
 }

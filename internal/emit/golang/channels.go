@@ -105,38 +105,30 @@ func (g *generator) emitChannel(f *jen.File, c *ir.Channel) {
 func checkFunc(name string) string { return "jsgenCheck" + name }
 
 // emitCheck emits the check the Bridge runs on other nodes' payloads: it
-// accepts exactly what Decode<T> accepts, reading the payload as strictly
-// and validating it, but keeps nothing, so its strings can be views of the
-// payload (jsonx.Reader.ResetBorrowing) and valid input costs no string
-// allocation:
+// accepts exactly what Decode<T> accepts, with the same errors, reading
+// the payload as strictly and validating it, but keeps nothing, so its
+// strings are views of the payload (jsonx.Reader.ResetBorrowing) and a
+// union's variant is never boxed: a valid payload costs no allocation
+// for its strings or its variant.
 //
-//	func jsgenCheckRoomEvent(data []byte) error {
+//	func jsgenCheckChatEvent(data []byte) error {
 //		var r jsonx.Reader
 //		r.ResetBorrowing(data)
-//		u := jsgenDecodeRoomEvent(&r, nil)
+//		var v ChatEvent
+//		v.jsgenDecode(&r, nil)
 //		r.End()
 //		if r.Failed() {
 //			return r.Err()
 //		}
 //		var errs jsgenrt.FieldErrors
-//		jsgenValidateRoomEvent(u, &errs, nil)
+//		v.jsgenValidate(&errs, nil)
 //		return r.ErrWith(errs)
 //	}
+//
+// A union's check reads the discriminator, then does the above for the
+// variant it names; what Decode<Union> leaves nil (no variant) it
+// validates as nil, as Decode<Union> does.
 func (g *generator) emitCheck(f *jen.File, t *ir.Type) {
-	var decode, validate []jen.Code
-	if t.Kind == ir.UnionK {
-		names := g.unionNames(t.Name)
-		decode = []jen.Code{jen.Id("v").Op(":=").Id(names.DecodeFrom).Call(jen.Op("&").Id("r"), jen.Nil())}
-		validate = []jen.Code{jen.Id(names.ValidateInto).Call(jen.Id("v"), jen.Op("&").Id("errs"), jen.Nil())}
-	} else {
-		args := []jen.Code{jen.Op("&").Id("r"), jen.Nil()}
-		if g.isVariant(t.Name) {
-			disc, tag := g.ownTag(t.Name)
-			args = append(args, jen.Lit(disc), jen.Lit(tag))
-		}
-		decode = []jen.Code{jen.Var().Id("v").Id(t.Name), jen.Id("v").Dot("jsgenDecode").Call(args...)}
-		validate = []jen.Code{jen.Id("v").Dot("jsgenValidate").Call(jen.Op("&").Id("errs"), jen.Nil())}
-	}
 	f.Add(docComment(fmt.Sprintf("%s accepts exactly what %s accepts, without keeping the\n"+
 		"message: the Bridge checks other nodes' payloads with it and decodes them only on demand.",
 		checkFunc(t.Name), g.decodeFunc(t.Name))))
@@ -144,16 +136,70 @@ func (g *generator) emitCheck(f *jen.File, t *ir.Type) {
 		jen.Var().Id("r").Qual(jsonxPath, "Reader"),
 		jen.Id("r").Dot("ResetBorrowing").Call(jen.Id("data")),
 	}
-	body = append(body, decode...)
-	body = append(body,
+	if t.Kind == ir.UnionK {
+		body = append(body, g.unionCheck(g.unions[t.Name])...)
+	} else {
+		args := []jen.Code{jen.Op("&").Id("r"), jen.Nil()}
+		if g.isVariant(t.Name) {
+			disc, tag := g.ownTag(t.Name)
+			args = append(args, jen.Lit(disc), jen.Lit(tag))
+		}
+		body = append(body, checkRecord(t.Name, args)...)
+	}
+	f.Func().Id(checkFunc(t.Name)).Params(jen.Id("data").Index().Byte()).Error().Block(body...)
+	f.Line()
+}
+
+// checkRecord decodes the record name into a local value with args, then
+// ends and validates as Decode<name> does, returning its error.
+func checkRecord(name string, args []jen.Code) []jen.Code {
+	return []jen.Code{
+		jen.Var().Id("v").Id(name),
+		jen.Id("v").Dot("jsgenDecode").Call(args...),
 		jen.Id("r").Dot("End").Call(),
 		jen.If(jen.Id("r").Dot("Failed").Call()).Block(jen.Return(jen.Id("r").Dot("Err").Call())),
 		jen.Var().Id("errs").Qual(rtPath, "FieldErrors"),
-	)
-	body = append(body, validate...)
-	body = append(body, jen.Return(jen.Id("r").Dot("ErrWith").Call(jen.Id("errs"))))
-	f.Func().Id(checkFunc(t.Name)).Params(jen.Id("data").Index().Byte()).Error().Block(body...)
-	f.Line()
+		jen.Id("v").Dot("jsgenValidate").Call(jen.Op("&").Id("errs"), jen.Nil()),
+		jen.Return(jen.Id("r").Dot("ErrWith").Call(jen.Id("errs"))),
+	}
+}
+
+// unionCheck is the body of a union's check after the Reader is set: the
+// variant's record check, mirroring <DecodeFrom> and <ValidateInto>
+// without boxing the variant.
+func (g *generator) unionCheck(u *ir.Union) []jen.Code {
+	names := g.unionNames(u.Name)
+	disc := jen.Lit(u.Discriminator)
+	variant := func(v *ir.Variant) []jen.Code {
+		return checkRecord(v.Message, []jen.Code{jen.Op("&").Id("r"), jen.Nil(), disc, jen.Lit(v.Tag)})
+	}
+	var missing []jen.Code
+	cases := make([]jen.Code, 0, len(u.Variants))
+	var tags []string
+	for _, v := range u.Variants {
+		if v.Tag == u.DefaultTag {
+			missing = variant(v)
+		}
+		cases = append(cases, jen.Case(jen.Lit(v.Tag)).Block(variant(v)...))
+		tags = append(tags, v.Tag)
+	}
+	if missing == nil {
+		missing = []jen.Code{jen.Id("r").Dot("SkipMissingVariant").Call(jen.Nil(), disc)}
+	}
+	return []jen.Code{
+		jen.List(jen.Id("tag"), jen.Id("found"), jen.Id("ok")).Op(":=").Id("r").Dot("Discriminator").Call(jen.Nil(), disc),
+		jen.If(jen.Id("ok").Op("&&").Op("!").Id("found")).Block(missing...),
+		jen.If(jen.Id("ok").Op("&&").Id("found")).Block(
+			jen.Switch(jen.String().Call(jen.Id("tag"))).Block(cases...),
+			jen.Id("r").Dot("SkipUnknownVariant").Call(jen.Nil(), disc, jen.Id("tag"), jen.Lit(strings.Join(tags, ", "))),
+		),
+		jen.Comment("No variant: validated as nil, as " + names.Decode + " does."),
+		jen.Id("r").Dot("End").Call(),
+		jen.If(jen.Id("r").Dot("Failed").Call()).Block(jen.Return(jen.Id("r").Dot("Err").Call())),
+		jen.Var().Id("errs").Qual(rtPath, "FieldErrors"),
+		jen.Id(names.ValidateInto).Call(jen.Nil(), jen.Op("&").Id("errs"), jen.Nil()),
+		jen.Return(jen.Id("r").Dot("ErrWith").Call(jen.Id("errs"))),
+	}
 }
 
 // keyPartsText lists the models of a composite key: "a Lobby and a Team".
