@@ -342,7 +342,7 @@ func (b *Bus) Subscribe(ctx context.Context, subject string, handler bus.Handler
 	if err != nil {
 		return nil, err
 	}
-	sub := &subscription{bus: b, sub: s}
+	sub := fanout.NewSubscription(&b.remoteMu, b.table, s, b.dropSubject)
 	if first {
 		b.confirm(ctx, t) // closes t.ready
 		return sub, nil
@@ -405,23 +405,9 @@ func (b *Bus) confirm(ctx context.Context, t *topic) {
 	}
 }
 
-// subscription is one local handler on one subject.
-type subscription struct {
-	bus *Bus
-	sub *fanout.Sub
-}
-
-// Unsubscribe stops delivery to the handler; the last local subscription of
-// a subject also unsubscribes it on NATS. Idempotent, safe from the
-// handler itself and after Close.
-func (s *subscription) Unsubscribe() error {
-	b := s.bus
-	b.remoteMu.Lock()
-	defer b.remoteMu.Unlock()
-	if !b.table.Remove(s.sub) {
-		return nil
-	}
-	subject := s.sub.Subject()
+// dropSubject unsubscribes subject on NATS once its last local
+// subscription is gone (b.remoteMu held).
+func (b *Bus) dropSubject(subject string) error {
 	t := b.topics[subject]
 	delete(b.topics, subject)
 	if t == nil || b.closed.Load() {

@@ -555,7 +555,7 @@ func (b *Bus) Subscribe(ctx context.Context, subject string, handler bus.Handler
 // register adds handler to the table and, for a subject's first local
 // subscription, sends SUBSCRIBE. A transport failure leaves the channel
 // registered with go-redis, which re-sends it when it reconnects.
-func (b *Bus) register(ctx context.Context, subject string, handler bus.Handler) (*subscription, *topic, bool, error) {
+func (b *Bus) register(ctx context.Context, subject string, handler bus.Handler) (*fanout.Subscription, *topic, bool, error) {
 	b.remoteMu.Lock()
 	defer b.remoteMu.Unlock()
 	if b.closed.Load() {
@@ -565,7 +565,7 @@ func (b *Bus) register(ctx context.Context, subject string, handler bus.Handler)
 	if err != nil {
 		return nil, nil, false, err
 	}
-	sub := &subscription{bus: b, sub: s}
+	sub := fanout.NewSubscription(&b.remoteMu, b.table, s, b.dropSubject)
 	t := b.topics[subject]
 	if !first {
 		return sub, t, false, nil
@@ -628,28 +628,13 @@ func (b *Bus) unsubscribeRemote(subject string) {
 	}
 }
 
-// subscription is one local handler on one subject.
-type subscription struct {
-	bus *Bus
-	sub *fanout.Sub
-}
-
-// Unsubscribe stops delivery to the handler; the last local subscription of
-// a subject also unsubscribes it on Redis. Idempotent, safe from the
-// handler itself and after Close.
-func (s *subscription) Unsubscribe() error {
-	b := s.bus
-	b.remoteMu.Lock()
-	defer b.remoteMu.Unlock()
-	if !b.table.Remove(s.sub) {
-		return nil
-	}
-	subject := s.sub.Subject()
+// dropSubject unsubscribes subject on Redis once its last local
+// subscription is gone (b.remoteMu held).
+func (b *Bus) dropSubject(subject string) error {
 	delete(b.topics, subject)
-	if b.closed.Load() {
-		return nil
+	if !b.closed.Load() {
+		b.unsubscribeRemote(subject)
 	}
-	b.unsubscribeRemote(subject)
 	return nil
 }
 

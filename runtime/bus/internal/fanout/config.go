@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jsgen-dev/jsgen/runtime/bus"
@@ -127,6 +128,35 @@ func CheckSubscribe(ctx context.Context, name, subject string, handler bus.Handl
 		return fmt.Errorf("%s: subscribe %s: nil handler", name, subject)
 	}
 	return nil
+}
+
+// Subscription is the bus.Subscription a networked bus hands out for one
+// local handler. Unsubscribe removes the handler from the table while
+// holding mu (the lock that serialises the bus's transport subscriptions
+// with the table) and, if it was the subject's last local subscription,
+// calls drop with the subject, still holding mu, to unsubscribe it on the
+// transport. Unsubscribe is idempotent, safe from the handler itself and
+// after Close (the table then reports no last subscription).
+type Subscription struct {
+	mu    *sync.Mutex
+	table *Table
+	sub   *Sub
+	drop  func(subject string) error
+}
+
+// NewSubscription returns the subscription of s, registered in t.
+func NewSubscription(mu *sync.Mutex, t *Table, s *Sub, drop func(subject string) error) *Subscription {
+	return &Subscription{mu: mu, table: t, sub: s, drop: drop}
+}
+
+// Unsubscribe stops delivery to the handler; see Subscription.
+func (s *Subscription) Unsubscribe() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.table.Remove(s.sub) {
+		return nil
+	}
+	return s.drop(s.sub.Subject())
 }
 
 // PublishLost counts a publish the transport refused as lost and wraps

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -102,5 +103,40 @@ func TestCheckSubscribe(t *testing.T) {
 	}
 	if err := CheckSubscribe(context.Background(), "xbus", "a.b", h); err != nil {
 		t.Errorf("valid subscribe refused: %v", err)
+	}
+}
+
+// A Subscription's Unsubscribe drops the subject on the transport once,
+// when the subject's last local subscription goes, and is idempotent.
+func TestSubscriptionDropsSubjectOnLast(t *testing.T) {
+	tab := New("xbus", 4, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer tab.Close()
+	var mu sync.Mutex
+	var dropped []string
+	drop := func(subject string) error {
+		if mu.TryLock() {
+			t.Error("drop called without the lock held")
+			mu.Unlock()
+		}
+		dropped = append(dropped, subject)
+		return nil
+	}
+	h := func(string, []byte) {}
+	s1, _, err := tab.Add("a.b", h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, _, err := tab.Add("a.b", h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u1, u2 := NewSubscription(&mu, tab, s1, drop), NewSubscription(&mu, tab, s2, drop)
+	for _, u := range []*Subscription{u1, u1, u2, u2} {
+		if err := u.Unsubscribe(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(dropped) != 1 || dropped[0] != "a.b" {
+		t.Fatalf("dropped %q, want [a.b] once", dropped)
 	}
 }
