@@ -343,17 +343,7 @@ func (b *Bus) Subscribe(ctx context.Context, subject string, handler bus.Handler
 		return nil, err
 	}
 	sub := fanout.NewSubscription(&b.remoteMu, b.table, s, b.dropSubject)
-	if first {
-		b.confirm(ctx, t) // closes t.ready
-		return sub, nil
-	}
-	select {
-	case <-t.ready:
-		return sub, nil
-	case <-ctx.Done():
-		_ = sub.Unsubscribe()
-		return nil, fmt.Errorf("natsbus: subscribe %s: %w", subject, ctx.Err())
-	}
+	return fanout.Confirmed(ctx, "natsbus", subject, sub, first, t.ready, func() { b.confirm(ctx, t) })
 }
 
 // register adds handler to the table and, for a subject's first local
@@ -446,26 +436,15 @@ func (b *Bus) natsDrops() uint64 {
 	return n
 }
 
-// ConnStats counts connection events (monotonic since New).
-type ConnStats struct {
-	Disconnects uint64 // connection drops
-	Reconnects  uint64 // successful reconnects (subscriptions restored)
-	PublishLost uint64 // publishes that failed on the transport (also in Stats.Dropped)
-	Subjects    int    // subjects currently subscribed on NATS
-}
+// ConnStats counts connection events (monotonic since New): bus.ConnStats.
+type ConnStats = bus.ConnStats
 
 // ConnStats returns the connection counters.
 func (b *Bus) ConnStats() ConnStats {
 	b.remoteMu.Lock()
 	n := len(b.topics)
 	b.remoteMu.Unlock()
-	disconnects, reconnects := b.conn.Counts()
-	return ConnStats{
-		Disconnects: disconnects,
-		Reconnects:  reconnects,
-		PublishLost: b.conn.Loss.Total(),
-		Subjects:    n,
-	}
+	return b.conn.ConnStats(n)
 }
 
 // Connected reports whether the connection is up with every subscription

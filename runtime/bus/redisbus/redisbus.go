@@ -539,17 +539,7 @@ func (b *Bus) Subscribe(ctx context.Context, subject string, handler bus.Handler
 	if err != nil {
 		return nil, err
 	}
-	if first {
-		b.confirm(ctx, t) // closes t.ready
-		return sub, nil
-	}
-	select {
-	case <-t.ready:
-		return sub, nil
-	case <-ctx.Done():
-		_ = sub.Unsubscribe()
-		return nil, fmt.Errorf("redisbus: subscribe %s: %w", subject, ctx.Err())
-	}
+	return fanout.Confirmed(ctx, "redisbus", subject, sub, first, t.ready, func() { b.confirm(ctx, t) })
 }
 
 // register adds handler to the table and, for a subject's first local
@@ -645,19 +635,16 @@ func (b *Bus) Stats() bus.Stats {
 	return b.conn.Stats(b.table, 0)
 }
 
-// ConnStats counts connection events (monotonic since New).
+// ConnStats counts connection events (monotonic since New): the counters
+// every networked bus has (bus.ConnStats; its PublishLost counts publishes
+// refused by Publish, disconnected or queue full, or accepted and then not
+// sent or not acknowledged by Redis) and the publish pipeline's.
 type ConnStats struct {
-	Disconnects uint64 // connection losses noticed
-	Reconnects  uint64 // recoveries (subscriptions restored)
-	// PublishLost counts publishes lost (also in Stats.Dropped): refused by
-	// Publish (disconnected, queue full), or accepted and then not sent or
-	// not acknowledged by Redis.
-	PublishLost uint64
+	bus.ConnStats
 	// Pipelines counts pipelined round trips the writer made; each carried
 	// one or more publishes.
 	Pipelines    uint64
 	PublishQueue int // publishes accepted and not yet sent or lost
-	Subjects     int // subjects currently subscribed on Redis
 }
 
 // ConnStats returns the connection counters.
@@ -665,15 +652,7 @@ func (b *Bus) ConnStats() ConnStats {
 	b.remoteMu.Lock()
 	n := len(b.topics)
 	b.remoteMu.Unlock()
-	disconnects, reconnects := b.conn.Counts()
-	return ConnStats{
-		Disconnects:  disconnects,
-		Reconnects:   reconnects,
-		PublishLost:  b.conn.Loss.Total(),
-		Pipelines:    b.pipelines.Load(),
-		PublishQueue: b.out.queued(),
-		Subjects:     n,
-	}
+	return ConnStats{ConnStats: b.conn.ConnStats(n), Pipelines: b.pipelines.Load(), PublishQueue: b.out.queued()}
 }
 
 // Connected reports whether the pub/sub connection is up with every

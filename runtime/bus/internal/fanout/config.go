@@ -159,6 +159,26 @@ func (s *Subscription) Unsubscribe() error {
 	return s.drop(s.sub.Subject())
 }
 
+// Confirmed finishes a networked bus's Subscribe once sub is registered:
+// the subject's first local subscription runs confirm, which confirms the
+// subject with the server and closes ready; a later one waits for ready
+// too, and if ctx ends first it is unsubscribed and Subscribe fails with
+// ctx's error (prefixed with name).
+func Confirmed(ctx context.Context, name, subject string, sub *Subscription, first bool,
+	ready <-chan struct{}, confirm func()) (bus.Subscription, error) {
+	if first {
+		confirm()
+		return sub, nil
+	}
+	select {
+	case <-ready:
+		return sub, nil
+	case <-ctx.Done():
+		_ = sub.Unsubscribe()
+		return nil, fmt.Errorf("%s: subscribe %s: %w", name, subject, ctx.Err())
+	}
+}
+
 // PublishLost counts a publish the transport refused as lost and wraps
 // err with the bus's name, or returns bus.ErrClosed once the bus is
 // closed (a publish racing Close is not a loss).
