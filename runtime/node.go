@@ -15,7 +15,7 @@ import (
 //	node := jsgenrt.NewNodeID()
 //	srv, err := chatapi.MountChat(mux, h, ws.WithNodeID(node))
 //	link, err := chatapi.BridgeRoomChannels(ctx, rooms, b, channel.BridgeNodeID(node))
-//	members, err := room.NewMembers[Room, User](room.MembersOptions{NodeID: node})
+//	members, err := room.NewMembers[Room, User](room.WithNodeID(node))
 //
 // A valid NodeID is 1 to MaxNodeIDLength characters from [A-Za-z0-9_], so
 // it is safe inside connection IDs and bus subjects.

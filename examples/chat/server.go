@@ -70,10 +70,10 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 	}
 	node := jsgenrt.NewNodeID() // one ID for the server, the bridges and the room services
 	var err error
-	if a.members, err = room.NewMembers[chatapi.Room, chatapi.User](room.MembersOptions{NodeID: node, Logger: a.log}); err != nil {
+	if a.members, err = room.NewMembers[chatapi.Room, chatapi.User](room.WithNodeID(node), room.WithLogger(a.log)); err != nil {
 		return nil, fmt.Errorf("members: %w", err)
 	}
-	if a.presence, err = room.NewPresence[chatapi.User](room.PresenceOptions{NodeID: node, TTL: cfg.PresenceTTL, Logger: a.log}); err != nil {
+	if a.presence, err = room.NewPresence[chatapi.User](room.WithNodeID(node), room.WithTTL(cfg.PresenceTTL), room.WithLogger(a.log)); err != nil {
 		return nil, fmt.Errorf("presence: %w", err)
 	}
 	if a.ids, err = room.NewMessageIDs(node); err != nil {

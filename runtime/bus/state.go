@@ -17,6 +17,15 @@ const (
 	StateClosed
 )
 
+// ConnStats counts the connection events of a bus that talks to a server
+// (NATS, Redis); counters are monotonic since the bus was created.
+type ConnStats struct {
+	Disconnects uint64 // connection losses noticed
+	Reconnects  uint64 // recoveries (subscriptions restored)
+	PublishLost uint64 // publishes lost on the transport (also in Stats.Dropped)
+	Subjects    int    // subjects currently subscribed on the server
+}
+
 // String returns the state's name.
 func (s State) String() string {
 	switch s {

@@ -14,7 +14,7 @@ var benchSizes = []int{1, 100, 1000}
 func BenchmarkPublish(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
-			ch := newTest(WithOverflow(DropOldest), WithEncoder(appendEvent))
+			ch := newTestEnc(appendEvent, WithOverflow(DropOldest))
 			for range n {
 				defer ch.Subscribe(ref("r")).Close()
 			}
@@ -35,7 +35,7 @@ func BenchmarkPublish(b *testing.B) {
 func BenchmarkPublishConsumed(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
-			ch := newTest(WithOverflow(DropOldest), WithEncoder(appendEvent))
+			ch := newTestEnc(appendEvent, WithOverflow(DropOldest))
 			var wg sync.WaitGroup
 			for range n {
 				s := ch.Subscribe(ref("r"))
@@ -62,11 +62,10 @@ func BenchmarkPublishConsumed(b *testing.B) {
 func BenchmarkPublishHooked(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
-			ch := newTest(WithOverflow(DropOldest), WithEncoder(appendEvent),
-				WithHooks(Hooks[event]{OnPublish: func(_ string, d *Delivery[event]) error {
-					_ = d.Bytes()
-					return nil
-				}}))
+			ch := hooked(newTestEnc(appendEvent, WithOverflow(DropOldest)), Hooks[event]{OnPublish: func(_ string, d *Delivery[event]) error {
+				_ = d.Bytes()
+				return nil
+			}})
 			for range n {
 				defer ch.Subscribe(ref("r")).Close()
 			}
@@ -88,7 +87,7 @@ func BenchmarkPublishHooked(b *testing.B) {
 func BenchmarkPublishSubscribeFunc(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
-			ch := newTest(WithEncoder(appendEvent))
+			ch := newTestEnc(appendEvent)
 			var delivered int
 			for range n {
 				defer ch.SubscribeFunc(ref("r"), SubscribeOptions{}, func(*Delivery[event]) error {
@@ -115,7 +114,7 @@ func BenchmarkPublishSubscribeFunc(b *testing.B) {
 func BenchmarkPublishSubscribeFuncEncoded(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
-			ch := newTest(WithEncoder(appendEvent))
+			ch := newTestEnc(appendEvent)
 			var size int
 			for range n {
 				defer ch.SubscribeFunc(ref("r"), SubscribeOptions{}, func(d *Delivery[event]) error {

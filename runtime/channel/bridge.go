@@ -39,6 +39,20 @@ func BridgeLogger(l *slog.Logger) BridgeOption {
 	}
 }
 
+// Decoder is how a Bridge reads the payloads other nodes send.
+type Decoder[M any] struct {
+	// Decode decodes a payload strictly into M; required.
+	Decode func([]byte) (M, error)
+	// Check, if set, accepts exactly the payloads Decode accepts, without
+	// building M (the generated channels pass a check that reads the
+	// payload as strictly as Decode and keeps nothing). With it, a received
+	// payload is checked once and delivered as bytes; Decode runs only
+	// when, and the first time that, a subscriber asks for the message
+	// (Delivery.Message), so subscribers that relay Delivery.Bytes never
+	// decode. Without it, every payload is decoded on receipt.
+	Check func([]byte) error
+}
+
 // Link is a running Bridge between one Channels and a bus. Close it to stop
 // forwarding.
 type Link struct {
@@ -81,8 +95,11 @@ type LinkStats struct {
 //     OnLastUnsubscribe); keys active when Bridge is called are subscribed
 //     before it returns.
 //   - A received envelope from this node is ignored (the local Publish
-//     already delivered it); any other is decoded with decode and handed
-//     to DeliverRemote, which runs no hooks, so nothing echoes back. Invalid
+//     already delivered it); any other is checked with dec (see Decoder)
+//     and delivered to the key's local subscribers without running any
+//     hook, as DeliverRemote does, so nothing echoes back. Its Delivery
+//     carries the payload as received: Bytes never re-encodes it, and the
+//     message is decoded only when a subscriber asks for it. Invalid
 //     envelopes and payloads are dropped, counted and logged.
 //
 // A bus failure is a hook failure of ch (counted, logged): a failed forward
@@ -94,9 +111,9 @@ type LinkStats struct {
 // called. Remote publishes are not forwarded again, so a Channels needs one
 // Bridge (or another backend), never both.
 func Bridge[K, M any](ctx context.Context, ch *Channels[K, M], b bus.Bus, subjectPrefix string,
-	decode func([]byte) (M, error), opts ...BridgeOption) (*Link, error) {
-	if ch == nil || b == nil || decode == nil {
-		return nil, errors.New("channel: Bridge needs a Channels, a Bus and a decoder")
+	dec Decoder[M], opts ...BridgeOption) (*Link, error) {
+	if ch == nil || b == nil || dec.Decode == nil {
+		return nil, errors.New("channel: Bridge needs a Channels, a Bus and a Decoder with Decode")
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("channel: bridge: %w", err)
@@ -121,9 +138,7 @@ func Bridge[K, M any](ctx context.Context, ch *Channels[K, M], b bus.Bus, subjec
 			return l.forward(ctx, b, subjectOf(key), d.Encode, envelope{origin: l.nodeID, key: key, except: d.except, id: d.id})
 		},
 		OnFirstSubscriber: func(key string) error {
-			return listenTyped(ctx, l, b, subjectOf(key), key, func(msg M, o PublishOptions, payload []byte) {
-				ch.c.deliverRemote(key, msg, o, payload)
-			}, decode)
+			return listenTyped(ctx, l, b, subjectOf(key), key, ch.c, dec)
 		},
 		OnLastUnsubscribe: l.unlisten,
 	})
@@ -194,8 +209,7 @@ func (l *Link) forward(ctx context.Context, b bus.Bus, subject string, encode fu
 }
 
 // listenTyped subscribes key's subject, delivering what other nodes publish.
-func listenTyped[M any](ctx context.Context, l *Link, b bus.Bus, subject, key string,
-	deliver func(M, PublishOptions, []byte), decode func([]byte) (M, error)) error {
+func listenTyped[M any](ctx context.Context, l *Link, b bus.Bus, subject, key string, c *core[M], dec Decoder[M]) error {
 	sub, err := b.Subscribe(ctx, subject, func(_ string, data []byte) {
 		l.received.Add(1)
 		e, payload, err := decodeEnvelope(data)
@@ -210,12 +224,12 @@ func listenTyped[M any](ctx context.Context, l *Link, b bus.Bus, subject, key st
 			l.own.Add(1)
 			return
 		}
-		msg, err := decode(payload)
+		d, err := remoteDelivery(key, payload, PublishOptions{Except: e.except, ID: e.id}, dec)
 		if err != nil {
 			l.dropInvalid(subject, fmt.Errorf("decode payload from node %s: %w", e.origin, err))
 			return
 		}
-		deliver(msg, PublishOptions{Except: e.except, ID: e.id}, payload)
+		c.deliverRemote(key, d)
 		l.delivered.Add(1)
 	})
 	if err != nil {
@@ -233,6 +247,24 @@ func listenTyped[M any](ctx context.Context, l *Link, b bus.Bus, subject, key st
 		return prev.Unsubscribe()
 	}
 	return nil
+}
+
+// remoteDelivery checks payload and returns its delivery: carrying the
+// bytes, decoded lazily, when dec has a Check; decoded now otherwise.
+func remoteDelivery[M any](key string, payload []byte, o PublishOptions, dec Decoder[M]) (*Delivery[M], error) {
+	if dec.Check != nil {
+		if err := dec.Check(payload); err != nil {
+			return nil, err
+		}
+		return newEncodedDelivery(key, payload, o, dec.Decode), nil
+	}
+	msg, err := dec.Decode(payload)
+	if err != nil {
+		return nil, err
+	}
+	d := newDelivery[M](key, msg, o, nil)
+	d.once.Do(func() { d.b = payload })
+	return d, nil
 }
 
 // unlisten drops key's bus subscription.

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +22,16 @@ func decodeEvent(b []byte) (event, error) {
 	return e, err
 }
 
+// checkEvent accepts what decodeEvent accepts.
+func checkEvent(b []byte) error {
+	_, err := decodeEvent(b)
+	return err
+}
+
+// eventDecoder checks payloads on receipt and decodes them lazily, as the
+// generated channels do.
+var eventDecoder = Decoder[event]{Decode: decodeEvent, Check: checkEvent}
+
 // node is one simulated cluster node: a Channels bridged onto a shared bus.
 type node struct {
 	ch   *Channels[room, event]
@@ -27,8 +40,13 @@ type node struct {
 
 func newNode(t *testing.T, ctx context.Context, b bus.Bus, id jsgenrt.NodeID, opts ...Option) node {
 	t.Helper()
-	ch := newTest(append([]Option{WithEncoder(appendEvent)}, opts...)...)
-	link, err := Bridge(ctx, ch, b, "test.", decodeEvent, BridgeNodeID(id), BridgeLogger(quietLogger()))
+	return newNodeEnc(t, ctx, b, id, appendEvent, opts...)
+}
+
+func newNodeEnc(t *testing.T, ctx context.Context, b bus.Bus, id jsgenrt.NodeID, enc Encoder[event], opts ...Option) node {
+	t.Helper()
+	ch := newTestEnc(enc, opts...)
+	link, err := Bridge(ctx, ch, b, "test.", eventDecoder, BridgeNodeID(id), BridgeLogger(quietLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,11 +162,11 @@ func TestBridgeInterestFollowsSubscribers(t *testing.T) {
 func TestBridgeAttachedAfterSubscribersCatchesUp(t *testing.T) {
 	b := newBus(t)
 	a := newNode(t, context.Background(), b, "A")
-	late := newTest(WithEncoder(appendEvent))
+	late := newTestEnc(appendEvent)
 	defer late.Close()
 	sub := late.Subscribe(ref("r"))
 	defer sub.Close()
-	link, err := Bridge(context.Background(), late, b, "test.", decodeEvent, BridgeLogger(quietLogger()))
+	link, err := Bridge(context.Background(), late, b, "test.", eventDecoder, BridgeLogger(quietLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +175,7 @@ func TestBridgeAttachedAfterSubscribersCatchesUp(t *testing.T) {
 		t.Fatalf("node %q subjects %d", link.NodeID(), link.Stats().Subjects)
 	}
 	var idErr *jsgenrt.NodeIDError
-	if _, err := Bridge(context.Background(), late, b, "test.", decodeEvent, BridgeNodeID("a.b")); !errors.As(err, &idErr) {
+	if _, err := Bridge(context.Background(), late, b, "test.", eventDecoder, BridgeNodeID("a.b")); !errors.As(err, &idErr) {
 		t.Fatalf("Bridge with node ID \"a.b\": %v, want a *jsgenrt.NodeIDError", err)
 	}
 	a.ch.Publish(ref("r"), event{Seq: 9})
@@ -245,12 +263,12 @@ func TestBridgeReportsBusFailures(t *testing.T) {
 func TestBridgeArguments(t *testing.T) {
 	b := newBus(t)
 	ch := newTest()
-	if _, err := Bridge(context.Background(), ch, b, "x.", nil); err == nil {
+	if _, err := Bridge(context.Background(), ch, b, "x.", Decoder[event]{Check: checkEvent}); err == nil {
 		t.Fatal("nil decoder accepted")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Bridge(ctx, ch, b, "x.", decodeEvent); !errors.Is(err, context.Canceled) {
+	if _, err := Bridge(ctx, ch, b, "x.", eventDecoder); !errors.Is(err, context.Canceled) {
 		t.Fatalf("done context: %v", err)
 	}
 }
@@ -290,4 +308,203 @@ func FuzzDecodeEnvelope(f *testing.F) {
 			t.Fatalf("re-encoding %+v %q does not round-trip: %+v %q %v", e, payload, e2, p2, err)
 		}
 	})
+}
+
+// countingDecoder is eventDecoder counting its Check and Decode calls.
+func countingDecoder(checks, decodes *atomic.Int64) Decoder[event] {
+	return Decoder[event]{
+		Check: func(p []byte) error {
+			checks.Add(1)
+			return checkEvent(p)
+		},
+		Decode: func(p []byte) (event, error) {
+			decodes.Add(1)
+			return decodeEvent(p)
+		},
+	}
+}
+
+// bridgeNode is a Channels bridged onto b with dec.
+func bridgeNode(t *testing.T, b bus.Bus, id jsgenrt.NodeID, dec Decoder[event]) *Channels[room, event] {
+	t.Helper()
+	ch := newTestEnc(appendEvent)
+	link, err := Bridge(context.Background(), ch, b, "test.", dec, BridgeNodeID(id), BridgeLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = link.Close()
+		_ = ch.Close()
+	})
+	return ch
+}
+
+// A node whose subscribers only relay the wire form never decodes another
+// node's message: the payload is checked once on receipt and handed on as
+// the bytes it arrived in.
+func TestBridgeRelayNeverDecodes(t *testing.T) {
+	b := newBus(t)
+	a := newNode(t, context.Background(), b, "A")
+	var checks, decodes atomic.Int64
+	ch := bridgeNode(t, b, "B", countingDecoder(&checks, &decodes))
+	relayed := make(chan []byte, 64)
+	for range 3 {
+		s := ch.SubscribeFunc(ref("r"), SubscribeOptions{}, func(d *Delivery[event]) error {
+			relayed <- d.Bytes()
+			return nil
+		})
+		defer s.Close()
+	}
+	const msgs = 5
+	for i := range msgs {
+		a.ch.Publish(ref("r"), event{Seq: i, From: "a"})
+	}
+	for i := range 3 * msgs {
+		select {
+		case got := <-relayed:
+			if !strings.HasPrefix(string(got), `{"seq":`) {
+				t.Fatalf("relayed %q", got)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d of %d deliveries arrived", i, 3*msgs)
+		}
+	}
+	if n := decodes.Load(); n != 0 {
+		t.Errorf("relay-only node decoded %d times, want 0", n)
+	}
+	if n := checks.Load(); n != msgs {
+		t.Errorf("%d payloads checked %d times, want once each", msgs, n)
+	}
+}
+
+// However many subscribers ask for the message of a delivery from another
+// node, concurrently, it is decoded once.
+func TestBridgeDecodesOncePerDelivery(t *testing.T) {
+	b := newBus(t)
+	a := newNode(t, context.Background(), b, "A")
+	var checks, decodes atomic.Int64
+	ch := bridgeNode(t, b, "B", countingDecoder(&checks, &decodes))
+	const msgs, queued, funcs = 20, 4, 3
+	got := make(chan event, msgs*(queued+funcs))
+	var wg sync.WaitGroup
+	for range queued {
+		s := ch.Subscribe(ref("r"))
+		defer s.Close()
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			for range msgs {
+				d, err := s.Next(ctx)
+				if err != nil {
+					t.Errorf("Next: %v", err)
+					return
+				}
+				got <- d.Message()
+			}
+		})
+	}
+	for range funcs {
+		s := ch.SubscribeFunc(ref("r"), SubscribeOptions{}, func(d *Delivery[event]) error {
+			got <- d.Message()
+			return nil
+		})
+		defer s.Close()
+	}
+	for i := range msgs {
+		a.ch.Publish(ref("r"), event{Seq: i + 1, From: "a"})
+	}
+	wg.Wait()
+	seen := map[int]int{}
+	for range msgs * (queued + funcs) {
+		select {
+		case e := <-got:
+			seen[e.Seq]++
+		case <-time.After(10 * time.Second):
+			t.Fatal("a delivery is missing")
+		}
+	}
+	for i := range msgs {
+		if seen[i+1] != queued+funcs {
+			t.Fatalf("message %d reached %d subscribers, want %d (%v)", i+1, seen[i+1], queued+funcs, seen)
+		}
+	}
+	if n := decodes.Load(); n != msgs {
+		t.Errorf("%d deliveries decoded %d times, want once each", msgs, n)
+	}
+	if n := checks.Load(); n != msgs {
+		t.Errorf("%d payloads checked %d times, want once each", msgs, n)
+	}
+}
+
+// A payload the Check refuses is dropped and counted, never decoded nor
+// delivered; without a Check the payload is decoded on receipt.
+func TestBridgeCheckRefusesInvalidPayload(t *testing.T) {
+	b := newBus(t)
+	var checks, decodes atomic.Int64
+	ch := bridgeNode(t, b, "B", countingDecoder(&checks, &decodes))
+	sub := ch.Subscribe(ref("r"))
+	defer sub.Close()
+	ctx := context.Background()
+	for _, p := range []string{`{"seq":"one"}`, `{"seq":2}`} {
+		if err := b.Publish(ctx, "test.r", appendEnvelope(nil, envelope{origin: "A", key: "r"}, []byte(p))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := recv(t, sub); got.Seq != 2 {
+		t.Fatalf("got %+v, want the valid message only", got)
+	}
+	if checks.Load() != 2 || decodes.Load() != 1 {
+		t.Fatalf("checks %d decodes %d, want 2 and 1", checks.Load(), decodes.Load())
+	}
+
+	var eager atomic.Int64
+	ch2 := newTestEnc(appendEvent)
+	defer ch2.Close()
+	link, err := Bridge(ctx, ch2, b, "test2.", Decoder[event]{Decode: func(p []byte) (event, error) {
+		eager.Add(1)
+		return decodeEvent(p)
+	}}, BridgeNodeID("C"), BridgeLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer link.Close()
+	relayed := make(chan string, 1)
+	s := ch2.SubscribeFunc(ref("r"), SubscribeOptions{}, func(d *Delivery[event]) error {
+		relayed <- string(d.Bytes())
+		return nil
+	})
+	defer s.Close()
+	if err := b.Publish(ctx, "test2.r", appendEnvelope(nil, envelope{origin: "A", key: "r"}, []byte(`{"seq":3}`))); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-relayed:
+		if got != `{"seq":3}` || eager.Load() != 1 {
+			t.Fatalf("relayed %q after %d decodes, want the payload as sent after 1", got, eager.Load())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing delivered")
+	}
+}
+
+// A delivery from another node whose Decode fails although its Check
+// passed yields the zero message and says why; a local one has no error.
+func TestDeliveryMessageErr(t *testing.T) {
+	d := newEncodedDelivery[event]("r", []byte(`{"seq":"x"}`), PublishOptions{}, decodeEvent)
+	if got := d.Message(); got != (event{}) {
+		t.Fatalf("Message = %+v, want the zero event", got)
+	}
+	if err := d.MessageErr(); err == nil || !strings.Contains(err.Error(), `key "r"`) {
+		t.Fatalf("MessageErr = %v", err)
+	}
+	if string(d.Bytes()) != `{"seq":"x"}` {
+		t.Fatalf("Bytes = %q", d.Bytes())
+	}
+	p := newEncodedDelivery[event]("r", []byte(`{}`), PublishOptions{}, func([]byte) (event, error) { panic("boom") })
+	if err := p.MessageErr(); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("panicking decoder: MessageErr = %v", err)
+	}
+	if err := newDelivery("r", event{Seq: 1}, PublishOptions{}, nil).MessageErr(); err != nil {
+		t.Fatalf("local delivery: MessageErr = %v", err)
+	}
 }

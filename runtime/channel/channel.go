@@ -17,13 +17,15 @@ type Channels[K, M any] struct {
 	c *core[M]
 }
 
-// New returns an empty Channels. Generated code calls, for example,
+// New returns an empty Channels whose Delivery.Bytes uses enc, run at most
+// once per publish; a nil enc means encoding/json. Generated code calls,
+// for example,
 //
-//	channel.New[User, DirectMessage](channel.WithPrefix("user:"), channel.WithEncoder(AppendDirectMessageJSON))
+//	channel.New[User, DirectMessage](AppendDirectMessageJSON, channel.WithPrefix("user:"))
 //
-// It panics if WithEncoder or WithHooks was given a function for a message
-// type other than M, or WithOverflow an unknown policy.
-func New[K, M any](opts ...Option) *Channels[K, M] {
+// Install hooks with AddHooks, typically right after New. New panics if
+// WithOverflow was given an unknown policy.
+func New[K, M any](enc Encoder[M], opts ...Option) *Channels[K, M] {
 	o := options{queueSize: DefaultQueueSize, logger: slog.Default()}
 	for _, opt := range opts {
 		opt(&o)
@@ -32,6 +34,7 @@ func New[K, M any](opts ...Option) *Channels[K, M] {
 		prefix:    o.prefix,
 		queueSize: o.queueSize,
 		overflow:  o.overflow,
+		enc:       enc,
 		log:       o.logger.With("component", "channel", "prefix", o.prefix),
 		keys:      make(map[string]*entry[M]),
 	}
@@ -40,23 +43,7 @@ func New[K, M any](opts ...Option) *Channels[K, M] {
 	default:
 		panic(fmt.Sprintf("channel.New: unknown overflow policy %v", o.overflow))
 	}
-	if o.encoder != nil {
-		enc, ok := o.encoder.(func([]byte, M) []byte)
-		if !ok {
-			panic(fmt.Sprintf("channel.New: WithEncoder got %T, want func([]byte, %T) []byte", o.encoder, *new(M)))
-		}
-		c.enc = enc
-	}
-	var sets []hookSet[M]
-	for _, h := range o.hooks {
-		hm, ok := h.(Hooks[M])
-		if !ok {
-			panic(fmt.Sprintf("channel.New: WithHooks got %T, want channel.Hooks for %T", h, *new(M)))
-		}
-		c.hookSeq++
-		sets = append(sets, hookSet[M]{version: c.hookSeq, h: hm})
-	}
-	c.hooks.Store(newHookList(c.hookSeq, sets))
+	c.hooks.Store(newHookList[M](0, nil))
 	return &Channels[K, M]{c: c}
 }
 
@@ -130,7 +117,7 @@ func (ch *Channels[K, M]) DeliverRemote(key string, msg M, opts ...PublishOption
 	if len(opts) > 0 {
 		o = opts[len(opts)-1]
 	}
-	ch.c.deliverRemote(key, msg, o, nil)
+	ch.c.deliverRemote(key, newDelivery(key, msg, o, ch.c.enc))
 }
 
 // HasSubscribers reports whether ref's key has a local subscriber.
@@ -197,7 +184,7 @@ type core[M any] struct {
 	prefix    string
 	queueSize int
 	overflow  Overflow
-	enc       func([]byte, M) []byte
+	enc       Encoder[M]
 	log       *slog.Logger
 
 	mu     sync.RWMutex // guards keys and closed transitions
@@ -342,9 +329,8 @@ func (c *core[M]) publish(key string, msg M, o PublishOptions) {
 	}
 }
 
-// deliverRemote delivers to local subscribers only; encoded, if non-nil,
-// is the message's known wire form.
-func (c *core[M]) deliverRemote(key string, msg M, o PublishOptions, encoded []byte) {
+// deliverRemote delivers d to key's local subscribers only.
+func (c *core[M]) deliverRemote(key string, d *Delivery[M]) {
 	c.remote.Add(1)
 	e := c.lookup(key)
 	if e == nil {
@@ -353,10 +339,6 @@ func (c *core[M]) deliverRemote(key string, msg M, o PublishOptions, encoded []b
 	subs := e.subs.Load().subs
 	if len(subs) == 0 {
 		return
-	}
-	d := newDelivery(key, msg, o, c.enc)
-	if encoded != nil {
-		d.preset(encoded)
 	}
 	c.fanout(subs, d)
 }

@@ -30,8 +30,16 @@ func ref(id string) jsgenrt.Ref[room] { return jsgenrt.UncheckedRef[room](id) }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func newTest(opts ...Option) *Channels[room, event] {
-	return New[room, event](append([]Option{WithLogger(quietLogger())}, opts...)...)
+func newTest(opts ...Option) *Channels[room, event] { return newTestEnc(nil, opts...) }
+
+// hooked installs h on ch (as an app does right after New) and returns ch.
+func hooked(ch *Channels[room, event], h Hooks[event]) *Channels[room, event] {
+	ch.AddHooks(h)
+	return ch
+}
+
+func newTestEnc(enc Encoder[event], opts ...Option) *Channels[room, event] {
+	return New[room, event](enc, append([]Option{WithLogger(quietLogger())}, opts...)...)
 }
 
 // recv reads one message or fails the test after a generous deadline.
@@ -106,10 +114,10 @@ func TestSubscriptionEnding(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var last []string
-			ch := newTest(WithHooks(Hooks[event]{OnLastUnsubscribe: func(k string) error {
+			ch := hooked(newTest(), Hooks[event]{OnLastUnsubscribe: func(k string) error {
 				last = append(last, k)
 				return nil
-			}}))
+			}})
 			sub := ch.Subscribe(ref("r"))
 			ch.Publish(ref("r"), event{Seq: 1}) // queued, never read
 
@@ -250,7 +258,7 @@ func TestHookOrder(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var log hookLog
-			ch := newTest(WithHooks(log.hooks()))
+			ch := hooked(newTest(), log.hooks())
 			subs := map[string]*Subscription[event]{}
 			for _, o := range tt.ops {
 				switch o.kind {
@@ -273,7 +281,7 @@ func TestHookOrder(t *testing.T) {
 
 func TestDeliverRemote(t *testing.T) {
 	var log hookLog
-	ch := newTest(WithPrefix("room:"), WithHooks(log.hooks()))
+	ch := hooked(newTest(WithPrefix("room:")), log.hooks())
 	ch.DeliverRemote("r", event{Seq: 1}) // no subscriber: nothing, no storage
 	sub := ch.Subscribe(ref("r"))
 	defer sub.Close()
@@ -326,10 +334,10 @@ func TestKeyAndPrefix(t *testing.T) {
 
 func TestSharedEncoding(t *testing.T) {
 	calls := 0
-	ch := newTest(WithEncoder(func(b []byte, e event) []byte {
+	ch := newTestEnc(func(b []byte, e event) []byte {
 		calls++
 		return appendEvent(b, e)
-	}))
+	})
 	subs := make([]*Subscription[event], 50)
 	for i := range subs {
 		subs[i] = ch.Subscribe(ref("r"))
@@ -372,7 +380,7 @@ func TestDefaultJSONEncoding(t *testing.T) {
 		t.Fatalf("Encode = %q, %v", b, err)
 	}
 
-	bad := New[room, chan int](WithLogger(quietLogger()))
+	bad := New[room, chan int](nil, WithLogger(quietLogger()))
 	bs := bad.Subscribe(ref("r"))
 	defer bs.Close()
 	bad.Publish(ref("r"), make(chan int))
@@ -383,7 +391,7 @@ func TestDefaultJSONEncoding(t *testing.T) {
 }
 
 func TestEncoderPanicIsAnError(t *testing.T) {
-	ch := newTest(WithEncoder(func([]byte, event) []byte { panic("boom") }))
+	ch := newTestEnc(func([]byte, event) []byte { panic("boom") })
 	s := ch.Subscribe(ref("r"))
 	defer s.Close()
 	ch.Publish(ref("r"), event{})
@@ -393,10 +401,8 @@ func TestEncoderPanicIsAnError(t *testing.T) {
 	}
 }
 
-func TestNewPanicsOnWrongMessageType(t *testing.T) {
+func TestNewPanicsOnUnknownOverflow(t *testing.T) {
 	for name, opt := range map[string]Option{
-		"encoder":  WithEncoder(func(b []byte, s string) []byte { return b }),
-		"hooks":    WithHooks(Hooks[string]{}),
 		"overflow": WithOverflow(Overflow(42)),
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -405,18 +411,18 @@ func TestNewPanicsOnWrongMessageType(t *testing.T) {
 					t.Fatal("New did not panic")
 				}
 			}()
-			New[room, event](opt)
+			New[room, event](nil, opt)
 		})
 	}
 }
 
 func TestHookFailuresAreContained(t *testing.T) {
 	var buf syncBuffer
-	ch := New[room, event](WithLogger(slog.New(slog.NewTextHandler(&buf, nil))), WithHooks(Hooks[event]{
+	ch := hooked(New[room, event](nil, WithLogger(slog.New(slog.NewTextHandler(&buf, nil)))), Hooks[event]{
 		OnPublish:         func(string, *Delivery[event]) error { panic("publish hook") },
 		OnFirstSubscriber: func(string) error { return errors.New("first hook") },
 		OnLastUnsubscribe: func(string) error { panic("last hook") },
-	}))
+	})
 	s := ch.Subscribe(ref("r"))
 	ch.Publish(ref("r"), event{Seq: 1})
 	if got := recv(t, s); got.Seq != 1 {
@@ -469,8 +475,7 @@ func TestOverflowPolicies(t *testing.T) {
 		t.Run(tt.policy.String(), func(t *testing.T) {
 			var log hookLog
 			var logBuf syncBuffer
-			ch := New[room, event](WithQueueSize(size), WithOverflow(tt.policy), WithHooks(log.hooks()),
-				WithLogger(slog.New(slog.NewTextHandler(&logBuf, nil))))
+			ch := hooked(New[room, event](nil, WithQueueSize(size), WithOverflow(tt.policy), WithLogger(slog.New(slog.NewTextHandler(&logBuf, nil)))), log.hooks())
 			slow := ch.Subscribe(ref("r"))
 			defer slow.Close()
 			for i := range 10 {
@@ -502,7 +507,7 @@ func TestOverflowPolicies(t *testing.T) {
 
 func TestClosedChannelsBornClosedSubscriptions(t *testing.T) {
 	var log hookLog
-	ch := newTest(WithHooks(log.hooks()))
+	ch := hooked(newTest(), log.hooks())
 	_ = ch.Close()
 	_ = ch.Close()
 	s := ch.Subscribe(ref("r"))

@@ -34,10 +34,10 @@ func TestFirstLastTransitionsUnderConcurrency(t *testing.T) {
 		seq[k] = append(seq[k], kind)
 		return nil
 	}
-	ch := newTest(WithHooks(Hooks[event]{
+	ch := hooked(newTest(), Hooks[event]{
 		OnFirstSubscriber: func(k string) error { return record("first", k) },
 		OnLastUnsubscribe: func(k string) error { return record("last", k) },
-	}))
+	})
 	var wg sync.WaitGroup
 	for g := range goroutines {
 		wg.Go(func() {

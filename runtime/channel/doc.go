@@ -43,7 +43,7 @@
 //     hooks, such as the cluster Bridge) ask for them.
 //   - DeliverRemote delivers to local subscribers only and never runs
 //     hooks, so forwarding messages between nodes cannot loop.
-//   - Hooks (WithHooks, AddHooks): OnFirstSubscriber runs when a key's
+//   - Hooks (AddHooks): OnFirstSubscriber runs when a key's
 //     local subscriber count goes 0→1 and OnLastUnsubscribe when it goes
 //     1→0, exactly once per transition and strictly alternating per key,
 //     even under concurrent Subscribe/Close. They run while the key is
@@ -58,5 +58,9 @@
 //
 // Bridge makes a Channels cluster-aware over a bus.Bus: publishes are
 // forwarded to the bus, and each node subscribes a key's subject only while
-// it has local subscribers for that key.
+// it has local subscribers for that key. A message from another node is
+// checked on receipt and delivered as the bytes it arrived in: Bytes never
+// re-encodes it, and it is decoded into M only when, and the first time
+// that, a subscriber or hook calls Delivery.Message, so a node whose
+// subscribers only relay Bytes (ws.Subscribe) never decodes it.
 package channel

@@ -28,8 +28,14 @@ func DecodeRoomEvent(b []byte) (RoomEvent, error) {
 	return e, err
 }
 
+// CheckRoomEvent accepts exactly what DecodeRoomEvent accepts.
+func CheckRoomEvent(b []byte) error {
+	_, err := DecodeRoomEvent(b)
+	return err
+}
+
 func Example() {
-	rooms := channel.New[Room, RoomEvent](channel.WithPrefix("room:"), channel.WithEncoder(AppendRoomEventJSON))
+	rooms := channel.New[Room, RoomEvent](AppendRoomEventJSON, channel.WithPrefix("room:"))
 	lobby := jsgenrt.UncheckedRef[Room]("lobby")
 
 	sub := rooms.Subscribe(lobby) // registered now: nothing published from here on is missed
@@ -55,10 +61,11 @@ func ExampleBridge() {
 	defer b.Close()
 
 	// Two nodes sharing one bus.
-	nodeA := channel.New[Room, RoomEvent](channel.WithEncoder(AppendRoomEventJSON))
-	nodeB := channel.New[Room, RoomEvent](channel.WithEncoder(AppendRoomEventJSON))
+	nodeA := channel.New[Room, RoomEvent](AppendRoomEventJSON)
+	nodeB := channel.New[Room, RoomEvent](AppendRoomEventJSON)
 	for _, n := range []*channel.Channels[Room, RoomEvent]{nodeA, nodeB} {
-		link, err := channel.Bridge(ctx, n, b, "chat.rooms.", DecodeRoomEvent)
+		dec := channel.Decoder[RoomEvent]{Decode: DecodeRoomEvent, Check: CheckRoomEvent}
+		link, err := channel.Bridge(ctx, n, b, "chat.rooms.", dec)
 		if err != nil {
 			panic(err)
 		}

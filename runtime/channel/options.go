@@ -48,8 +48,6 @@ type options struct {
 	prefix    string
 	queueSize int
 	overflow  Overflow
-	encoder   any   // func([]byte, M) []byte, checked by New
-	hooks     []any // Hooks[M], checked by New
 	logger    *slog.Logger
 }
 
@@ -71,13 +69,10 @@ func WithOverflow(p Overflow) Option {
 	return func(o *options) { o.overflow = p }
 }
 
-// WithEncoder sets the shared encoding used by Delivery.Bytes: enc appends
-// the wire form of m to b. Without it, Bytes uses encoding/json. New panics
-// if M is not the Channels' message type (a programming error that
-// generated code cannot make).
-func WithEncoder[M any](enc func(b []byte, m M) []byte) Option {
-	return func(o *options) { o.encoder = enc }
-}
+// Encoder appends the wire form of m to b and returns the extended buffer.
+// It is the shared encoding behind Delivery.Bytes, given to New; generated
+// channels pass the message's generated AppendJSON.
+type Encoder[M any] func(b []byte, m M) []byte
 
 // WithLogger sets the logger for drops, overflow closes and hook failures
 // (default slog.Default()).
@@ -87,11 +82,4 @@ func WithLogger(l *slog.Logger) Option {
 			o.logger = l
 		}
 	}
-}
-
-// WithHooks installs a set of hooks at construction; it may be given more
-// than once, each set running in the order given. New panics if M is not
-// the Channels' message type.
-func WithHooks[M any](h Hooks[M]) Option {
-	return func(o *options) { o.hooks = append(o.hooks, h) }
 }

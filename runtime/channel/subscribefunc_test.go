@@ -164,7 +164,7 @@ func TestSubscribeFuncOrderAndNoQueueBound(t *testing.T) {
 func TestSubscribeFuncSharedEncoding(t *testing.T) {
 	tests := []struct {
 		name    string
-		encoder bool // WithEncoder; else encoding/json
+		encoder bool // an Encoder; else encoding/json
 		want    string
 	}{
 		{"encoder", true, `{"seq":3,"from":"x"}`},
@@ -173,19 +173,18 @@ func TestSubscribeFuncSharedEncoding(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var encodes atomic.Int64
-			var opts []Option
+			var enc Encoder[event]
 			if tt.encoder {
-				opts = append(opts, WithEncoder(func(b []byte, e event) []byte {
+				enc = func(b []byte, e event) []byte {
 					encodes.Add(1)
 					return appendEvent(b, e)
-				}))
+				}
 			}
 			var hookD *Delivery[event]
-			opts = append(opts, WithHooks(Hooks[event]{OnPublish: func(_ string, d *Delivery[event]) error {
+			ch := hooked(newTestEnc(enc), Hooks[event]{OnPublish: func(_ string, d *Delivery[event]) error {
 				hookD = d
 				return nil
-			}}))
-			ch := newTest(opts...)
+			}})
 			queued := ch.Subscribe(ref("r"))
 			defer queued.Close()
 			var funcD [3]*Delivery[event]
@@ -310,7 +309,7 @@ func TestSubscribeFuncDeliverError(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var log hookLog
-			ch := newTest(WithHooks(log.hooks()))
+			ch := hooked(newTest(), log.hooks())
 			send := func(seq int) {
 				if tt.remote {
 					ch.DeliverRemote("r", event{Seq: seq})
@@ -617,7 +616,7 @@ func TestSubscribeFuncConcurrentPublishers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var hooks hookLog
-			ch := newTest(WithHooks(hooks.hooks()))
+			ch := hooked(newTest(), hooks.hooks())
 			var (
 				total atomic.Int64
 				bad   atomic.Int64
@@ -734,7 +733,7 @@ func TestSubscribeFuncHooks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var log hookLog
-			ch := newTest(WithHooks(log.hooks()))
+			ch := hooked(newTest(), log.hooks())
 			subs := map[string]*Subscription[event]{}
 			for _, o := range tt.ops {
 				switch o.kind {
@@ -766,7 +765,7 @@ func TestSubscribeFuncHooks(t *testing.T) {
 func TestSubscribeFuncChannelsClose(t *testing.T) {
 	t.Run("ends active", func(t *testing.T) {
 		var log hookLog
-		ch := newTest(WithHooks(log.hooks()))
+		ch := hooked(newTest(), log.hooks())
 		var n int
 		sub := ch.SubscribeFunc(ref("r"), SubscribeOptions{}, func(*Delivery[event]) error { n++; return nil })
 		ch.Publish(ref("r"), event{})
@@ -797,7 +796,7 @@ func TestSubscribeFuncChannelsClose(t *testing.T) {
 	})
 	t.Run("born ended", func(t *testing.T) {
 		var log hookLog
-		ch := newTest(WithHooks(log.hooks()))
+		ch := hooked(newTest(), log.hooks())
 		_ = ch.Close()
 		var n int
 		sub := ch.SubscribeFunc(ref("r"), SubscribeOptions{ID: "x"}, func(*Delivery[event]) error { n++; return nil })
@@ -834,10 +833,10 @@ func TestSubscribeFuncBridge(t *testing.T) {
 	ctx := context.Background()
 	a := newNode(t, ctx, b, "A")
 	var encodesB atomic.Int64
-	bn := newNode(t, ctx, b, "B", WithEncoder(func(b []byte, e event) []byte {
+	bn := newNodeEnc(t, ctx, b, "B", func(b []byte, e event) []byte {
 		encodesB.Add(1)
 		return appendEvent(b, e)
-	}))
+	})
 
 	type got struct {
 		seq    int
@@ -965,7 +964,7 @@ func TestSubscribeFuncStats(t *testing.T) {
 // message and registers nothing.
 func TestSubscribeFuncNilDeliverPanics(t *testing.T) {
 	var log hookLog
-	ch := newTest(WithHooks(log.hooks()))
+	ch := hooked(newTest(), log.hooks())
 	defer ch.Close()
 	for _, closed := range []bool{false, true} {
 		t.Run(fmt.Sprint("closed=", closed), func(t *testing.T) {

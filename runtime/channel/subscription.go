@@ -161,7 +161,7 @@ func (s *Subscription[M]) Deliveries() iter.Seq[*Delivery[M]] {
 func (s *Subscription[M]) Messages() iter.Seq[M] {
 	return func(yield func(M) bool) {
 		for d := range s.Deliveries() {
-			if !yield(d.msg) {
+			if !yield(d.Message()) {
 				return
 			}
 		}

@@ -37,6 +37,8 @@ type Reader struct {
 	// failure was recorded at their discriminator (see ErrWith).
 	undone  []string
 	scratch []byte // unescaped strings and keys
+	// borrow makes strings without escapes alias data (ResetBorrowing).
+	borrow bool
 }
 
 // Reset makes r read data from the start, forgetting any failure. The
@@ -44,6 +46,16 @@ type Reader struct {
 // returned by Key may point into data until the next call.
 func (r *Reader) Reset(data []byte) {
 	*r = Reader{data: data, scratch: r.scratch[:0]}
+}
+
+// ResetBorrowing is Reset for a check that discards what it decodes: a
+// string without escape sequences is returned as a view of data instead of
+// a copy, so checking a payload allocates nothing for such strings. Use it
+// only when data is not modified while the decoded strings are in use
+// (typically: decode, validate, drop the value).
+func (r *Reader) ResetBorrowing(data []byte) {
+	r.Reset(data)
+	r.borrow = true
 }
 
 // Offset returns the byte offset of the next unread byte.

@@ -3,9 +3,11 @@ package jsonx
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 )
@@ -333,5 +335,54 @@ func TestValidTime(t *testing.T) {
 	}
 	if ValidTime(time.UnixMilli(math.MinInt64).Add(-time.Millisecond)) || ValidTime(time.UnixMilli(math.MaxInt64).Add(time.Millisecond)) {
 		t.Error("times beyond the int64 bounds should be invalid")
+	}
+}
+
+// TestResetBorrowingAliasesPlainStrings checks that a borrowing Reader
+// returns strings without escapes as views of its input (no allocation)
+// and still copies unescaped ones, which live in reused scratch space.
+func TestResetBorrowingAliasesPlainStrings(t *testing.T) {
+	data := []byte(`["plain","esc\u0041ped","also plain"]`)
+	read := func(r *Reader) []string {
+		var out []string
+		if r.Array(nil) {
+			for r.More(nil) {
+				out = append(out, r.String(nil))
+			}
+		}
+		r.End()
+		return out
+	}
+	var r Reader
+	r.ResetBorrowing(data)
+	got := read(&r)
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"plain", "escAped", "also plain"}; !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	within := func(s string) bool {
+		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		base := uintptr(unsafe.Pointer(&data[0]))
+		return p >= base && p < base+uintptr(len(data))
+	}
+	if !within(got[0]) || !within(got[2]) {
+		t.Error("plain strings were copied; want views of the input")
+	}
+	if within(got[1]) {
+		t.Error("an unescaped string aliases the input")
+	}
+	r.Reset(data)
+	if got := read(&r); within(got[0]) {
+		t.Error("Reset (not borrowing) returned a view of the input")
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		var r Reader
+		r.ResetBorrowing(data[:8]) // ["plain"
+		_ = r.Array(nil) && r.More(nil) && r.String(nil) != ""
+	})
+	if allocs != 0 {
+		t.Errorf("borrowing read allocated %.0f times, want 0", allocs)
 	}
 }

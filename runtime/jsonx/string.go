@@ -2,6 +2,7 @@ package jsonx
 
 import (
 	"unicode/utf8"
+	"unsafe"
 )
 
 // scanString scans the string whose opening quote is at r.pos, checking it,
@@ -201,11 +202,18 @@ func (r *Reader) readString(p *Path, want string) (string, bool) {
 		r.mismatch(p, want, c)
 		return "", false
 	}
-	b, ok := r.stringBytes(p)
+	start, end, escaped, ok := r.scanString(p)
 	if !ok {
 		return "", false
 	}
-	return string(b), true
+	if escaped {
+		r.scratch = unescape(r.scratch[:0], r.data[start:end])
+		return string(r.scratch), true
+	}
+	if r.borrow && end > start {
+		return unsafe.String(&r.data[start], end-start), true
+	}
+	return string(r.data[start:end]), true
 }
 
 // String reads a string at p. The result is the only allocation.

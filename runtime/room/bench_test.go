@@ -45,7 +45,7 @@ func populate(b testing.TB, m *Members[Room, User], ids benchIDs) {
 }
 
 func benchMembersSet(b *testing.B) (*Members[Room, User], benchIDs) {
-	m, err := NewMembers[Room, User](MembersOptions{NodeID: "n1"})
+	m, err := NewMembers[Room, User](WithNodeID("n1"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func BenchmarkMembers(b *testing.B) {
 func BenchmarkMemoryPerMember(b *testing.B) {
 	for b.Loop() {
 		ids := newBenchIDs(benchMembers, "")
-		m, err := NewMembers[Room, User](MembersOptions{NodeID: "n1"})
+		m, err := NewMembers[Room, User](WithNodeID("n1"))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -209,7 +209,7 @@ func heapInUse() uint64 {
 
 // BenchmarkPresenceSetHeartbeat: Set then Heartbeat on one of 100k entries.
 func BenchmarkPresenceSetHeartbeat(b *testing.B) {
-	p, err := NewPresence[User](PresenceOptions{NodeID: "n1", TTL: time.Hour})
+	p, err := NewPresence[User](WithNodeID("n1"), WithTTL(time.Hour))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -25,11 +25,11 @@ func TestPublishExceptAcrossNodes(t *testing.T) {
 		err := json.Unmarshal(data, &m)
 		return m, err
 	}
-	nodeA, nodeB := channel.New[Room, chatMsg](), channel.New[Room, chatMsg]()
+	nodeA, nodeB := channel.New[Room, chatMsg](nil), channel.New[Room, chatMsg](nil)
 	defer nodeA.Close()
 	defer nodeB.Close()
 	for node, ch := range map[jsgenrt.NodeID]*channel.Channels[Room, chatMsg]{"A": nodeA, "B": nodeB} {
-		link, err := channel.Bridge(ctx, ch, b, "jsgen.test.rooms.", decode, channel.BridgeNodeID(node))
+		link, err := channel.Bridge(ctx, ch, b, "jsgen.test.rooms.", channel.Decoder[chatMsg]{Decode: decode}, channel.BridgeNodeID(node))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,8 +9,8 @@
 // handlers; with several nodes, package roomsync keeps them in step over
 // the app's bus:
 //
-//	members, err := room.NewMembers[chatapi.Room, chatapi.User](room.MembersOptions{NodeID: node})
-//	presence, err := room.NewPresence[chatapi.User](room.PresenceOptions{NodeID: node})
+//	members, err := room.NewMembers[chatapi.Room, chatapi.User](room.WithNodeID(node))
+//	presence, err := room.NewPresence[chatapi.User](room.WithNodeID(node))
 //	defer presence.Close()
 //
 // # Members

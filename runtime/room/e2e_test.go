@@ -48,18 +48,18 @@ type e2eApp struct {
 
 func newE2EApp(t *testing.T) *e2eApp {
 	t.Helper()
-	members, err := NewMembers[Room, User](MembersOptions{NodeID: "n1"})
+	members, err := NewMembers[Room, User](WithNodeID("n1"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ids, _ := NewMessageIDs("n1")
-	app := &e2eApp{members: members, rooms: channel.New[Room, frame](), ids: ids, events: make(chan repl.Event, 64)}
+	app := &e2eApp{members: members, rooms: channel.New[Room, frame](nil), ids: ids, events: make(chan repl.Event, 64)}
 	Announce(members, app.rooms, func(c MemberChange[Room, User]) (frame, bool) {
 		return frame{Type: c.Kind.String(), User: c.User.ID()}, true
 	})
 	members.onEvent(func(e repl.Event) { app.events <- e })
 
-	srv, err := ws.New(ws.WithOptions(ws.Options{NodeID: "n1"}), ws.WithLogger(discardLogger()))
+	srv, err := ws.New(ws.WithNodeID("n1"), ws.WithLogger(discardLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,9 +21,9 @@ var (
 	ErrRoomFull = errors.New("room: room is full")
 	// ErrTooManyConns: the user already has the maximum number of
 	// connections in the room (Limits.ConnsPerMember) or in presence
-	// (PresenceOptions.MaxConnsPerUser).
+	// (PresenceLimits.MaxConnsPerUser).
 	ErrTooManyConns = errors.New("room: user has too many connections")
-	// ErrPresenceFull: presence already holds PresenceOptions.MaxEntries
+	// ErrPresenceFull: presence already holds PresenceLimits.MaxEntries
 	// connection entries.
 	ErrPresenceFull = errors.New("room: presence table is full")
 	// ErrAlreadyJoined: this connection is already in this room.

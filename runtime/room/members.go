@@ -196,9 +196,17 @@ type userRooms struct {
 	one   [1]string
 }
 
-// NewMembers returns an empty Members. It fails only on an invalid
-// NodeID.
-func NewMembers[R, U any](opts MembersOptions) (*Members[R, U], error) {
+// NewMembers returns an empty Members configured by opts (WithNodeID,
+// WithLimits, WithClock, WithLogger). It fails only on an invalid NodeID.
+func NewMembers[R, U any](opts ...MembersOption) (*Members[R, U], error) {
+	var cfg membersConfig
+	for _, o := range opts {
+		o.applyMembers(&cfg)
+	}
+	return membersFrom[R, U](cfg)
+}
+
+func membersFrom[R, U any](opts membersConfig) (*Members[R, U], error) {
 	c, err := newCommon(opts.NodeID, opts.Clock, opts.Logger, "room.members")
 	if err != nil {
 		return nil, err

@@ -22,8 +22,12 @@ func mustTime(s string) time.Time {
 	return t
 }
 
-func newMembers(t testing.TB, opts MembersOptions) (*Members[Room, User], *ManualClock) {
+func newMembers(t testing.TB, options ...MembersOption) (*Members[Room, User], *ManualClock) {
 	t.Helper()
+	var opts membersConfig
+	for _, o := range options {
+		o.applyMembers(&opts)
+	}
 	clock := NewManualClock(t0)
 	if opts.Clock == nil {
 		opts.Clock = clock
@@ -31,7 +35,7 @@ func newMembers(t testing.TB, opts MembersOptions) (*Members[Room, User], *Manua
 	if opts.NodeID == "" {
 		opts.NodeID = "n1"
 	}
-	m, err := NewMembers[Room, User](opts)
+	m, err := membersFrom[Room, User](opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +82,7 @@ func userIDs(ms []Member[User]) []string {
 }
 
 func TestMembersJoinLeave(t *testing.T) {
-	m, clock := newMembers(t, MembersOptions{})
+	m, clock := newMembers(t)
 	var rec recorder
 	m.OnChange(rec.add)
 
@@ -125,7 +129,7 @@ func TestMembersJoinLeave(t *testing.T) {
 }
 
 func TestMembersManyConnectionsPerUser(t *testing.T) {
-	m, clock := newMembers(t, MembersOptions{})
+	m, clock := newMembers(t)
 	var rec recorder
 	m.OnChange(rec.add)
 	var hs []*Membership[Room, User]
@@ -165,7 +169,7 @@ func TestMembersManyConnectionsPerUser(t *testing.T) {
 }
 
 func TestMembersOrderIsDeterministic(t *testing.T) {
-	m, clock := newMembers(t, MembersOptions{})
+	m, clock := newMembers(t)
 	// Same join time: ordered by user identifier.
 	for _, u := range []string{"carol", "alice", "bob"} {
 		mustJoin(t, m, "r", u, "c-"+u)
@@ -186,7 +190,7 @@ func TestMembersOrderIsDeterministic(t *testing.T) {
 }
 
 func TestMembersRoomsOf(t *testing.T) {
-	m, _ := newMembers(t, MembersOptions{})
+	m, _ := newMembers(t)
 	mustJoin(t, m, "b", "alice", "c1")
 	h := mustJoin(t, m, "a", "alice", "c1")
 	mustJoin(t, m, "a", "alice", "c2")
@@ -209,7 +213,7 @@ func TestMembersRoomsOf(t *testing.T) {
 }
 
 func TestMembersJoinErrors(t *testing.T) {
-	m, _ := newMembers(t, MembersOptions{})
+	m, _ := newMembers(t)
 	mustJoin(t, m, "r", "alice", "c1")
 	cases := []struct {
 		room, user, conn string
@@ -242,7 +246,7 @@ func TestMembersJoinErrors(t *testing.T) {
 }
 
 func TestMembersLimits(t *testing.T) {
-	m, _ := newMembers(t, MembersOptions{Limits: Limits{RoomsPerConn: 2, MembersPerRoom: 2, ConnsPerMember: 2, MaxIDLength: 8}})
+	m, _ := newMembers(t, WithLimits(Limits{RoomsPerConn: 2, MembersPerRoom: 2, ConnsPerMember: 2, MaxIDLength: 8}))
 	if l := m.Limits(); l.RoomsPerConn != 2 || l.MaxIDLength != 8 {
 		t.Fatalf("Limits = %+v", l)
 	}
@@ -280,22 +284,22 @@ func TestMembersLimits(t *testing.T) {
 }
 
 func TestMembersDefaultLimits(t *testing.T) {
-	m, _ := newMembers(t, MembersOptions{})
+	m, _ := newMembers(t)
 	want := Limits{RoomsPerConn: 100, MembersPerRoom: 10_000, ConnsPerMember: 32, MaxIDLength: 255}
 	if got := m.Limits(); got != want {
 		t.Fatalf("Limits = %+v, want %+v", got, want)
 	}
-	if _, err := NewMembers[Room, User](MembersOptions{NodeID: "bad.node"}); !errors.Is(err, ErrInvalidID) {
+	if _, err := NewMembers[Room, User](WithNodeID("bad.node")); !errors.Is(err, ErrInvalidID) {
 		t.Fatalf("bad node ID: %v", err)
 	}
-	d, err := NewMembers[Room, User](MembersOptions{})
+	d, err := NewMembers[Room, User]()
 	if err != nil || checkNodeID(d.NodeID()) != nil {
 		t.Fatalf("default node ID %q: %v", d.NodeID(), err)
 	}
 }
 
 func TestMembersLeaveAll(t *testing.T) {
-	m, _ := newMembers(t, MembersOptions{})
+	m, _ := newMembers(t)
 	var rec recorder
 	m.OnChange(rec.add)
 	h1 := mustJoin(t, m, "r1", "alice", "c1")
@@ -334,7 +338,7 @@ func TestMembersLeaveAll(t *testing.T) {
 }
 
 func TestMembersLeaveOnDone(t *testing.T) {
-	m, _ := newMembers(t, MembersOptions{})
+	m, _ := newMembers(t)
 	left := make(chan MemberChange[Room, User], 1)
 	m.OnChange(func(c MemberChange[Room, User]) {
 		if c.Kind == MemberLeft {
@@ -359,7 +363,7 @@ func TestMembersLeaveOnDone(t *testing.T) {
 }
 
 func TestMembersChangeFields(t *testing.T) {
-	m, clock := newMembers(t, MembersOptions{})
+	m, clock := newMembers(t)
 	var rec recorder
 	m.OnChange(rec.add)
 	h := mustJoin(t, m, "r", "alice", "c1")
@@ -377,7 +381,7 @@ func TestMembersChangeFields(t *testing.T) {
 // A callback may call back into Members: the nested change is delivered
 // after the callback returns, in order, exactly once.
 func TestMembersReentrantCallback(t *testing.T) {
-	m, _ := newMembers(t, MembersOptions{})
+	m, _ := newMembers(t)
 	var rec recorder
 	var once sync.Once
 	m.OnChange(func(c MemberChange[Room, User]) {
@@ -401,7 +405,7 @@ func TestMembersReentrantCallback(t *testing.T) {
 }
 
 func TestMembersCallbackPanicIsContained(t *testing.T) {
-	m, _ := newMembers(t, MembersOptions{Logger: discardLogger()})
+	m, _ := newMembers(t, WithLogger(discardLogger()))
 	var n atomic.Int32
 	m.OnChange(func(MemberChange[Room, User]) { panic("boom") })
 	remove := m.OnChange(func(MemberChange[Room, User]) { n.Add(1) })
@@ -420,7 +424,7 @@ func TestMembersCallbackPanicIsContained(t *testing.T) {
 // Many goroutines join and leave with many connections per user: the
 // transitions each callback sees are exact and consistent per (room, user).
 func TestMembersConcurrentExactTransitions(t *testing.T) {
-	m, _ := newMembers(t, MembersOptions{})
+	m, _ := newMembers(t)
 	type key struct{ room, user string }
 	var mu sync.Mutex
 	state := map[key]int{} // +1 on joined, -1 on left: must stay in {0, 1}
@@ -490,7 +494,7 @@ func TestMembersConcurrentExactTransitions(t *testing.T) {
 // Concurrent first joins of distinct users: exactly one MemberJoined each,
 // and Count matches.
 func TestMembersConcurrentJoinCounts(t *testing.T) {
-	m, _ := newMembers(t, MembersOptions{})
+	m, _ := newMembers(t)
 	var joins atomic.Int64
 	m.OnChange(func(c MemberChange[Room, User]) {
 		if c.Kind == MemberJoined {
@@ -538,7 +542,7 @@ func TestMembersConcurrentJoinCounts(t *testing.T) {
 // Large rooms take the binary-search paths of the member order; joins with
 // out-of-order times (a remote connection that joined earlier) too.
 func TestMembersLargeRoomOrder(t *testing.T) {
-	m, clock := newMembers(t, MembersOptions{NodeID: "B"})
+	m, clock := newMembers(t, WithNodeID("B"))
 	const n = 600
 	hs := make([]*Membership[Room, User], 0, n)
 	for i := range n {

@@ -134,7 +134,7 @@ type chatMsg struct {
 // tab still receives, the message carries its ID, and the ID is returned
 // for the "sent" acknowledgement.
 func TestPublishExceptSameUserTwoTabs(t *testing.T) {
-	rooms := channel.New[Room, chatMsg]()
+	rooms := channel.New[Room, chatMsg](nil)
 	defer rooms.Close()
 	ids, _ := NewMessageIDs("A")
 	b := NewBroadcaster(rooms, ids)
@@ -172,7 +172,7 @@ type guardIdentity struct{ id string }
 func (g guardIdentity) UserID() string { return g.id }
 
 func TestDM(t *testing.T) {
-	ch := channel.New[User, chatMsg](channel.WithPrefix(DMPrefix))
+	ch := channel.New[User, chatMsg](nil, channel.WithPrefix(DMPrefix))
 	defer ch.Close()
 	dm := NewDM(ch)
 	if dm.Channels() != ch || ch.Key(userRef("bob")) != "user:bob" {
@@ -207,7 +207,7 @@ func TestDM(t *testing.T) {
 }
 
 func TestDMAuthorization(t *testing.T) {
-	ch := channel.New[User, chatMsg](channel.WithPrefix(DMPrefix))
+	ch := channel.New[User, chatMsg](nil, channel.WithPrefix(DMPrefix))
 	defer ch.Close()
 	dm := NewDM(ch)
 	bob := userRef("bob")
@@ -242,8 +242,8 @@ func TestDMAuthorization(t *testing.T) {
 }
 
 func TestLimitErrorMessages(t *testing.T) {
-	e := &LimitError{Kind: ErrPresenceFull, Limit: "PresenceOptions.MaxEntries", Max: 3}
-	if got := e.Error(); got != "room: presence table is full (PresenceOptions.MaxEntries = 3)" {
+	e := &LimitError{Kind: ErrPresenceFull, Limit: "PresenceLimits.MaxEntries", Max: 3}
+	if got := e.Error(); got != "room: presence table is full (PresenceLimits.MaxEntries = 3)" {
 		t.Fatalf("%q", got)
 	}
 	g := &repl.GapError{Node: "A", Want: 2, Got: 5}

@@ -9,7 +9,7 @@ import (
 	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 )
 
-// Default limits (see Limits and PresenceOptions).
+// Default limits (see Limits and PresenceLimits).
 const (
 	DefaultRoomsPerConn    = 100
 	DefaultMembersPerRoom  = 10_000
@@ -51,30 +51,49 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// MembersOptions configures NewMembers. Zero fields take their defaults.
-type MembersOptions struct {
-	// NodeID identifies this process in a cluster and is stamped on every
-	// entry it owns and every event it produces: the process's one NodeID,
-	// also given to ws.WithNodeID and channel.BridgeNodeID. Default
-	// jsgenrt.NewNodeID().
-	NodeID jsgenrt.NodeID
-	// Limits bound rooms per connection, members per room, connections per
-	// member and identifier lengths.
-	Limits Limits
-	// Clock supplies join and leave times. Default SystemClock.
-	Clock Clock
-	// Logger receives callback panics. Default slog.Default().
-	Logger *slog.Logger
+// Option configures both services: NewMembers and NewPresence accept it.
+type Option func(*shared)
+
+// MembersOption configures NewMembers: an Option or WithLimits.
+type MembersOption interface{ applyMembers(*membersConfig) }
+
+// PresenceOption configures NewPresence: an Option, WithTTL,
+// WithPresenceLimits or WithWatchQueue.
+type PresenceOption interface{ applyPresence(*presenceConfig) }
+
+func (o Option) applyMembers(c *membersConfig)   { o(&c.shared) }
+func (o Option) applyPresence(c *presenceConfig) { o(&c.shared) }
+
+type membersOption func(*membersConfig)
+
+func (o membersOption) applyMembers(c *membersConfig) { o(c) }
+
+type presenceOption func(*presenceConfig)
+
+func (o presenceOption) applyPresence(c *presenceConfig) { o(c) }
+
+// WithNodeID sets the ID that identifies this process in a cluster,
+// stamped on every entry the service owns and every event it produces:
+// the process's one NodeID, also given to ws.WithNodeID and
+// channel.BridgeNodeID. Default jsgenrt.NewNodeID(); the service refuses
+// an invalid one.
+func WithNodeID(id jsgenrt.NodeID) Option { return func(c *shared) { c.NodeID = id } }
+
+// WithClock sets the clock that supplies join, leave and presence times
+// and the presence expiry timer. Default SystemClock.
+func WithClock(clock Clock) Option { return func(c *shared) { c.Clock = clock } }
+
+// WithLogger sets the logger for callback panics. Default slog.Default().
+func WithLogger(l *slog.Logger) Option { return func(c *shared) { c.Logger = l } }
+
+// WithLimits bounds what Members accepts from this node's connections
+// (see Limits; zero fields take their defaults).
+func WithLimits(l Limits) MembersOption {
+	return membersOption(func(c *membersConfig) { c.Limits = l })
 }
 
-// PresenceOptions configures NewPresence. Zero fields take their defaults.
-type PresenceOptions struct {
-	// NodeID: see MembersOptions.NodeID.
-	NodeID jsgenrt.NodeID
-	// TTL is how long a connection's entry lives after its last Set or
-	// Heartbeat. Default DefaultPresenceTTL (60 s); heartbeat every TTL/2
-	// or more often.
-	TTL time.Duration
+// PresenceLimits bound what Presence holds. Zero fields take the defaults.
+type PresenceLimits struct {
 	// MaxConnsPerUser bounds one user's connection entries. Default
 	// DefaultMaxConnsPerUser (32).
 	MaxConnsPerUser int
@@ -84,14 +103,51 @@ type PresenceOptions struct {
 	// MaxIDLength bounds user and connection identifiers, in bytes.
 	// Default DefaultMaxIDLength (255).
 	MaxIDLength int
-	// WatchQueue bounds each WatchUser / RoomPresence.Watch subscription's
-	// queue; when it is full the oldest change is dropped (presence is
-	// state: the newest change matters most). Default 64.
-	WatchQueue int
-	// Clock supplies times and the expiry timer. Default SystemClock.
-	Clock Clock
-	// Logger receives callback panics. Default slog.Default().
+}
+
+// WithPresenceLimits bounds what Presence holds (see PresenceLimits).
+func WithPresenceLimits(l PresenceLimits) PresenceOption {
+	return presenceOption(func(c *presenceConfig) {
+		c.MaxConnsPerUser, c.MaxEntries, c.MaxIDLength = l.MaxConnsPerUser, l.MaxEntries, l.MaxIDLength
+	})
+}
+
+// WithTTL sets how long a connection's presence entry lives after its last
+// Set or Heartbeat. Default DefaultPresenceTTL (60 s); heartbeat every
+// TTL/2 or more often.
+func WithTTL(ttl time.Duration) PresenceOption {
+	return presenceOption(func(c *presenceConfig) { c.TTL = ttl })
+}
+
+// WithWatchQueue bounds each WatchUser / RoomPresence.Watch subscription's
+// queue; when it is full the oldest change is dropped (presence is state:
+// the newest change matters most). Default 64.
+func WithWatchQueue(n int) PresenceOption {
+	return presenceOption(func(c *presenceConfig) { c.WatchQueue = n })
+}
+
+// shared is what both services are configured with. Zero fields take
+// their defaults.
+type shared struct {
+	NodeID jsgenrt.NodeID
+	Clock  Clock
 	Logger *slog.Logger
+}
+
+// membersConfig is what NewMembers is configured with.
+type membersConfig struct {
+	shared
+	Limits Limits
+}
+
+// presenceConfig is what NewPresence is configured with.
+type presenceConfig struct {
+	shared
+	TTL             time.Duration
+	MaxConnsPerUser int
+	MaxEntries      int
+	MaxIDLength     int
+	WatchQueue      int
 }
 
 // common is the configuration shared by both services.

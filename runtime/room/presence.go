@@ -142,9 +142,18 @@ type presConn struct {
 	idx      int   // index in the shard's heap
 }
 
-// NewPresence returns an empty Presence and starts its janitor; Close
-// stops it. It fails only on an invalid NodeID.
-func NewPresence[U any](opts PresenceOptions) (*Presence[U], error) {
+// NewPresence returns an empty Presence configured by opts (WithNodeID,
+// WithTTL, WithPresenceLimits, WithWatchQueue, WithClock, WithLogger) and
+// starts its janitor; Close stops it. It fails only on an invalid NodeID.
+func NewPresence[U any](opts ...PresenceOption) (*Presence[U], error) {
+	var cfg presenceConfig
+	for _, o := range opts {
+		o.applyPresence(&cfg)
+	}
+	return presenceFrom[U](cfg)
+}
+
+func presenceFrom[U any](opts presenceConfig) (*Presence[U], error) {
 	c, err := newCommon(opts.NodeID, opts.Clock, opts.Logger, "room.presence")
 	if err != nil {
 		return nil, err
@@ -164,7 +173,7 @@ func NewPresence[U any](opts PresenceOptions) (*Presence[U], error) {
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
 	}
-	p.watch = channel.New[U, PresenceChange[U]](channel.WithQueueSize(opts.WatchQueue),
+	p.watch = channel.New[U, PresenceChange[U]](nil, channel.WithQueueSize(opts.WatchQueue),
 		channel.WithOverflow(channel.DropOldest), channel.WithLogger(c.log))
 	p.disp = dispatcher[PresenceChange[U]]{node: c.node, epoch: c.epoch, log: c.log,
 		extra: func(ch PresenceChange[U]) { p.watch.Publish(ch.User, ch) }}
@@ -321,7 +330,7 @@ func (p *Presence[U]) onEvent(f func(repl.Event)) (remove func()) {
 }
 
 // WatchUser subscribes to user's presence transitions. The subscription's
-// queue holds PresenceOptions.WatchQueue changes and drops the oldest
+// queue holds WithWatchQueue changes and drops the oldest
 // when full (counted in its Dropped). Close it when done; Presence.Close
 // ends it.
 func (p *Presence[U]) WatchUser(user jsgenrt.Ref[U]) *channel.Subscription[PresenceChange[U]] {
@@ -373,10 +382,10 @@ func (p *Presence[U]) upsertLocked(s *presShard, uid, id, node string, status St
 	c := s.find(uid, id, node)
 	if c == nil {
 		if u != nil && len(u.conns) >= p.maxConns {
-			return &LimitError{Kind: ErrTooManyConns, Limit: "PresenceOptions.MaxConnsPerUser", Max: p.maxConns, Key: uid}
+			return &LimitError{Kind: ErrTooManyConns, Limit: "PresenceLimits.MaxConnsPerUser", Max: p.maxConns, Key: uid}
 		}
 		if p.entries.Load() >= int64(p.maxEntries) {
-			return &LimitError{Kind: ErrPresenceFull, Limit: "PresenceOptions.MaxEntries", Max: p.maxEntries}
+			return &LimitError{Kind: ErrPresenceFull, Limit: "PresenceLimits.MaxEntries", Max: p.maxEntries}
 		}
 	}
 	var before userView

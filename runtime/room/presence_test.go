@@ -10,8 +10,12 @@ import (
 	"time"
 )
 
-func newPresence(t testing.TB, opts PresenceOptions) (*Presence[User], *ManualClock) {
+func newPresence(t testing.TB, options ...PresenceOption) (*Presence[User], *ManualClock) {
 	t.Helper()
+	var opts presenceConfig
+	for _, o := range options {
+		o.applyPresence(&opts)
+	}
 	clock, _ := opts.Clock.(*ManualClock)
 	if opts.Clock == nil {
 		clock = NewManualClock(t0)
@@ -23,7 +27,7 @@ func newPresence(t testing.TB, opts PresenceOptions) (*Presence[User], *ManualCl
 	if opts.TTL == 0 {
 		opts.TTL = time.Minute
 	}
-	p, err := NewPresence[User](opts)
+	p, err := presenceFrom[User](opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +62,7 @@ func (r *presenceRecorder) summary() []string {
 }
 
 func TestPresenceSetGetRemove(t *testing.T) {
-	p, clock := newPresence(t, PresenceOptions{})
+	p, clock := newPresence(t)
 	var rec presenceRecorder
 	p.OnChange(rec.add)
 	alice := userRef("alice")
@@ -102,7 +106,7 @@ func TestPresenceSetGetRemove(t *testing.T) {
 }
 
 func TestPresenceErrors(t *testing.T) {
-	p, _ := newPresence(t, PresenceOptions{MaxConnsPerUser: 2, MaxEntries: 3, MaxIDLength: 10})
+	p, _ := newPresence(t, WithPresenceLimits(PresenceLimits{MaxConnsPerUser: 2, MaxEntries: 3, MaxIDLength: 10}))
 	alice := userRef("alice")
 	if err := p.Set(alice, "c1", 0); !errors.Is(err, ErrInvalidStatus) {
 		t.Fatalf("zero status: %v", err)
@@ -148,7 +152,7 @@ func TestPresenceErrors(t *testing.T) {
 // The user's status is the most recently set one; they stay online while
 // any connection's entry is live.
 func TestPresenceManyConnections(t *testing.T) {
-	p, clock := newPresence(t, PresenceOptions{})
+	p, clock := newPresence(t)
 	var rec presenceRecorder
 	p.OnChange(rec.add)
 	alice := userRef("alice")
@@ -192,7 +196,7 @@ func mustSet(t testing.TB, p *Presence[User], user, conn string, s Status) {
 // Entries expire by themselves: the janitor removes them when the manual
 // clock passes their deadline, and reports the transition; no sleeping.
 func TestPresenceExpiry(t *testing.T) {
-	p, clock := newPresence(t, PresenceOptions{TTL: time.Minute})
+	p, clock := newPresence(t, WithTTL(time.Minute))
 	sub := p.WatchUser(userRef("alice"))
 	defer sub.Close()
 	mustSet(t, p, "alice", "c1", StatusOnline)
@@ -227,7 +231,7 @@ func TestPresenceExpiry(t *testing.T) {
 // Many entries with different deadlines expire in deadline order, each
 // exactly once, with one janitor goroutine.
 func TestPresenceExpiryOrderAndCounts(t *testing.T) {
-	p, clock := newPresence(t, PresenceOptions{TTL: 10 * time.Second})
+	p, clock := newPresence(t, WithTTL(10*time.Second))
 	offline := make(chan PresenceChange[User], 1000)
 	p.OnChange(func(c PresenceChange[User]) {
 		if c.Kind == PresenceOffline {
@@ -276,7 +280,7 @@ func TestPresenceExpiryOrderAndCounts(t *testing.T) {
 func TestPresenceDueEntryBeforeJanitor(t *testing.T) {
 	clock := NewManualClock(t0)
 	// A clock whose timers never fire keeps the janitor asleep.
-	p, _ := newPresence(t, PresenceOptions{Clock: &frozenTimers{clock}, TTL: time.Minute})
+	p, _ := newPresence(t, WithClock(&frozenTimers{clock}), WithTTL(time.Minute))
 	var rec presenceRecorder
 	p.OnChange(rec.add)
 	mustSet(t, p, "alice", "c1", StatusBusy)
@@ -303,7 +307,7 @@ func (frozenTimer) Reset(time.Time)       {}
 func (frozenTimer) Stop()                 {}
 
 func TestPresenceWatchUserOnlyThatUser(t *testing.T) {
-	p, _ := newPresence(t, PresenceOptions{})
+	p, _ := newPresence(t)
 	sub := p.WatchUser(userRef("bob"))
 	mustSet(t, p, "alice", "c1", StatusOnline)
 	mustSet(t, p, "bob", "c2", StatusAway)
@@ -323,8 +327,8 @@ func TestPresenceWatchUserOnlyThatUser(t *testing.T) {
 }
 
 func TestRoomPresence(t *testing.T) {
-	m, _ := newMembers(t, MembersOptions{})
-	p, _ := newPresence(t, PresenceOptions{})
+	m, _ := newMembers(t)
+	p, _ := newPresence(t)
 	rp := NewRoomPresence(m, p, 0)
 	defer rp.Close()
 	lobby := rp.Watch(roomRef("lobby"))
@@ -353,7 +357,7 @@ func TestRoomPresence(t *testing.T) {
 }
 
 func TestPresenceCallbackCanCallBack(t *testing.T) {
-	p, _ := newPresence(t, PresenceOptions{})
+	p, _ := newPresence(t)
 	var seen []string
 	p.OnChange(func(c PresenceChange[User]) {
 		got, ok := p.Get(c.User) // must not deadlock
@@ -367,7 +371,7 @@ func TestPresenceCallbackCanCallBack(t *testing.T) {
 }
 
 func TestPresenceConcurrent(t *testing.T) {
-	p, clock := newPresence(t, PresenceOptions{TTL: time.Minute})
+	p, clock := newPresence(t, WithTTL(time.Minute))
 	var mu sync.Mutex
 	online := map[string]int{}
 	var bad int
@@ -440,7 +444,7 @@ func TestPresenceConcurrent(t *testing.T) {
 // monotonic offsets turned back into times for the timer). The test waits
 // for the expiry event; it does not measure when it came.
 func TestPresenceExpiryWithSystemClock(t *testing.T) {
-	p, err := NewPresence[User](PresenceOptions{TTL: 20 * time.Millisecond})
+	p, err := NewPresence[User](WithTTL(20 * time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,8 +53,8 @@ func applyAll(t *testing.T, apply func(repl.Event) error, events []repl.Event) {
 }
 
 func TestMembersReplication(t *testing.T) {
-	a, clock := newMembers(t, MembersOptions{NodeID: "A"})
-	b, _ := newMembers(t, MembersOptions{NodeID: "B", Clock: clock})
+	a, clock := newMembers(t, WithNodeID("A"))
+	b, _ := newMembers(t, WithNodeID("B"), WithClock(clock))
 	var busA bus
 	a.onEvent(busA.publish)
 	var recB recorder
@@ -113,8 +113,8 @@ func TestMembersReplication(t *testing.T) {
 }
 
 func TestMembersReplicationGapAndRestart(t *testing.T) {
-	a, clock := newMembers(t, MembersOptions{NodeID: "A"})
-	b, _ := newMembers(t, MembersOptions{NodeID: "B", Clock: clock})
+	a, clock := newMembers(t, WithNodeID("A"))
+	b, _ := newMembers(t, WithNodeID("B"), WithClock(clock))
 	var busA bus
 	a.onEvent(busA.publish)
 	mustJoin(t, a, "r", "u1", "c1")
@@ -149,7 +149,7 @@ func TestMembersReplicationGapAndRestart(t *testing.T) {
 
 	// A restarts: a new Members with the same node ID and a new epoch. Its
 	// first event drops everything B held from the old A.
-	a2, _ := newMembers(t, MembersOptions{NodeID: "A", Clock: clock})
+	a2, _ := newMembers(t, WithNodeID("A"), WithClock(clock))
 	var busA2 bus
 	a2.onEvent(busA2.publish)
 	mustJoin(t, a2, "r", "u9", "c9")
@@ -158,7 +158,7 @@ func TestMembersReplicationGapAndRestart(t *testing.T) {
 		t.Fatalf("after A restarted B sees %v", got)
 	}
 	// A first event with seq > 1 from an unknown node is a gap.
-	c, _ := newMembers(t, MembersOptions{NodeID: "C", Clock: clock})
+	c, _ := newMembers(t, WithNodeID("C"), WithClock(clock))
 	var busC bus
 	c.onEvent(busC.publish)
 	mustJoin(t, c, "x", "u", "c1")
@@ -169,8 +169,8 @@ func TestMembersReplicationGapAndRestart(t *testing.T) {
 }
 
 func TestMembersDropNode(t *testing.T) {
-	a, clock := newMembers(t, MembersOptions{NodeID: "A"})
-	b, _ := newMembers(t, MembersOptions{NodeID: "B", Clock: clock})
+	a, clock := newMembers(t, WithNodeID("A"))
+	b, _ := newMembers(t, WithNodeID("B"), WithClock(clock))
 	var busA bus
 	a.onEvent(busA.publish)
 	mustJoin(t, a, "r1", "alice", "A-1")
@@ -213,8 +213,8 @@ func TestMembersDropNode(t *testing.T) {
 }
 
 func TestMembersSnapshotSync(t *testing.T) {
-	a, clock := newMembers(t, MembersOptions{NodeID: "A"})
-	b, _ := newMembers(t, MembersOptions{NodeID: "B", Clock: clock})
+	a, clock := newMembers(t, WithNodeID("A"))
+	b, _ := newMembers(t, WithNodeID("B"), WithClock(clock))
 	var busA bus
 	a.onEvent(busA.publish)
 	mustJoin(t, a, "r", "alice", "A-1")
@@ -281,8 +281,8 @@ func TestMembersSnapshotSync(t *testing.T) {
 }
 
 func TestApplyRejectsInvalidEvents(t *testing.T) {
-	m, _ := newMembers(t, MembersOptions{NodeID: "B"})
-	p, _ := newPresence(t, PresenceOptions{NodeID: "B"})
+	m, _ := newMembers(t, WithNodeID("B"))
+	p, _ := newPresence(t, WithNodeID("B"))
 	good := repl.Event{Kind: repl.EventJoin, Node: "A", Epoch: 1, Seq: 1, Room: "r", User: "u", Conn: "c"}
 	mutate := []func(*repl.Event){
 		func(e *repl.Event) { e.Kind = repl.EventPresence },
@@ -321,8 +321,8 @@ func TestApplyRejectsInvalidEvents(t *testing.T) {
 }
 
 func TestPresenceReplication(t *testing.T) {
-	a, clock := newPresence(t, PresenceOptions{NodeID: "A", TTL: time.Minute})
-	b, _ := newPresence(t, PresenceOptions{NodeID: "B", TTL: time.Minute, Clock: clock})
+	a, clock := newPresence(t, WithNodeID("A"), WithTTL(time.Minute))
+	b, _ := newPresence(t, WithNodeID("B"), WithTTL(time.Minute), WithClock(clock))
 	var busA bus
 	a.onEvent(busA.publish)
 	var recB presenceRecorder
@@ -357,8 +357,8 @@ func TestPresenceReplication(t *testing.T) {
 // A remote entry expires on the receiving node TTL after its last event,
 // even if its owner died without a word.
 func TestPresenceRemoteEntriesExpire(t *testing.T) {
-	a, clock := newPresence(t, PresenceOptions{NodeID: "A", TTL: time.Minute})
-	b, _ := newPresence(t, PresenceOptions{NodeID: "B", TTL: time.Minute, Clock: clock})
+	a, clock := newPresence(t, WithNodeID("A"), WithTTL(time.Minute))
+	b, _ := newPresence(t, WithNodeID("B"), WithTTL(time.Minute), WithClock(clock))
 	var busA bus
 	a.onEvent(busA.publish)
 	mustSet(t, a, "alice", "A-1", StatusOnline)
@@ -382,8 +382,8 @@ func TestPresenceRemoteEntriesExpire(t *testing.T) {
 }
 
 func TestPresenceDropNodeAndSync(t *testing.T) {
-	a, clock := newPresence(t, PresenceOptions{NodeID: "A"})
-	b, _ := newPresence(t, PresenceOptions{NodeID: "B", Clock: clock})
+	a, clock := newPresence(t, WithNodeID("A"))
+	b, _ := newPresence(t, WithNodeID("B"), WithClock(clock))
 	var busA bus
 	a.onEvent(busA.publish)
 	mustSet(t, a, "alice", "A-1", StatusAway)
@@ -427,11 +427,11 @@ func TestPresenceDropNodeAndSync(t *testing.T) {
 // Announce publishes local transitions only: in a two-node setup each
 // transition is announced once, by the node owning the connection.
 func TestAnnounceLocalOnly(t *testing.T) {
-	a, clock := newMembers(t, MembersOptions{NodeID: "A"})
-	b, _ := newMembers(t, MembersOptions{NodeID: "B", Clock: clock})
+	a, clock := newMembers(t, WithNodeID("A"))
+	b, _ := newMembers(t, WithNodeID("B"), WithClock(clock))
 	var busA bus
 	a.onEvent(busA.publish)
-	chB := channel.New[Room, string]()
+	chB := channel.New[Room, string](nil)
 	defer chB.Close()
 	sub := chB.Subscribe(roomRef("r"))
 	defer sub.Close()
@@ -456,7 +456,7 @@ func TestAnnounceLocalOnly(t *testing.T) {
 }
 
 func TestPresenceApplyGapRestartAndLimits(t *testing.T) {
-	b, clock := newPresence(t, PresenceOptions{NodeID: "B", MaxConnsPerUser: 2})
+	b, clock := newPresence(t, WithNodeID("B"), WithPresenceLimits(PresenceLimits{MaxConnsPerUser: 2}))
 	if b.NodeID() != "B" || b.TTL() != time.Minute {
 		t.Fatalf("NodeID %q TTL %v", b.NodeID(), b.TTL())
 	}

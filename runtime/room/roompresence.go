@@ -26,7 +26,7 @@ func NewRoomPresence[R, U any](members *Members[R, U], presence *Presence[U], qu
 	}
 	rp := &RoomPresence[R, U]{
 		members: members,
-		ch: channel.New[R, PresenceChange[U]](channel.WithQueueSize(queueSize),
+		ch: channel.New[R, PresenceChange[U]](nil, channel.WithQueueSize(queueSize),
 			channel.WithOverflow(channel.DropOldest), channel.WithLogger(members.log)),
 	}
 	rp.remove = presence.OnChange(rp.relay)

@@ -43,7 +43,7 @@ func newForwardEnv(t *testing.T, chOpts ...channel.Option) *forwardEnv {
 		e.encodes.Add(1)
 		return jsonFrame("text", m.Text)
 	}
-	e.ch = channel.New[fwdRoom, fwdMsg](append([]channel.Option{channel.WithEncoder(enc), channel.WithLogger(discardLogger())}, chOpts...)...)
+	e.ch = channel.New[fwdRoom, fwdMsg](enc, append([]channel.Option{channel.WithLogger(discardLogger())}, chOpts...)...)
 	srv, err := New(WithMetrics(e.metrics), WithLogger(discardLogger()))
 	if err != nil {
 		t.Fatal(err)

@@ -454,7 +454,7 @@ type testRooms struct {
 
 func newTestRooms() *testRooms {
 	raw := func(_ []byte, frame []byte) []byte { return frame }
-	return &testRooms{ch: channel.New[testRoom, []byte](channel.WithEncoder(raw), channel.WithLogger(discardLogger()))}
+	return &testRooms{ch: channel.New[testRoom, []byte](raw, channel.WithLogger(discardLogger()))}
 }
 
 func roomRef(name string) jsgenrt.Ref[testRoom] { return jsgenrt.UncheckedRef[testRoom](name) }

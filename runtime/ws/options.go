@@ -130,11 +130,9 @@ type Options struct {
 	Metrics Metrics
 }
 
-// Option changes Options; New applies them in order.
+// Option changes Options; New applies them in order, each changing only
+// what it names, and then gives every field still zero its default.
 type Option func(*Options)
-
-// WithOptions replaces every field with o's (then defaults fill zero ones).
-func WithOptions(o Options) Option { return func(p *Options) { *p = o } }
 
 // WithNodeID sets the node ID that prefixes every connection ID: give the
 // process's one jsgenrt.NodeID to the server, the channel bridges and the
@@ -144,6 +142,16 @@ func WithNodeID(id jsgenrt.NodeID) Option { return func(o *Options) { o.NodeID =
 // WithAllowedOrigins adds exact origins allowed besides the same origin.
 func WithAllowedOrigins(origins ...string) Option {
 	return func(o *Options) { o.AllowedOrigins = append(o.AllowedOrigins, origins...) }
+}
+
+// WithRequireOrigin refuses upgrades that carry no Origin header (see
+// Options.RequireOrigin).
+func WithRequireOrigin() Option { return func(o *Options) { o.RequireOrigin = true } }
+
+// WithCheckOrigin replaces the origin check entirely (see
+// Options.CheckOrigin).
+func WithCheckOrigin(f func(r *http.Request) bool) Option {
+	return func(o *Options) { o.CheckOrigin = f }
 }
 
 // WithGuard sets the server-wide guard run before every upgrade.
@@ -185,6 +193,40 @@ func WithMaxQueueBytes(n int) Option { return func(o *Options) { o.MaxQueueBytes
 func WithRateLimit(perSecond float64, burst int) Option {
 	return func(o *Options) { o.MessageRate, o.MessageBurst = perSecond, burst }
 }
+
+// WithInbox sets how many decoded messages may wait for the handler and
+// how long the reader waits for room before closing the connection (see
+// Options.InboxSize).
+func WithInbox(size int, wait time.Duration) Option {
+	return func(o *Options) { o.InboxSize, o.InboundWait = size, wait }
+}
+
+// WithWriteWait bounds every socket write.
+func WithWriteWait(d time.Duration) Option { return func(o *Options) { o.WriteWait = d } }
+
+// WithPing sets how often a connection is pinged and how long it may stay
+// silent before it is dropped (period < pongWait).
+func WithPing(period, pongWait time.Duration) Option {
+	return func(o *Options) { o.PingPeriod, o.PongWait = period, pongWait }
+}
+
+// WithHandshakeTimeout bounds writing the upgrade response.
+func WithHandshakeTimeout(d time.Duration) Option {
+	return func(o *Options) { o.HandshakeTimeout = d }
+}
+
+// WithCloseTimeouts sets how long a closing connection waits for its
+// queued frames (flush), then for writing the close frame (closeFrame).
+func WithCloseTimeouts(flush, closeFrame time.Duration) Option {
+	return func(o *Options) { o.FlushTimeout, o.CloseTimeout = flush, closeFrame }
+}
+
+// WithWriteBatchBytes caps the bytes one vectored socket write carries
+// (see Options.WriteBatchBytes; negative: one frame per write).
+func WithWriteBatchBytes(n int) Option { return func(o *Options) { o.WriteBatchBytes = n } }
+
+// WithMaxConnections caps open connections on the Server (0: no cap).
+func WithMaxConnections(n int) Option { return func(o *Options) { o.MaxConnections = n } }
 
 // WithLinger sets how long, and for how many bytes, a connection keeps
 // reading and discarding after the server's close frame before its

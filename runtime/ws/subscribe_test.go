@@ -23,7 +23,7 @@ func newSubscribeEnv(t *testing.T, opts ...Option) *forwardEnv {
 		e.encodes.Add(1)
 		return jsonFrame("text", m.Text)
 	}
-	e.ch = channel.New[fwdRoom, fwdMsg](channel.WithEncoder(enc), channel.WithLogger(discardLogger()))
+	e.ch = channel.New[fwdRoom, fwdMsg](enc, channel.WithLogger(discardLogger()))
 	srv, err := New(append([]Option{WithMetrics(e.metrics), WithLogger(discardLogger())}, opts...)...)
 	if err != nil {
 		t.Fatal(err)

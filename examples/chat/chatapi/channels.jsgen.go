@@ -5,8 +5,10 @@ package chatapi
 
 import (
 	"context"
+	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 	"github.com/jsgen-dev/jsgen/runtime/bus"
 	"github.com/jsgen-dev/jsgen/runtime/channel"
+	"github.com/jsgen-dev/jsgen/runtime/jsonx"
 )
 
 // RoomChannels are typed pub/sub channels of RoomEvent, one per Ref[Room].
@@ -15,20 +17,97 @@ type RoomChannels = channel.Channels[Room, RoomEvent]
 
 // NewRoomChannels returns RoomChannels with the key prefix "room:" and the generated JSON encoding,
 // computed at most once per publish and shared by every subscriber. opts come after these
-// defaults, so they may add or override options (queue size, overflow policy, hooks, logger).
+// defaults, so they may add or override options (queue size, overflow policy, logger); install
+// hooks with AddHooks.
 func NewRoomChannels(opts ...channel.Option) *RoomChannels {
-	return channel.New[Room, RoomEvent](append([]channel.Option{
-		channel.WithPrefix("room:"),
-		channel.WithEncoder(AppendRoomEventJSON),
-	}, opts...)...)
+	return channel.New[Room, RoomEvent](AppendRoomEventJSON, append([]channel.Option{channel.WithPrefix("room:")}, opts...)...)
 }
 
 // BridgeRoomChannels makes ch cluster-aware over b in one call: a Publish on any node that
 // shares b reaches the subscribers of that key on every node, exactly once each, with no echo
 // back to the publishing node. Each node subscribes to a key's bus subject ("jsgen.chatapi.RoomChannels." + key)
-// only while it has local subscribers. The link stops when ctx is done or it is closed.
+// only while it has local subscribers. Another node's message is checked as strictly as
+// DecodeRoomEvent does on receipt and delivered as the bytes it arrived in; it is decoded only
+// when a subscriber asks for the message, once. The link stops when ctx is done or it is closed.
 func BridgeRoomChannels(ctx context.Context, ch *RoomChannels, b bus.Bus, opts ...channel.BridgeOption) (*channel.Link, error) {
-	return channel.Bridge(ctx, ch, b, "jsgen.chatapi.RoomChannels.", DecodeRoomEvent, opts...)
+	return channel.Bridge(ctx, ch, b, "jsgen.chatapi.RoomChannels.", channel.Decoder[RoomEvent]{
+		Check:  jsgenCheckRoomEvent,
+		Decode: DecodeRoomEvent,
+	}, opts...)
+}
+
+// jsgenCheckRoomEvent accepts exactly what DecodeRoomEvent accepts, without keeping the
+// message: the Bridge checks other nodes' payloads with it and decodes them only on demand.
+func jsgenCheckRoomEvent(data []byte) error {
+	var r jsonx.Reader
+	r.ResetBorrowing(data)
+	tag, found, ok := r.Discriminator(nil, "type")
+	if ok && !found {
+		r.SkipMissingVariant(nil, "type")
+	}
+	if ok && found {
+		switch string(tag) {
+		case "join":
+			var v JoinEvent
+			v.jsgenDecode(&r, nil, "type", "join")
+			r.End()
+			if r.Failed() {
+				return r.Err()
+			}
+			var errs jsgenrt.FieldErrors
+			v.jsgenValidate(&errs, nil)
+			return r.ErrWith(errs)
+		case "leave":
+			var v LeaveEvent
+			v.jsgenDecode(&r, nil, "type", "leave")
+			r.End()
+			if r.Failed() {
+				return r.Err()
+			}
+			var errs jsgenrt.FieldErrors
+			v.jsgenValidate(&errs, nil)
+			return r.ErrWith(errs)
+		case "message":
+			var v ChatEvent
+			v.jsgenDecode(&r, nil, "type", "message")
+			r.End()
+			if r.Failed() {
+				return r.Err()
+			}
+			var errs jsgenrt.FieldErrors
+			v.jsgenValidate(&errs, nil)
+			return r.ErrWith(errs)
+		case "typing":
+			var v TypingEvent
+			v.jsgenDecode(&r, nil, "type", "typing")
+			r.End()
+			if r.Failed() {
+				return r.Err()
+			}
+			var errs jsgenrt.FieldErrors
+			v.jsgenValidate(&errs, nil)
+			return r.ErrWith(errs)
+		case "sent":
+			var v SentEvent
+			v.jsgenDecode(&r, nil, "type", "sent")
+			r.End()
+			if r.Failed() {
+				return r.Err()
+			}
+			var errs jsgenrt.FieldErrors
+			v.jsgenValidate(&errs, nil)
+			return r.ErrWith(errs)
+		}
+		r.SkipUnknownVariant(nil, "type", tag, "join, leave, message, typing, sent")
+	}
+	// No variant: validated as nil, as DecodeRoomEvent does.
+	r.End()
+	if r.Failed() {
+		return r.Err()
+	}
+	var errs jsgenrt.FieldErrors
+	jsgenValidateRoomEvent(nil, &errs, nil)
+	return r.ErrWith(errs)
 }
 
 // UserChannels are typed pub/sub channels of DirectMessage, one per Ref[User].
@@ -37,20 +116,39 @@ type UserChannels = channel.Channels[User, DirectMessage]
 
 // NewUserChannels returns UserChannels with the key prefix "user:" and the generated JSON encoding,
 // computed at most once per publish and shared by every subscriber. opts come after these
-// defaults, so they may add or override options (queue size, overflow policy, hooks, logger).
+// defaults, so they may add or override options (queue size, overflow policy, logger); install
+// hooks with AddHooks.
 func NewUserChannels(opts ...channel.Option) *UserChannels {
-	return channel.New[User, DirectMessage](append([]channel.Option{
-		channel.WithPrefix("user:"),
-		channel.WithEncoder(func(b []byte, m DirectMessage) []byte {
-			return m.AppendJSON(b)
-		}),
-	}, opts...)...)
+	return channel.New[User, DirectMessage](func(b []byte, m DirectMessage) []byte {
+		return m.AppendJSON(b)
+	}, append([]channel.Option{channel.WithPrefix("user:")}, opts...)...)
 }
 
 // BridgeUserChannels makes ch cluster-aware over b in one call: a Publish on any node that
 // shares b reaches the subscribers of that key on every node, exactly once each, with no echo
 // back to the publishing node. Each node subscribes to a key's bus subject ("jsgen.chatapi.UserChannels." + key)
-// only while it has local subscribers. The link stops when ctx is done or it is closed.
+// only while it has local subscribers. Another node's message is checked as strictly as
+// DecodeDirectMessage does on receipt and delivered as the bytes it arrived in; it is decoded only
+// when a subscriber asks for the message, once. The link stops when ctx is done or it is closed.
 func BridgeUserChannels(ctx context.Context, ch *UserChannels, b bus.Bus, opts ...channel.BridgeOption) (*channel.Link, error) {
-	return channel.Bridge(ctx, ch, b, "jsgen.chatapi.UserChannels.", DecodeDirectMessage, opts...)
+	return channel.Bridge(ctx, ch, b, "jsgen.chatapi.UserChannels.", channel.Decoder[DirectMessage]{
+		Check:  jsgenCheckDirectMessage,
+		Decode: DecodeDirectMessage,
+	}, opts...)
+}
+
+// jsgenCheckDirectMessage accepts exactly what DecodeDirectMessage accepts, without keeping the
+// message: the Bridge checks other nodes' payloads with it and decodes them only on demand.
+func jsgenCheckDirectMessage(data []byte) error {
+	var r jsonx.Reader
+	r.ResetBorrowing(data)
+	var v DirectMessage
+	v.jsgenDecode(&r, nil)
+	r.End()
+	if r.Failed() {
+		return r.Err()
+	}
+	var errs jsgenrt.FieldErrors
+	v.jsgenValidate(&errs, nil)
+	return r.ErrWith(errs)
 }

@@ -30,6 +30,13 @@ func decodeBridgeEvent(b []byte) (bridgeEvent, error) {
 	return e, err
 }
 
+// checkBridgeEvent accepts what decodeBridgeEvent accepts, so the nodes
+// deliver other nodes' payloads as bytes, decoded lazily.
+func checkBridgeEvent(b []byte) error {
+	_, err := decodeBridgeEvent(b)
+	return err
+}
+
 // bridgeNode is one cluster node: a Channels bridged onto its own bus
 // connection.
 type bridgeNode struct {
@@ -40,8 +47,8 @@ type bridgeNode struct {
 func newBridgeNode(t *testing.T, b bus.Bus, id jsgenrt.NodeID) bridgeNode {
 	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ch := channel.New[bridgeRoom, bridgeEvent](channel.WithEncoder(appendBridgeEvent), channel.WithLogger(quiet))
-	link, err := channel.Bridge(context.Background(), ch, b, "bustest.chan.", decodeBridgeEvent,
+	ch := channel.New[bridgeRoom, bridgeEvent](appendBridgeEvent, channel.WithLogger(quiet))
+	link, err := channel.Bridge(context.Background(), ch, b, "bustest.chan.", channel.Decoder[bridgeEvent]{Decode: decodeBridgeEvent, Check: checkBridgeEvent},
 		channel.BridgeNodeID(id), channel.BridgeLogger(quiet))
 	if err != nil {
 		t.Fatal(err)

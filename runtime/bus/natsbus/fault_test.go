@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/jsgen-dev/jsgen/runtime/bus"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -123,7 +124,7 @@ func TestServerRestart(t *testing.T) {
 	if cs := a.ConnStats(); cs.Disconnects != 1 || cs.Reconnects != 1 {
 		t.Fatalf("A conn stats %+v", cs)
 	}
-	want := []natsbus.State{natsbus.StateDisconnected, natsbus.StateConnected}
+	want := []bus.State{bus.StateDisconnected, bus.StateConnected}
 	for name, l := range map[string]*stateLog{"A": &statesA, "B": &statesB} {
 		if got := l.get(); !slices.Equal(got, want) {
 			t.Errorf("%s states %v, want %v", name, got, want)

@@ -87,9 +87,9 @@ import (
 const (
 	DefaultQueueSize     = fanout.DefaultQueueSize // per-subscription queue
 	DefaultInboundSize   = 64 * 1024               // messages buffered between the client and the fan-out
-	DefaultReconnectWait = time.Second
-	DefaultConfirmWait   = 2 * time.Second // bound on a Subscribe's flush round trip
-	DefaultConnectWait   = 5 * time.Second // connect timeout when ctx has no deadline
+	DefaultReconnectWait = fanout.DefaultReconnectWait
+	DefaultConfirmWait   = fanout.DefaultConfirmWait // bound on a Subscribe's flush round trip
+	DefaultConnectWait   = 5 * time.Second           // connect timeout when ctx has no deadline
 	// MaxSubjectLen bounds subjects in bytes.
 	MaxSubjectLen = fanout.MaxSubjectLen
 )
@@ -106,65 +106,35 @@ var (
 	ErrURL = errors.New("natsbus: invalid URL")
 )
 
-// State is the connection state reported to a state handler: bus.State.
-// natsbus also reports StateClosed when the client gives up reconnecting
-// (see WithMaxReconnects).
-type State = bus.State
-
-// Connection states (aliases of bus's).
-const (
-	StateConnected    = bus.StateConnected
-	StateDisconnected = bus.StateDisconnected
-	StateClosed       = bus.StateClosed
-)
-
 // Option configures New.
 type Option func(*config)
 
 type config struct {
-	logger        *slog.Logger
-	name          string
-	reconnectWait time.Duration
+	fanout.Config
 	maxReconnects int
-	queueSize     int
 	inboundSize   int
-	tls           *tls.Config
-	confirmWait   time.Duration
-	onState       func(State, error)
 }
 
 // WithLogger sets the logger for drops, losses, state changes and handler
 // panics (default slog.Default()).
-func WithLogger(l *slog.Logger) Option {
-	return func(c *config) {
-		if l != nil {
-			c.logger = l
-		}
-	}
-}
+func WithLogger(l *slog.Logger) Option { return fanout.WithLogger[*config, Option](l) }
 
 // WithName sets the connection name the server shows for this client.
-func WithName(name string) Option { return func(c *config) { c.name = name } }
+func WithName(name string) Option { return fanout.WithName[*config, Option](name) }
 
 // WithReconnectWait sets the wait between reconnect attempts to a server
 // (default DefaultReconnectWait); it bounds how long delivery stays down
 // after the server is back. d <= 0 keeps the default.
-func WithReconnectWait(d time.Duration) Option {
-	return func(c *config) {
-		if d > 0 {
-			c.reconnectWait = d
-		}
-	}
-}
+func WithReconnectWait(d time.Duration) Option { return fanout.WithReconnectWait[*config, Option](d) }
 
 // WithMaxReconnects sets how many reconnect attempts are made before the
-// bus gives up and reports StateClosed; n < 0 (the default) retries
+// bus gives up and reports bus.StateClosed; n < 0 (the default) retries
 // forever.
 func WithMaxReconnects(n int) Option { return func(c *config) { c.maxReconnects = n } }
 
 // WithQueueSize sets how many messages each subscription buffers before it
 // drops (default DefaultQueueSize); n < 1 is treated as 1.
-func WithQueueSize(n int) Option { return func(c *config) { c.queueSize = max(n, 1) } }
+func WithQueueSize(n int) Option { return fanout.WithQueueSize[*config, Option](n) }
 
 // WithInboundSize sets how many received messages are buffered between the
 // NATS client and the fan-out to local subscriptions (default
@@ -174,25 +144,21 @@ func WithInboundSize(n int) Option { return func(c *config) { c.inboundSize = ma
 
 // WithTLSConfig makes the connection use TLS with cfg (for a private CA, a
 // client certificate or a server name), whatever the URL's scheme.
-func WithTLSConfig(cfg *tls.Config) Option { return func(c *config) { c.tls = cfg } }
+func WithTLSConfig(cfg *tls.Config) Option { return fanout.WithTLSConfig[*config, Option](cfg) }
 
 // WithConfirmWait bounds the round trip Subscribe waits for to confirm a
 // new subject with the server (default DefaultConfirmWait). When it
 // expires the subscription stays registered and Subscribe returns.
-func WithConfirmWait(d time.Duration) Option {
-	return func(c *config) {
-		if d > 0 {
-			c.confirmWait = d
-		}
-	}
-}
+func WithConfirmWait(d time.Duration) Option { return fanout.WithConfirmWait[*config, Option](d) }
 
 // WithStateHandler registers f to be called on every connection state
-// change after New returned: StateDisconnected (with the cause),
-// StateConnected (subscriptions restored) and StateClosed. Calls are
+// change after New returned: bus.StateDisconnected (with the cause),
+// bus.StateConnected (subscriptions restored) and bus.StateClosed. Calls are
 // sequential, from a goroutine of the NATS client; f must return quickly
 // and must not call Close.
-func WithStateHandler(f func(s State, err error)) Option { return func(c *config) { c.onState = f } }
+func WithStateHandler(f func(s bus.State, err error)) Option {
+	return fanout.WithStateHandler[*config, Option](f)
+}
 
 // Bus is a bus.Bus over one NATS connection. Create it with New.
 type Bus struct {
@@ -233,23 +199,16 @@ func New(ctx context.Context, rawURL string, opts ...Option) (*Bus, error) {
 	if err := checkURL(rawURL); err != nil {
 		return nil, err
 	}
-	cfg := config{
-		logger:        slog.Default(),
-		reconnectWait: DefaultReconnectWait,
-		maxReconnects: -1,
-		queueSize:     DefaultQueueSize,
-		inboundSize:   DefaultInboundSize,
-		confirmWait:   DefaultConfirmWait,
-	}
+	cfg := config{Config: fanout.DefaultConfig(), maxReconnects: -1, inboundSize: DefaultInboundSize}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	log := cfg.logger.With("component", "natsbus")
+	log := cfg.Logger.With("component", "natsbus")
 	b := &Bus{
 		cfg:        cfg,
 		log:        log,
-		table:      fanout.New("natsbus", cfg.queueSize, log),
-		conn:       fanout.NewConn("natsbus", log, cfg.onState),
+		table:      fanout.New("natsbus", cfg.QueueSize, log),
+		conn:       fanout.NewConn("natsbus", log, cfg.OnState),
 		topics:     make(map[string]*topic),
 		inbound:    make(chan *nats.Msg, cfg.inboundSize),
 		stop:       make(chan struct{}),
@@ -276,7 +235,7 @@ func (b *Bus) natsOptions(ctx context.Context) []nats.Option {
 	}
 	opts := []nats.Option{
 		nats.Timeout(timeout),
-		nats.ReconnectWait(b.cfg.reconnectWait),
+		nats.ReconnectWait(b.cfg.ReconnectWait),
 		nats.MaxReconnects(b.cfg.maxReconnects),
 		nats.ReconnectBufSize(-1),
 		nats.DisconnectErrHandler(b.onDisconnect),
@@ -284,11 +243,11 @@ func (b *Bus) natsOptions(ctx context.Context) []nats.Option {
 		nats.ClosedHandler(b.onClosed),
 		nats.ErrorHandler(b.onAsyncError),
 	}
-	if b.cfg.name != "" {
-		opts = append(opts, nats.Name(b.cfg.name))
+	if b.cfg.Name != "" {
+		opts = append(opts, nats.Name(b.cfg.Name))
 	}
-	if b.cfg.tls != nil {
-		opts = append(opts, nats.Secure(b.cfg.tls))
+	if b.cfg.TLS != nil {
+		opts = append(opts, nats.Secure(b.cfg.TLS))
 	}
 	return opts
 }
@@ -351,14 +310,8 @@ func (b *Bus) read() {
 // at once with an error wrapping ErrDisconnected and counts the message as
 // lost.
 func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("natsbus: publish %s: %w", subject, err)
-	}
-	if err := fanout.CheckSubject(subject); err != nil {
-		return fmt.Errorf("natsbus: publish: %w", err)
-	}
-	if b.closed.Load() {
-		return bus.ErrClosed
+	if err := fanout.CheckPublish(ctx, "natsbus", subject, b.closed.Load); err != nil {
+		return err
 	}
 	if err := b.nc.Publish(subject, data); err != nil {
 		return b.publishFailed(subject, err)
@@ -368,16 +321,12 @@ func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
 }
 
 func (b *Bus) publishFailed(subject string, err error) error {
-	if b.closed.Load() {
-		return bus.ErrClosed
-	}
 	switch {
 	case errors.Is(err, nats.ErrReconnectBufExceeded), errors.Is(err, nats.ErrConnectionReconnecting),
 		errors.Is(err, nats.ErrConnectionClosed), errors.Is(err, nats.ErrConnectionDraining):
 		err = fmt.Errorf("%w: %w", ErrDisconnected, err)
 	}
-	b.conn.Loss.Add(subject, err)
-	return fmt.Errorf("natsbus: publish %s: %w", subject, err)
+	return b.conn.PublishLost(subject, err, b.closed.Load)
 }
 
 // Subscribe registers handler for messages published on subject by any
@@ -386,31 +335,15 @@ func (b *Bus) publishFailed(subject string, err error) error {
 // server has it; later ones wait for that too. While disconnected the
 // subscription is registered and restored with the connection.
 func (b *Bus) Subscribe(ctx context.Context, subject string, handler bus.Handler) (bus.Subscription, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("natsbus: subscribe %s: %w", subject, err)
-	}
-	if err := fanout.CheckSubject(subject); err != nil {
-		return nil, fmt.Errorf("natsbus: subscribe: %w", err)
-	}
-	if handler == nil {
-		return nil, fmt.Errorf("natsbus: subscribe %s: nil handler", subject)
+	if err := fanout.CheckSubscribe(ctx, "natsbus", subject, handler); err != nil {
+		return nil, err
 	}
 	s, t, first, err := b.register(subject, handler)
 	if err != nil {
 		return nil, err
 	}
-	sub := &subscription{bus: b, sub: s}
-	if first {
-		b.confirm(ctx, t) // closes t.ready
-		return sub, nil
-	}
-	select {
-	case <-t.ready:
-		return sub, nil
-	case <-ctx.Done():
-		_ = sub.Unsubscribe()
-		return nil, fmt.Errorf("natsbus: subscribe %s: %w", subject, ctx.Err())
-	}
+	sub := fanout.NewSubscription(&b.remoteMu, b.table, s, b.dropSubject)
+	return fanout.Confirmed(ctx, "natsbus", subject, sub, first, t.ready, func() { b.confirm(ctx, t) })
 }
 
 // register adds handler to the table and, for a subject's first local
@@ -454,7 +387,7 @@ func (b *Bus) confirm(ctx context.Context, t *topic) {
 	if !b.nc.IsConnected() {
 		return
 	}
-	fctx, cancel := context.WithTimeout(ctx, b.cfg.confirmWait)
+	fctx, cancel := context.WithTimeout(ctx, b.cfg.ConfirmWait)
 	defer cancel()
 	if err := b.nc.FlushWithContext(fctx); err != nil && ctx.Err() == nil {
 		b.log.Warn("natsbus: subscription not confirmed by the server; it stays registered",
@@ -462,23 +395,9 @@ func (b *Bus) confirm(ctx context.Context, t *topic) {
 	}
 }
 
-// subscription is one local handler on one subject.
-type subscription struct {
-	bus *Bus
-	sub *fanout.Sub
-}
-
-// Unsubscribe stops delivery to the handler; the last local subscription of
-// a subject also unsubscribes it on NATS. Idempotent, safe from the
-// handler itself and after Close.
-func (s *subscription) Unsubscribe() error {
-	b := s.bus
-	b.remoteMu.Lock()
-	defer b.remoteMu.Unlock()
-	if !b.table.Remove(s.sub) {
-		return nil
-	}
-	subject := s.sub.Subject()
+// dropSubject unsubscribes subject on NATS once its last local
+// subscription is gone (b.remoteMu held).
+func (b *Bus) dropSubject(subject string) error {
 	t := b.topics[subject]
 	delete(b.topics, subject)
 	if t == nil || b.closed.Load() {
@@ -517,26 +436,15 @@ func (b *Bus) natsDrops() uint64 {
 	return n
 }
 
-// ConnStats counts connection events (monotonic since New).
-type ConnStats struct {
-	Disconnects uint64 // connection drops
-	Reconnects  uint64 // successful reconnects (subscriptions restored)
-	PublishLost uint64 // publishes that failed on the transport (also in Stats.Dropped)
-	Subjects    int    // subjects currently subscribed on NATS
-}
+// ConnStats counts connection events (monotonic since New): bus.ConnStats.
+type ConnStats = bus.ConnStats
 
 // ConnStats returns the connection counters.
 func (b *Bus) ConnStats() ConnStats {
 	b.remoteMu.Lock()
 	n := len(b.topics)
 	b.remoteMu.Unlock()
-	disconnects, reconnects := b.conn.Counts()
-	return ConnStats{
-		Disconnects: disconnects,
-		Reconnects:  reconnects,
-		PublishLost: b.conn.Loss.Total(),
-		Subjects:    n,
-	}
+	return b.conn.ConnStats(n)
 }
 
 // Connected reports whether the connection is up with every subscription
@@ -582,7 +490,7 @@ func (b *Bus) onReconnect(nc *nats.Conn) {
 	if b.closed.Load() {
 		return
 	}
-	if err := nc.FlushTimeout(b.cfg.confirmWait); err != nil {
+	if err := nc.FlushTimeout(b.cfg.ConfirmWait); err != nil {
 		b.log.Warn("natsbus: reconnected but the flush failed", "err", err)
 	}
 	b.conn.Restored("server", nc.ConnectedUrlRedacted())

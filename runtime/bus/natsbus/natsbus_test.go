@@ -173,19 +173,19 @@ func TestTLS(t *testing.T) {
 // stateLog records state-handler calls.
 type stateLog struct {
 	mu     sync.Mutex
-	states []natsbus.State
+	states []bus.State
 }
 
-func (l *stateLog) record(s natsbus.State, _ error) {
+func (l *stateLog) record(s bus.State, _ error) {
 	l.mu.Lock()
 	l.states = append(l.states, s)
 	l.mu.Unlock()
 }
 
-func (l *stateLog) get() []natsbus.State {
+func (l *stateLog) get() []bus.State {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]natsbus.State(nil), l.states...)
+	return append([]bus.State(nil), l.states...)
 }
 
 func TestMaxReconnectsGivesUp(t *testing.T) {
@@ -196,9 +196,9 @@ func TestMaxReconnectsGivesUp(t *testing.T) {
 	srv.Stop()
 	bustest.WaitFor(t, "StateClosed", func() bool {
 		s := states.get()
-		return len(s) > 0 && s[len(s)-1] == natsbus.StateClosed
+		return len(s) > 0 && s[len(s)-1] == bus.StateClosed
 	})
-	if got := states.get(); got[0] != natsbus.StateDisconnected {
+	if got := states.get(); got[0] != bus.StateDisconnected {
 		t.Fatalf("states %v", got)
 	}
 	ctx := context.Background()

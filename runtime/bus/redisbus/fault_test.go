@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/jsgen-dev/jsgen/runtime/bus"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -163,7 +164,7 @@ func TestServerRestart(t *testing.T) {
 			t.Errorf("%s conn stats %+v", name, cs)
 		}
 	}
-	want := []redisbus.State{redisbus.StateDisconnected, redisbus.StateConnected}
+	want := []bus.State{bus.StateDisconnected, bus.StateConnected}
 	for name, l := range map[string]*stateLog{"A": &statesA, "B": &statesB} {
 		if got := l.get(); !slices.Equal(got, want) {
 			t.Errorf("%s states %v, want %v", name, got, want)
@@ -217,7 +218,7 @@ func TestSilentConnectionLoss(t *testing.T) {
 	bustest.WaitFor(t, "delivery after the partition", func() bool {
 		return slices.Contains(onB.Messages(), "after")
 	})
-	if got := states.get(); len(got) < 2 || got[0] != redisbus.StateDisconnected || got[len(got)-1] != redisbus.StateConnected {
+	if got := states.get(); len(got) < 2 || got[0] != bus.StateDisconnected || got[len(got)-1] != bus.StateConnected {
 		t.Fatalf("states %v", got)
 	}
 }
@@ -236,7 +237,7 @@ func TestCloseWhileDown(t *testing.T) {
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got := states.get(); !slices.Equal(got, []redisbus.State{redisbus.StateDisconnected, redisbus.StateClosed}) {
+	if got := states.get(); !slices.Equal(got, []bus.State{bus.StateDisconnected, bus.StateClosed}) {
 		t.Fatalf("states %v", got)
 	}
 }

@@ -3,9 +3,7 @@ package redisbus
 import (
 	"context"
 	"errors"
-	"fmt"
 
-	"github.com/jsgen-dev/jsgen/runtime/bus"
 	"github.com/jsgen-dev/jsgen/runtime/bus/internal/fanout"
 	"github.com/redis/go-redis/v9"
 )
@@ -30,14 +28,8 @@ var errUnsentAtClose = errors.New("redisbus: closed before the message was sent"
 // the queue is at its bound (WithPublishQueue). After Close it fails with
 // bus.ErrClosed.
 func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("redisbus: publish %s: %w", subject, err)
-	}
-	if err := fanout.CheckSubject(subject); err != nil {
-		return fmt.Errorf("redisbus: publish: %w", err)
-	}
-	if b.closed.Load() {
-		return bus.ErrClosed
+	if err := fanout.CheckPublish(ctx, "redisbus", subject, b.closed.Load); err != nil {
+		return err
 	}
 	if !b.conn.Up() {
 		return b.publishFailed(subject, ErrDisconnected)
@@ -52,11 +44,7 @@ func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
 // publishFailed counts a refused publish as lost and wraps err, or reports
 // bus.ErrClosed once the bus is closed.
 func (b *Bus) publishFailed(subject string, err error) error {
-	if b.closed.Load() {
-		return bus.ErrClosed
-	}
-	b.conn.Loss.Add(subject, err)
-	return fmt.Errorf("redisbus: publish %s: %w", subject, err)
+	return b.conn.PublishLost(subject, err, b.closed.Load)
 }
 
 // writeLoop is the bus's only PUBLISH writer. Each time messages are

@@ -120,12 +120,12 @@ import (
 // Defaults for the options.
 const (
 	DefaultQueueSize      = fanout.DefaultQueueSize // per-subscription queue
-	DefaultReconnectWait  = time.Second
-	DefaultHealthInterval = 3 * time.Second // idle time before the reader pings
-	DefaultPingTimeout    = 2 * time.Second // a ping reply later than this means a dead connection
-	DefaultPublishTimeout = 2 * time.Second // bound on one pipeline round trip, and on Close's flush
-	DefaultConfirmWait    = 2 * time.Second // bound on a Subscribe's confirmation round trip
-	DefaultConnectWait    = 5 * time.Second // connect timeout when ctx has no deadline
+	DefaultReconnectWait  = fanout.DefaultReconnectWait
+	DefaultHealthInterval = 3 * time.Second           // idle time before the reader pings
+	DefaultPingTimeout    = 2 * time.Second           // a ping reply later than this means a dead connection
+	DefaultPublishTimeout = 2 * time.Second           // bound on one pipeline round trip, and on Close's flush
+	DefaultConfirmWait    = fanout.DefaultConfirmWait // bound on a Subscribe's confirmation round trip
+	DefaultConnectWait    = 5 * time.Second           // connect timeout when ctx has no deadline
 	// DefaultPublishQueue bounds the messages accepted by Publish and not
 	// yet sent or lost.
 	DefaultPublishQueue = 64 * 1024
@@ -150,58 +150,30 @@ var (
 	ErrURL = errors.New("redisbus: invalid URL")
 )
 
-// State is the connection state reported to a state handler: bus.State.
-type State = bus.State
-
-// Connection states (aliases of bus's).
-const (
-	StateConnected    = bus.StateConnected
-	StateDisconnected = bus.StateDisconnected
-	StateClosed       = bus.StateClosed
-)
-
 // Option configures New.
 type Option func(*config)
 
 type config struct {
-	logger         *slog.Logger
-	name           string
-	reconnectWait  time.Duration
+	fanout.Config
 	healthInterval time.Duration
 	pingTimeout    time.Duration
 	publishTimeout time.Duration
-	confirmWait    time.Duration
-	queueSize      int
 	outMsgs        int // publish queue bounds
 	outBytes       int
-	tls            *tls.Config
-	onState        func(State, error)
 	sendHook       func() // tests: called by the writer before each pipeline
 }
 
 // WithLogger sets the logger for drops, losses, state changes and handler
 // panics (default slog.Default()).
-func WithLogger(l *slog.Logger) Option {
-	return func(c *config) {
-		if l != nil {
-			c.logger = l
-		}
-	}
-}
+func WithLogger(l *slog.Logger) Option { return fanout.WithLogger[*config, Option](l) }
 
 // WithName sets the client name (CLIENT SETNAME) of the bus's connections.
-func WithName(name string) Option { return func(c *config) { c.name = name } }
+func WithName(name string) Option { return fanout.WithName[*config, Option](name) }
 
 // WithReconnectWait sets the wait between reconnect attempts (default
 // DefaultReconnectWait); it bounds how long delivery stays down after the
 // server is back. d <= 0 keeps the default.
-func WithReconnectWait(d time.Duration) Option {
-	return func(c *config) {
-		if d > 0 {
-			c.reconnectWait = d
-		}
-	}
-}
+func WithReconnectWait(d time.Duration) Option { return fanout.WithReconnectWait[*config, Option](d) }
 
 // WithHealthCheck sets how long the pub/sub connection may be idle before
 // the bus pings it, and how long it waits for the reply before it treats
@@ -234,17 +206,11 @@ func WithPublishTimeout(d time.Duration) Option {
 // WithConfirmWait bounds the round trip Subscribe waits for to confirm a
 // new subject (default DefaultConfirmWait). When it expires the
 // subscription stays registered and Subscribe returns.
-func WithConfirmWait(d time.Duration) Option {
-	return func(c *config) {
-		if d > 0 {
-			c.confirmWait = d
-		}
-	}
-}
+func WithConfirmWait(d time.Duration) Option { return fanout.WithConfirmWait[*config, Option](d) }
 
 // WithQueueSize sets how many messages each subscription buffers before it
 // drops (default DefaultQueueSize); n < 1 is treated as 1.
-func WithQueueSize(n int) Option { return func(c *config) { c.queueSize = max(n, 1) } }
+func WithQueueSize(n int) Option { return fanout.WithQueueSize[*config, Option](n) }
 
 // WithPublishQueue bounds the publish queue: Publish refuses a message with
 // ErrQueueFull when more than messages messages, or more than bytes bytes of
@@ -265,14 +231,16 @@ func WithPublishQueue(messages, bytes int) Option {
 // WithTLSConfig makes the connections use TLS with cfg (for a private CA or
 // a client certificate), whatever the URL's scheme. Without a ServerName
 // the URL's host is verified.
-func WithTLSConfig(cfg *tls.Config) Option { return func(c *config) { c.tls = cfg } }
+func WithTLSConfig(cfg *tls.Config) Option { return fanout.WithTLSConfig[*config, Option](cfg) }
 
 // WithStateHandler registers f to be called on every connection state
-// change after New returned: StateDisconnected (with the cause),
-// StateConnected (subscriptions restored) and StateClosed. Calls are
-// sequential, from the bus's reader goroutine (StateClosed from Close); f
+// change after New returned: bus.StateDisconnected (with the cause),
+// bus.StateConnected (subscriptions restored) and bus.StateClosed. Calls are
+// sequential, from the bus's reader goroutine (bus.StateClosed from Close); f
 // must return quickly and must not call Close.
-func WithStateHandler(f func(s State, err error)) Option { return func(c *config) { c.onState = f } }
+func WithStateHandler(f func(s bus.State, err error)) Option {
+	return fanout.WithStateHandler[*config, Option](f)
+}
 
 // Bus is a bus.Bus over Redis pub/sub. Create it with New.
 type Bus struct {
@@ -318,13 +286,10 @@ func New(ctx context.Context, rawURL string, opts ...Option) (*Bus, error) {
 		return nil, fmt.Errorf("redisbus: connect: %w", err)
 	}
 	cfg := config{
-		logger:         slog.Default(),
-		reconnectWait:  DefaultReconnectWait,
+		Config:         fanout.DefaultConfig(),
 		healthInterval: DefaultHealthInterval,
 		pingTimeout:    DefaultPingTimeout,
 		publishTimeout: DefaultPublishTimeout,
-		confirmWait:    DefaultConfirmWait,
-		queueSize:      DefaultQueueSize,
 		outMsgs:        DefaultPublishQueue,
 		outBytes:       DefaultPublishQueueBytes,
 	}
@@ -335,15 +300,15 @@ func New(ctx context.Context, rawURL string, opts ...Option) (*Bus, error) {
 	if err != nil {
 		return nil, err
 	}
-	log := cfg.logger.With("component", "redisbus")
+	log := cfg.Logger.With("component", "redisbus")
 	sendCtx, cancelSends := context.WithCancelCause(context.Background())
 	b := &Bus{
 		cfg:         cfg,
 		log:         log,
 		addr:        opt.Addr,
 		client:      redis.NewClient(opt),
-		table:       fanout.New("redisbus", cfg.queueSize, log),
-		conn:        fanout.NewConn("redisbus", log, cfg.onState),
+		table:       fanout.New("redisbus", cfg.QueueSize, log),
+		conn:        fanout.NewConn("redisbus", log, cfg.OnState),
 		out:         newOutbox(cfg.outMsgs, cfg.outBytes),
 		sendCtx:     sendCtx,
 		cancelSends: cancelSends,
@@ -389,11 +354,11 @@ func clientOptions(rawURL string, cfg config) (*redis.Options, error) {
 		opt.DialerRetries = 1
 	}
 	opt.DisableIdentity = true // CLIENT SETINFO is unknown before Redis 7.2
-	if cfg.name != "" {
-		opt.ClientName = cfg.name
+	if cfg.Name != "" {
+		opt.ClientName = cfg.Name
 	}
-	if cfg.tls != nil {
-		tc := cfg.tls.Clone()
+	if cfg.TLS != nil {
+		tc := cfg.TLS.Clone()
 		if tc.ServerName == "" {
 			tc.ServerName, _, _ = net.SplitHostPort(opt.Addr)
 		}
@@ -439,7 +404,7 @@ func (b *Bus) run() {
 	var probeDeadline time.Time
 	for !b.closed.Load() {
 		if !b.conn.Up() && !probe {
-			if !b.sleep(b.cfg.reconnectWait) {
+			if !b.sleep(b.cfg.ReconnectWait) {
 				return
 			}
 			if err := b.ping(""); err != nil {
@@ -567,36 +532,20 @@ func (b *Bus) drainPublishes() {
 // has processed it; later ones wait for that too. While disconnected the
 // subscription is registered and restored with the connection.
 func (b *Bus) Subscribe(ctx context.Context, subject string, handler bus.Handler) (bus.Subscription, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("redisbus: subscribe %s: %w", subject, err)
-	}
-	if err := fanout.CheckSubject(subject); err != nil {
-		return nil, fmt.Errorf("redisbus: subscribe: %w", err)
-	}
-	if handler == nil {
-		return nil, fmt.Errorf("redisbus: subscribe %s: nil handler", subject)
+	if err := fanout.CheckSubscribe(ctx, "redisbus", subject, handler); err != nil {
+		return nil, err
 	}
 	sub, t, first, err := b.register(ctx, subject, handler)
 	if err != nil {
 		return nil, err
 	}
-	if first {
-		b.confirm(ctx, t) // closes t.ready
-		return sub, nil
-	}
-	select {
-	case <-t.ready:
-		return sub, nil
-	case <-ctx.Done():
-		_ = sub.Unsubscribe()
-		return nil, fmt.Errorf("redisbus: subscribe %s: %w", subject, ctx.Err())
-	}
+	return fanout.Confirmed(ctx, "redisbus", subject, sub, first, t.ready, func() { b.confirm(ctx, t) })
 }
 
 // register adds handler to the table and, for a subject's first local
 // subscription, sends SUBSCRIBE. A transport failure leaves the channel
 // registered with go-redis, which re-sends it when it reconnects.
-func (b *Bus) register(ctx context.Context, subject string, handler bus.Handler) (*subscription, *topic, bool, error) {
+func (b *Bus) register(ctx context.Context, subject string, handler bus.Handler) (*fanout.Subscription, *topic, bool, error) {
 	b.remoteMu.Lock()
 	defer b.remoteMu.Unlock()
 	if b.closed.Load() {
@@ -606,14 +555,14 @@ func (b *Bus) register(ctx context.Context, subject string, handler bus.Handler)
 	if err != nil {
 		return nil, nil, false, err
 	}
-	sub := &subscription{bus: b, sub: s}
+	sub := fanout.NewSubscription(&b.remoteMu, b.table, s, b.dropSubject)
 	t := b.topics[subject]
 	if !first {
 		return sub, t, false, nil
 	}
 	t = &topic{ready: make(chan struct{})}
 	b.topics[subject] = t
-	sctx, cancel := context.WithTimeout(ctx, b.cfg.confirmWait)
+	sctx, cancel := context.WithTimeout(ctx, b.cfg.ConfirmWait)
 	defer cancel()
 	if err := b.ps.Subscribe(sctx, subject); err != nil {
 		if ctx.Err() != nil {
@@ -647,7 +596,7 @@ func (b *Bus) confirm(ctx context.Context, t *topic) {
 	if err := b.ping(token); err != nil {
 		return
 	}
-	timer := time.NewTimer(b.cfg.confirmWait)
+	timer := time.NewTimer(b.cfg.ConfirmWait)
 	defer timer.Stop()
 	select {
 	case <-ch:
@@ -662,35 +611,20 @@ func (b *Bus) confirm(ctx context.Context, t *topic) {
 // if the command cannot be sent, and a broken connection loses its
 // subscriptions anyway, so a failure is only logged.
 func (b *Bus) unsubscribeRemote(subject string) {
-	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.confirmWait)
+	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.ConfirmWait)
 	defer cancel()
 	if err := b.ps.Unsubscribe(ctx, subject); err != nil {
 		b.log.Debug("redisbus: UNSUBSCRIBE not sent", "subject", subject, "err", err)
 	}
 }
 
-// subscription is one local handler on one subject.
-type subscription struct {
-	bus *Bus
-	sub *fanout.Sub
-}
-
-// Unsubscribe stops delivery to the handler; the last local subscription of
-// a subject also unsubscribes it on Redis. Idempotent, safe from the
-// handler itself and after Close.
-func (s *subscription) Unsubscribe() error {
-	b := s.bus
-	b.remoteMu.Lock()
-	defer b.remoteMu.Unlock()
-	if !b.table.Remove(s.sub) {
-		return nil
-	}
-	subject := s.sub.Subject()
+// dropSubject unsubscribes subject on Redis once its last local
+// subscription is gone (b.remoteMu held).
+func (b *Bus) dropSubject(subject string) error {
 	delete(b.topics, subject)
-	if b.closed.Load() {
-		return nil
+	if !b.closed.Load() {
+		b.unsubscribeRemote(subject)
 	}
-	b.unsubscribeRemote(subject)
 	return nil
 }
 
@@ -701,19 +635,16 @@ func (b *Bus) Stats() bus.Stats {
 	return b.conn.Stats(b.table, 0)
 }
 
-// ConnStats counts connection events (monotonic since New).
+// ConnStats counts connection events (monotonic since New): the counters
+// every networked bus has (bus.ConnStats; its PublishLost counts publishes
+// refused by Publish, disconnected or queue full, or accepted and then not
+// sent or not acknowledged by Redis) and the publish pipeline's.
 type ConnStats struct {
-	Disconnects uint64 // connection losses noticed
-	Reconnects  uint64 // recoveries (subscriptions restored)
-	// PublishLost counts publishes lost (also in Stats.Dropped): refused by
-	// Publish (disconnected, queue full), or accepted and then not sent or
-	// not acknowledged by Redis.
-	PublishLost uint64
+	bus.ConnStats
 	// Pipelines counts pipelined round trips the writer made; each carried
 	// one or more publishes.
 	Pipelines    uint64
 	PublishQueue int // publishes accepted and not yet sent or lost
-	Subjects     int // subjects currently subscribed on Redis
 }
 
 // ConnStats returns the connection counters.
@@ -721,15 +652,7 @@ func (b *Bus) ConnStats() ConnStats {
 	b.remoteMu.Lock()
 	n := len(b.topics)
 	b.remoteMu.Unlock()
-	disconnects, reconnects := b.conn.Counts()
-	return ConnStats{
-		Disconnects:  disconnects,
-		Reconnects:   reconnects,
-		PublishLost:  b.conn.Loss.Total(),
-		Pipelines:    b.pipelines.Load(),
-		PublishQueue: b.out.queued(),
-		Subjects:     n,
-	}
+	return ConnStats{ConnStats: b.conn.ConnStats(n), Pipelines: b.pipelines.Load(), PublishQueue: b.out.queued()}
 }
 
 // Connected reports whether the pub/sub connection is up with every

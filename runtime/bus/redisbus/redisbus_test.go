@@ -189,19 +189,19 @@ func TestTLS(t *testing.T) {
 // stateLog records state-handler calls.
 type stateLog struct {
 	mu     sync.Mutex
-	states []redisbus.State
+	states []bus.State
 }
 
-func (l *stateLog) record(s redisbus.State, _ error) {
+func (l *stateLog) record(s bus.State, _ error) {
 	l.mu.Lock()
 	l.states = append(l.states, s)
 	l.mu.Unlock()
 }
 
-func (l *stateLog) get() []redisbus.State {
+func (l *stateLog) get() []bus.State {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]redisbus.State(nil), l.states...)
+	return append([]bus.State(nil), l.states...)
 }
 
 func TestServerDownAtStart(t *testing.T) {

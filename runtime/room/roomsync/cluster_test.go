@@ -408,7 +408,7 @@ func TestGarbageIsCounted(t *testing.T) {
 
 func TestStartErrors(t *testing.T) {
 	b := newMembus(t)
-	members, _ := room.NewMembers[Room, User](room.MembersOptions{NodeID: "A"})
+	members, _ := room.NewMembers[Room, User](room.WithNodeID("A"))
 	ctx := context.Background()
 	for _, prefix := range []string{"", "a..b", ".a", "a.", "a.*", "a.>", "a b"} {
 		if _, err := Start(ctx, b, prefix, members, Options{}); err == nil {
@@ -438,7 +438,7 @@ func TestStartErrors(t *testing.T) {
 // makes publishes fail without harm.
 func TestContextAndClose(t *testing.T) {
 	b := membus.New(membus.WithLogger(quiet()))
-	members, _ := room.NewMembers[Room, User](room.MembersOptions{NodeID: "A"})
+	members, _ := room.NewMembers[Room, User](room.WithNodeID("A"))
 	ctx, cancel := context.WithCancel(context.Background())
 	s, err := Start(ctx, b, "p", members, fast)
 	if err != nil {
@@ -470,7 +470,7 @@ func TestContextAndClose(t *testing.T) {
 // detector checks the hand-over between Start and the AfterFunc's Close).
 func TestCancelDuringStart(t *testing.T) {
 	b := newMembus(t)
-	members, _ := room.NewMembers[Room, User](room.MembersOptions{NodeID: "A"})
+	members, _ := room.NewMembers[Room, User](room.WithNodeID("A"))
 	for range 20 {
 		ctx, cancel := context.WithCancel(context.Background())
 		go cancel()

@@ -4,7 +4,7 @@
 // processes). Each node runs one Sync per replicated service, all with the
 // same subject prefix per service:
 //
-//	members, _ := room.NewMembers[Room, User](room.MembersOptions{NodeID: node})
+//	members, _ := room.NewMembers[Room, User](room.WithNodeID(node))
 //	s, err := roomsync.Start(ctx, b, "jsgen.chat.members", members, roomsync.Options{})
 //	if err != nil { ... }
 //	defer s.Close()

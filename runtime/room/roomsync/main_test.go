@@ -47,11 +47,11 @@ type node struct {
 
 func newNode(t testing.TB, b bus.Bus, id string) *node {
 	t.Helper()
-	members, err := room.NewMembers[Room, User](room.MembersOptions{NodeID: jsgenrt.NodeID(id), Logger: quiet()})
+	members, err := room.NewMembers[Room, User](room.WithNodeID(jsgenrt.NodeID(id)), room.WithLogger(quiet()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	presence, err := room.NewPresence[User](room.PresenceOptions{NodeID: jsgenrt.NodeID(id), Logger: quiet()})
+	presence, err := room.NewPresence[User](room.WithNodeID(jsgenrt.NodeID(id)), room.WithLogger(quiet()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,8 +22,8 @@ type receiverRig struct {
 }
 
 func newRig(t *testing.T) *receiverRig {
-	a, _ := room.NewMembers[Room, User](room.MembersOptions{NodeID: "A", Logger: quiet()})
-	b, _ := room.NewMembers[Room, User](room.MembersOptions{NodeID: "B", Logger: quiet()})
+	a, _ := room.NewMembers[Room, User](room.WithNodeID("A"), room.WithLogger(quiet()))
+	b, _ := room.NewMembers[Room, User](room.WithNodeID("B"), room.WithLogger(quiet()))
 	opts, _ := Options{Heartbeat: time.Second, Logger: quiet()}.withDefaults()
 	s := &Sync{r: b.Replica(), node: "B", opts: opts, log: quiet(), ctl: newControl(), subj: newSubjects("p")}
 	s.peers.Store(new([]string))

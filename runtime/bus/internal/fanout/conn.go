@@ -81,6 +81,17 @@ func (c *Conn) Closed() {
 	c.notify(bus.StateClosed, nil)
 }
 
+// ConnStats returns the connection counters, with subjects the subjects
+// subscribed on the server now.
+func (c *Conn) ConnStats(subjects int) bus.ConnStats {
+	return bus.ConnStats{
+		Disconnects: c.disconnects.Load(),
+		Reconnects:  c.reconnects.Load(),
+		PublishLost: c.Loss.Total(),
+		Subjects:    subjects,
+	}
+}
+
 // Counts returns the outages and the recoveries counted so far.
 func (c *Conn) Counts() (disconnects, reconnects uint64) {
 	return c.disconnects.Load(), c.reconnects.Load()

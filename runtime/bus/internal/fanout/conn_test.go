@@ -34,6 +34,9 @@ func TestConnOutagesCountedOnce(t *testing.T) {
 	if d, r := c.Counts(); d != 2 || r != 2 {
 		t.Fatalf("counts %d disconnects, %d reconnects; want 2, 2", d, r)
 	}
+	if st := c.ConnStats(3); st != (bus.ConnStats{Disconnects: 2, Reconnects: 2, PublishLost: 2, Subjects: 3}) {
+		t.Fatalf("ConnStats = %+v", st)
+	}
 	want := []bus.State{bus.StateDisconnected, bus.StateConnected, bus.StateDisconnected, bus.StateConnected, bus.StateClosed}
 	if !slices.Equal(states, want) {
 		t.Fatalf("states %v, want %v", states, want)
