@@ -1,0 +1,286 @@
+package ws
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"iter"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	gws "github.com/gobwas/ws"
+)
+
+// raceStream is a server's byte stream split into frames of every kind.
+type raceStream struct {
+	texts      [][]byte
+	pings      int
+	pongs      [][]byte
+	closes     int
+	closeCode  int
+	reason     string
+	afterClose int // frames after the close frame (none allowed)
+	partial    int // bytes of an incomplete last frame
+}
+
+// scanRaceStream splits stream into frames and fails on anything that is
+// not a well-formed, final, unmasked text, ping, pong or close frame: a
+// frame cut into by another shows up as a bad header, a bad length or a
+// corrupt payload. A stream ending mid-frame is an error too: the server
+// closes the socket only after its close frame.
+func scanRaceStream(stream []byte) (raceStream, error) {
+	r, err := scanFrames(stream)
+	if err == nil && r.partial > 0 {
+		err = fmt.Errorf("stream ends inside a frame (%d bytes)", r.partial)
+	}
+	return r, err
+}
+
+// scanFrames is scanRaceStream on a stream that may still be arriving: an
+// incomplete last frame is counted in r.partial.
+func scanFrames(stream []byte) (r raceStream, err error) {
+	for len(stream) > 0 {
+		b0, b1 := stream[0], byte(0)
+		if len(stream) >= 2 {
+			b1 = stream[1]
+		}
+		if b0&0x80 == 0 || b0&0x70 != 0 || b1&0x80 != 0 {
+			return r, fmt.Errorf("bad frame header % x after %d texts", stream[:min(2, len(stream))], len(r.texts))
+		}
+		n, hl := uint64(b1&0x7f), 2
+		switch {
+		case len(stream) < 2:
+			r.partial = len(stream)
+			return r, nil
+		case n == 126 && len(stream) >= 4:
+			n, hl = uint64(binary.BigEndian.Uint16(stream[2:])), 4
+		case n == 127 && len(stream) >= 10:
+			n, hl = binary.BigEndian.Uint64(stream[2:]), 10
+		case n >= 126:
+			r.partial = len(stream)
+			return r, nil
+		}
+		if n > 1<<30 {
+			return r, fmt.Errorf("frame length %d after %d texts", n, len(r.texts))
+		}
+		if uint64(len(stream)-hl) < n {
+			r.partial = len(stream)
+			return r, nil
+		}
+		p := stream[hl : hl+int(n)]
+		stream = stream[hl+int(n):]
+		if r.closes > 0 {
+			r.afterClose++
+			continue
+		}
+		switch op := b0 & 0x0f; op {
+		case 0x1:
+			r.texts = append(r.texts, p)
+		case opPing:
+			if len(p) != 0 {
+				return r, fmt.Errorf("ping with a %d-byte payload", len(p))
+			}
+			r.pings++
+		case opPong:
+			r.pongs = append(r.pongs, p)
+		case opClose:
+			r.closes++
+			if len(p) >= 2 {
+				r.closeCode, r.reason = int(binary.BigEndian.Uint16(p)), string(p[2:])
+			}
+		default:
+			return r, fmt.Errorf("unexpected opcode %d after %d texts", op, len(r.texts))
+		}
+	}
+	return r, nil
+}
+
+// readUntilEnd reads everything the server sends until the connection
+// ends, closing closeSeen once the stream holds a close frame. A read
+// timeout is an error (a hang).
+func readUntilEnd(conn net.Conn, br *bufio.Reader, closeSeen chan struct{}) ([]byte, error) {
+	var stream []byte
+	buf := make([]byte, 4<<10)
+	seen, scanned := false, 0
+	for {
+		_ = conn.SetReadDeadline(time.Now().Add(stressReadWait))
+		n, err := br.Read(buf)
+		stream = append(stream, buf[:n]...)
+		if !seen && len(stream)-scanned > 0 {
+			if r, _ := scanFrames(stream); r.closes > 0 {
+				seen = true
+				close(closeSeen)
+			}
+			scanned = len(stream)
+		}
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return stream, fmt.Errorf("the server neither wrote nor closed for %v (%d bytes read)", stressReadWait, len(stream))
+			}
+			if !seen {
+				close(closeSeen)
+			}
+			return stream, nil // EOF, reset: the end
+		}
+	}
+}
+
+// TestWriterPingsPongsCloseAndDataNeverInterleave: on one connection,
+// several goroutines send data frames of every size class, the server
+// pings every millisecond, the client pings the server (so pongs race
+// too), and another goroutine closes the connection mid-stream, while the
+// client reads slowly through a small receive buffer (so frames are
+// written partly and finished by writer goroutines). The client must see
+// only well-formed frames — each sender's frames intact and in order,
+// pings, pongs echoing its pings — then exactly one close frame with the
+// code given to Close, and nothing after it. Run it under -race.
+func TestWriterPingsPongsCloseAndDataNeverInterleave(t *testing.T) {
+	for _, wp := range stressWritePaths[:2] { // raw frames are read off plain TCP
+		t.Run(wp.name, func(t *testing.T) {
+			const senders, perSender = 8, 150
+			cfg := wp.cfg
+			cfg.sndBuf = 16 << 10
+			cfg.opts = append(append([]Option(nil), cfg.opts...), WithMaxQueueBytes(64<<20), func(o *Options) {
+				o.PingPeriod = time.Millisecond
+				o.LingerTimeout = time.Second
+				o.FlushTimeout = time.Second // then the close frame follows a partly written frame
+			})
+			var sent atomic.Int64
+			cfg.runOverride = func(ctx context.Context, c *Conn, _ iter.Seq[testMsg]) error {
+				half := make(chan struct{})
+				var once sync.Once
+				var wg sync.WaitGroup
+				for b := range senders {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for s := range perSender {
+							if c.SendBytes(stressFrame(b, s, stressSize(b, s))) != nil {
+								return
+							}
+							if sent.Add(1) >= senders*perSender/2 {
+								once.Do(func() { close(half) })
+							}
+						}
+					}()
+				}
+				wg.Add(1)
+				go func() { // closes from a goroutine of its own, mid-stream
+					defer wg.Done()
+					select {
+					case <-half:
+					case <-ctx.Done():
+					}
+					c.Close(4001, "race over")
+				}()
+				wg.Wait()
+				<-ctx.Done()
+				return nil
+			}
+			e := newEnv(t, cfg)
+			conn, br := rawDialRcvBuf(t, e, "lobby", 4<<10)
+
+			// The client pings every millisecond until it reads the server's
+			// close frame, then replies with a close frame (so the server's
+			// lingering close ends cleanly) and reads to the end.
+			closeSeen := make(chan struct{})
+			var pinged atomic.Int64
+			pinger := make(chan error, 1)
+			go func() {
+				ping := encodeFrames(rawFrame{fin: true, op: gws.OpPing, payload: []byte("p")})
+				for {
+					select {
+					case <-closeSeen:
+						_, _ = conn.Write(encodeFrames(rawFrame{fin: true, op: gws.OpClose, payload: closeBody(4001, "")}))
+						pinger <- nil
+						return
+					case <-time.After(time.Millisecond):
+					}
+					if _, err := conn.Write(ping); err != nil {
+						pinger <- fmt.Errorf("client ping %d: %w", pinged.Load()+1, err)
+						return
+					}
+					pinged.Add(1)
+				}
+			}()
+			stream, err := readUntilEnd(conn, br, closeSeen)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := <-pinger; err != nil {
+				t.Fatal(err)
+			}
+			r, err := scanRaceStream(stream)
+			if err != nil {
+				t.Logf("server log:\n%s", e.logs.String())
+				t.Fatalf("%v (%d data frames, %d pings, %d pongs before)", err, len(r.texts), r.pings, len(r.pongs))
+			}
+			tr := &seqTracker{next: make([]int, senders)}
+			for _, p := range r.texts {
+				if err := tr.add(p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, p := range r.pongs {
+				if !bytes.Equal(p, []byte("p")) {
+					t.Fatalf("pong %q, want the ping's payload %q", p, "p")
+				}
+			}
+			t.Logf("%d data frames, %d pings, %d pongs (%d client pings), close %d %q",
+				len(r.texts), r.pings, len(r.pongs), pinged.Load(), r.closeCode, r.reason)
+			switch {
+			case r.closes != 1 || r.closeCode != 4001 || r.reason != "race over":
+				t.Fatalf("%d close frames, code %d %q; want one, 4001 %q", r.closes, r.closeCode, r.reason, "race over")
+			case r.afterClose > 0:
+				t.Fatalf("%d frames after the close frame", r.afterClose)
+			case r.pings == 0:
+				t.Fatal("no ping from the server")
+			case int64(len(r.pongs)) > pinged.Load():
+				t.Fatalf("%d pongs for %d pings", len(r.pongs), pinged.Load())
+			}
+			e.metrics.waitFor(t, "closed with 4001, nothing queued", func(m *recMetrics) bool {
+				return m.closed[4001] == 1 && m.queue == 0
+			})
+		})
+	}
+}
+
+// TestReadSideKeepsGorillaCloseFrame: once sealed, gorilla's writes reach
+// neither the socket nor its write deadline; the close frame gorilla
+// wanted to send is kept for the writer.
+func TestReadSideKeepsGorillaCloseFrame(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	rs := &readSide{Conn: a}
+	go func() { _, _ = b.Read(make([]byte, 16)) }()
+	if n, err := rs.Write([]byte("HTTP")); err != nil || n != 4 {
+		t.Fatalf("handshake write: %d, %v", n, err)
+	}
+	rs.seal()
+	frame := append([]byte{0x80 | opClose, 4}, closePayload(CloseProtocolError, "xy")...)
+	if _, err := rs.Write(frame); !errors.Is(err, errReadOnly) {
+		t.Fatalf("write after seal: %v, want errReadOnly", err)
+	}
+	if got := rs.refused(); !bytes.Equal(got, closePayload(CloseProtocolError, "xy")) {
+		t.Fatalf("kept close payload % x", got)
+	}
+	if _, err := rs.Write([]byte{0x89, 0}); !errors.Is(err, errReadOnly) {
+		t.Fatalf("ping after seal: %v, want errReadOnly", err)
+	}
+	if err := rs.SetWriteDeadline(time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	// The deadline in the past was not applied: a write below gorilla works.
+	go func() { _, _ = b.Read(make([]byte, 16)) }()
+	if _, err := a.Write([]byte("x")); err != nil {
+		t.Fatalf("raw write after gorilla's deadline: %v", err)
+	}
+}
