@@ -169,7 +169,7 @@ func (w *writer) Close(payload []byte, cause string) bool {
 // reports whether everything was written.
 func (w *writer) Drain(deadline time.Time) bool {
 	w.mu.Lock()
-	if w.broken || w.gone {
+	if w.broken || w.gone || !w.attached { // before Attach, nothing is written
 		w.mu.Unlock()
 		return false
 	}

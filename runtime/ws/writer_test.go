@@ -7,14 +7,19 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
+	"maps"
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	gws "github.com/gobwas/ws"
+	"github.com/gorilla/websocket"
+	"github.com/olahol/melody"
 )
 
 // raceStream is a server's byte stream split into frames of every kind.
@@ -282,5 +287,82 @@ func TestReadSideKeepsGorillaCloseFrame(t *testing.T) {
 	go func() { _, _ = b.Read(make([]byte, 16)) }()
 	if _, err := a.Write([]byte("x")); err != nil {
 		t.Fatalf("raw write after gorilla's deadline: %v", err)
+	}
+}
+
+// timeoutErr is a net.Error that timed out, with the text of a write.
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string   { return "write tcp 127.0.0.1:1->127.0.0.1:2: i/o timeout" }
+func (timeoutErr) Timeout() bool   { return true }
+func (timeoutErr) Temporary() bool { return true }
+
+// TestReadErrorsClassifiedByType: what melody reports is classified by
+// the error's type and by what gorilla tried to write, never by its text:
+// a read timeout is a timeout whatever its message says (not a slow
+// client: melody never writes), an untyped error is a protocol error only
+// when gorilla wanted to answer it with a close frame (which the writer
+// then sends, with gorilla's code and reason), a read limit closes with
+// 1009, and a client's close frame records its code.
+func TestReadErrorsClassifiedByType(t *testing.T) {
+	cases := []struct {
+		name      string
+		err       error
+		refused   []byte // close payload gorilla tried to write
+		wantErr   string // Metrics.Error code, "" for none
+		wantSent  int
+		wantPeer  int
+		wantClose []byte // payload of the close frame queued, nil for none
+	}{
+		{"read timeout with a write-like text", timeoutErr{}, nil, ErrCodeTimeout, 0, 0, nil},
+		{"connection reset", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, nil, "", 0, 0, nil},
+		{"EOF", fmt.Errorf("read: %w", io.EOF), nil, "", 0, 0, nil},
+		{"gorilla-like text, nothing refused", errors.New("websocket: looks like a protocol error"), nil, "", 0, 0, nil},
+		{"protocol error", errors.New("anything"), closePayload(CloseProtocolError, "bad opcode 3"),
+			ErrCodeProtocol, CloseProtocolError, 0, closePayload(CloseProtocolError, "bad opcode 3")},
+		{"read limit", fmt.Errorf("read: %w", websocket.ErrReadLimit), nil, ErrCodeMessageTooBig, CloseTooBig, 0, closePayload(CloseTooBig, "")},
+		{"client's close frame", &websocket.CloseError{Code: 4000, Text: "bye"}, nil, "", 0, 4000, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newRecMetrics()
+			s, err := New(WithMetrics(m), WithLogger(discardLogger()), func(o *Options) { o.CloseTimeout = time.Millisecond })
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := newConn(s, "r", "", nil, nil, nil, context.Background())
+			side := &readSide{}
+			if tc.refused != nil {
+				side.seal()
+				_, _ = side.Write(append([]byte{0x80 | opClose, byte(len(tc.refused))}, tc.refused...))
+			}
+			s.onError(&melody.Session{Keys: map[string]any{sessionKey: &session{conn: c, side: side}}}, tc.err)
+			m.snapshot(func(m *recMetrics) any {
+				want := map[string]int{}
+				if tc.wantErr != "" {
+					want[tc.wantErr] = 1
+				}
+				if !maps.Equal(m.errors, want) || m.slow != 0 {
+					t.Errorf("errors %v, slow %d; want %v, 0", m.errors, m.slow, want)
+				}
+				return nil
+			})
+			if got := int(c.sentCode.Load()); got != tc.wantSent {
+				t.Errorf("sent code %d, want %d", got, tc.wantSent)
+			}
+			if got := int(c.peerCode.Load()); got != tc.wantPeer {
+				t.Errorf("peer code %d, want %d", got, tc.wantPeer)
+			}
+			var queued []byte
+			c.out.mu.Lock()
+			if c.out.queue.len() > 0 && c.out.queue.front().ctl == opClose {
+				queued = c.out.queue.front().p
+			}
+			c.out.mu.Unlock()
+			if !bytes.Equal(queued, tc.wantClose) {
+				t.Errorf("close frame queued % x, want % x", queued, tc.wantClose)
+			}
+			c.finish()
+		})
 	}
 }
