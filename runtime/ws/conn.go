@@ -258,9 +258,14 @@ func (c *Conn) readerFailed(payload []byte, cause string) {
 	if open {
 		c.cancel()
 	}
-	if c.out.Close(payload, cause) && c.out.Drain(time.Now().Add(c.srv.opts.CloseTimeout)) {
-		c.lingerRaw()
+	if !c.out.Close(payload, cause) {
+		return
 	}
+	if !c.out.Drain(time.Now().Add(c.srv.opts.CloseTimeout)) {
+		c.srv.log(c, slog.LevelDebug, "close frame not written", slog.String("cause", cause))
+		return
+	}
+	c.lingerRaw()
 }
 
 // peerClosed runs on melody's read goroutine when the client sent a close
