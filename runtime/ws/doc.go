@@ -60,9 +60,9 @@
 // # Inbound
 //
 // One message at a time per connection, on melody's read goroutine:
-//   - over ReadLimit (default 64 KiB): close 1009 (gorilla);
+//   - over ReadLimit (default 64 KiB): close 1009;
 //   - malformed framing (unmasked, RSV bits, reserved opcodes, bad
-//     control or close frames, bad continuation): close 1002 (gorilla);
+//     control or close frames, bad continuation): close 1002;
 //   - past the token bucket (default 50/s, burst 100): error frame
 //     "rate_limited", then close 1008;
 //   - a binary message: error frame "binary_not_supported", connection

@@ -14,7 +14,7 @@ type Metrics interface {
 	// ConnOpened: an upgrade succeeded.
 	ConnOpened(route string)
 	// ConnClosed: a connection ended; code is the close code the server
-	// sent (or gorilla sent for protocol errors), else the one the client
+	// sent (1002 and 1009 included), else the one the client
 	// sent, else 1006 (abnormal: the TCP connection just ended).
 	ConnClosed(route string, code int)
 	// Refused: an upgrade was refused before it happened with HTTP status.

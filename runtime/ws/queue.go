@@ -27,6 +27,19 @@ func (q *frameQueue) push(f outFrame) { q.r.Push(f) }
 // non-blocking write started).
 func (q *frameQueue) pushFront(f outFrame) { q.r.PushFront(f) }
 
+// pendingControl returns the queued control frame of kind ctl that no
+// write has started, or nil. Control frames sit at the front (pushUrgent),
+// behind at most one partly written frame and one control frame of the
+// other kind.
+func (q *frameQueue) pendingControl(ctl byte) *outFrame {
+	for i := range min(q.r.Len(), 3) {
+		if f := q.r.At(i); f.ctl == ctl && f.sent == 0 {
+			return f
+		}
+	}
+	return nil
+}
+
 // pushUrgent puts control frame f before every queued frame except one
 // partly on the wire (it must be finished first).
 func (q *frameQueue) pushUrgent(f outFrame) {

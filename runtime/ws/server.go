@@ -16,7 +16,8 @@ import (
 	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 )
 
-// Server owns one melody instance, its connections and its room index.
+// Server owns one melody instance (see melody.go), its connections and the
+// flushers their writers share.
 // Routes are mounted on it with Handle or Handler. Its methods are safe
 // for concurrent use.
 type Server struct {

@@ -114,10 +114,17 @@ func (w *writer) sendPing() {
 
 // control queues a control frame before every queued frame but one partly
 // on the wire, and reports whether it did (not after the close frame).
-// The caller holds mu.
+// At most one ping and one pong wait at a time, so a client that pings
+// without reading cannot grow the queue: a pong not yet written takes the
+// newest ping's payload instead (RFC 6455 §5.5.3), a ping not yet written
+// makes another unnecessary. The caller holds mu.
 func (w *writer) control(f outFrame) bool {
 	if w.final || w.broken || w.gone {
 		return false
+	}
+	if p := w.queue.pendingControl(f.ctl); p != nil {
+		p.p = f.p
+		return true
 	}
 	w.queue.pushUrgent(f)
 	if w.attached && !w.busy {

@@ -366,3 +366,40 @@ func TestReadErrorsClassifiedByType(t *testing.T) {
 		})
 	}
 }
+
+// TestWriterKeepsOneControlFrameOfEachKind: a client that pings without
+// reading cannot grow the queue: one pong waits, carrying the newest
+// ping's payload, and one ping, ahead of the data frames but behind a
+// frame partly written.
+func TestWriterKeepsOneControlFrameOfEachKind(t *testing.T) {
+	w := &writer{cfg: &writerConfig{maxQueue: 1 << 20}, m: &connMetrics{m: nopMetrics{}}}
+	if err := w.Enqueue([]byte("data")); err != nil {
+		t.Fatal(err)
+	}
+	w.queue.front().sent = 1 // partly written
+	if err := w.Enqueue([]byte("more")); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 1000 {
+		w.Pong(fmt.Appendf(nil, "p%d", i))
+		w.mu.Lock()
+		w.control(outFrame{ctl: opPing})
+		w.mu.Unlock()
+	}
+	var got []string
+	for i := range w.queue.len() {
+		f := w.queue.r.At(i)
+		got = append(got, fmt.Sprintf("%d:%s", f.ctl, f.p))
+	}
+	want := []string{"0:data", "9:", "10:p999", "0:more"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("queue %v, want %v", got, want)
+	}
+	if !w.Close(closePayload(CloseNormal, ""), "closed") {
+		t.Fatal("Close did not queue the close frame")
+	}
+	w.Pong([]byte("late"))
+	if n, last := w.queue.len(), w.queue.r.At(w.queue.len()-1); n != 2 || last.ctl != opClose {
+		t.Fatalf("after Close: %d frames, last kind %d; want the partial frame then the close frame", n, last.ctl)
+	}
+}
