@@ -245,7 +245,7 @@ func (c *Conn) ignore(n int) {
 // refused what the client sent (a message over ReadLimit: 1009; a protocol
 // error: 1002). The connection starts closing as for Close, except that
 // the queued frames are dropped: the writer writes the close frame with
-// payload at once, and the socket lingers (see lingerRaw) once it is out.
+// payload at once, while the socket lingers (see lingerRaw).
 func (c *Conn) readerFailed(payload []byte, cause string) {
 	c.mu.Lock()
 	open := c.phase == phaseOpen
@@ -261,11 +261,14 @@ func (c *Conn) readerFailed(payload []byte, cause string) {
 	if !c.out.Close(payload, cause) {
 		return
 	}
+	// Discard what the client is still sending while the writer sends the
+	// close frame, so the client's write never stalls on a full socket;
+	// then give the writer the time it still needs before melody closes
+	// the socket.
+	c.lingerRaw()
 	if !c.out.Drain(time.Now().Add(c.srv.opts.CloseTimeout)) {
 		c.srv.log(c, slog.LevelDebug, "close frame not written", slog.String("cause", cause))
-		return
 	}
-	c.lingerRaw()
 }
 
 // peerClosed runs on melody's read goroutine when the client sent a close

@@ -106,16 +106,27 @@ func scanFrames(stream []byte) (r raceStream, err error) {
 	return r, nil
 }
 
+// streamEnd says how readUntilEnd's stream ended.
+type streamEnd struct {
+	err   error         // the read error that ended it (EOF, reset)
+	stall time.Duration // time spent in the last read
+	reads int
+}
+
 // readUntilEnd reads everything the server sends until the connection
 // ends, closing closeSeen once the stream holds a close frame. A read
 // timeout is an error (a hang).
-func readUntilEnd(conn net.Conn, br *bufio.Reader, closeSeen chan struct{}) ([]byte, error) {
+func readUntilEnd(conn net.Conn, br *bufio.Reader, pause time.Duration, closeSeen chan struct{}, end *streamEnd) ([]byte, error) {
 	var stream []byte
 	buf := make([]byte, 4<<10)
 	seen, scanned := false, 0
+	last := time.Now()
 	for {
 		_ = conn.SetReadDeadline(time.Now().Add(stressReadWait))
 		n, err := br.Read(buf)
+		end.stall = time.Since(last)
+		last = time.Now()
+		end.reads++
 		stream = append(stream, buf[:n]...)
 		if !seen && len(stream)-scanned > 0 {
 			if r, _ := scanFrames(stream); r.closes > 0 {
@@ -132,8 +143,10 @@ func readUntilEnd(conn net.Conn, br *bufio.Reader, closeSeen chan struct{}) ([]b
 			if !seen {
 				close(closeSeen)
 			}
+			end.err = err
 			return stream, nil // EOF, reset: the end
 		}
+		time.Sleep(pause)
 	}
 }
 
@@ -154,11 +167,13 @@ func TestWriterPingsPongsCloseAndDataNeverInterleave(t *testing.T) {
 			cfg.sndBuf = 16 << 10
 			cfg.opts = append(append([]Option(nil), cfg.opts...), WithMaxQueueBytes(64<<20), func(o *Options) {
 				o.PingPeriod = time.Millisecond
-				o.LingerTimeout = time.Second
-				o.FlushTimeout = time.Second // then the close frame follows a partly written frame
+				o.LingerTimeout = 10 * time.Second // the client replies to the close frame once it reads it, however loaded the machine
+				o.FlushTimeout = time.Second       // then the close frame follows a partly written frame
 			})
 			var sent atomic.Int64
+			var conn1 atomic.Pointer[Conn]
 			cfg.runOverride = func(ctx context.Context, c *Conn, _ iter.Seq[testMsg]) error {
+				conn1.Store(c)
 				half := make(chan struct{})
 				var once sync.Once
 				var wg sync.WaitGroup
@@ -190,7 +205,7 @@ func TestWriterPingsPongsCloseAndDataNeverInterleave(t *testing.T) {
 				return nil
 			}
 			e := newEnv(t, cfg)
-			conn, br := rawDialRcvBuf(t, e, "lobby", 4<<10)
+			conn, br := rawDialRcvBuf(t, e, "lobby", 128<<10) // not below the loopback MSS, or window updates stall
 
 			// The client pings every millisecond until it reads the server's
 			// close frame, then replies with a close frame (so the server's
@@ -215,7 +230,8 @@ func TestWriterPingsPongsCloseAndDataNeverInterleave(t *testing.T) {
 					pinged.Add(1)
 				}
 			}()
-			stream, err := readUntilEnd(conn, br, closeSeen)
+			var end streamEnd
+			stream, err := readUntilEnd(conn, br, time.Millisecond, closeSeen, &end)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -225,6 +241,18 @@ func TestWriterPingsPongsCloseAndDataNeverInterleave(t *testing.T) {
 			r, err := scanRaceStream(stream)
 			if err != nil {
 				t.Logf("server log:\n%s", e.logs.String())
+				t.Logf("client read ended with %v; the last read took %v, %d reads, %d bytes", end.err, end.stall, end.reads, len(stream))
+				e.metrics.snapshot(func(m *recMetrics) any {
+					t.Logf("server wrote %d data frames, %d bytes", m.out, m.outBytes)
+					return nil
+				})
+				if c := conn1.Load(); c != nil {
+					w := &c.out
+					w.mu.Lock()
+					t.Logf("writer: queue %d, queued %d, busy %v stopped %v final %v broken %v gone %v",
+						w.queue.len(), w.queued, w.busy, w.stopped, w.final, w.broken, w.gone)
+					w.mu.Unlock()
+				}
 				t.Fatalf("%v (%d data frames, %d pings, %d pongs before)", err, len(r.texts), r.pings, len(r.pongs))
 			}
 			tr := &seqTracker{next: make([]int, senders)}
@@ -326,7 +354,7 @@ func TestReadErrorsClassifiedByType(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newRecMetrics()
-			s, err := New(WithMetrics(m), WithLogger(discardLogger()), func(o *Options) { o.CloseTimeout = time.Millisecond })
+			s, err := New(WithMetrics(m), WithLogger(discardLogger()), func(o *Options) { o.CloseTimeout, o.LingerTimeout = time.Millisecond, -1 })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -401,5 +429,69 @@ func TestWriterKeepsOneControlFrameOfEachKind(t *testing.T) {
 	w.Pong([]byte("late"))
 	if n, last := w.queue.len(), w.queue.r.At(w.queue.len()-1); n != 2 || last.ctl != opClose {
 		t.Fatalf("after Close: %d frames, last kind %d; want the partial frame then the close frame", n, last.ctl)
+	}
+}
+
+// TestPongWaitsBehindStuckDataWithoutCuttingTheConnection: a client that
+// pings while it is not reading, with megabytes queued for it, gets its
+// pong once it reads again, and the connection stays open: the pong waits
+// in the writer's queue (ahead of the data not yet started) for as long as
+// the socket is full, with no deadline of its own.
+func TestPongWaitsBehindStuckDataWithoutCuttingTheConnection(t *testing.T) {
+	const frames, size = 256, 8 << 10
+	sentAll := make(chan struct{})
+	e := newEnv(t, envConfig{sndBuf: 8 << 10,
+		opts: []Option{WithMaxQueueBytes(64 << 20)},
+		runOverride: func(ctx context.Context, c *Conn, msgs iter.Seq[testMsg]) error {
+			for k := range frames {
+				if err := c.SendBytes(stressFrame(0, k, size)); err != nil {
+					return err
+				}
+			}
+			close(sentAll)
+			for range msgs {
+			}
+			return nil
+		}})
+	conn, br := rawDialRcvBuf(t, e, "lobby", 128<<10) // far less than the 2 MiB queued
+	<-sentAll
+	if _, err := conn.Write(encodeFrames(rawFrame{fin: true, op: gws.OpPing, payload: []byte("still there?")})); err != nil {
+		t.Fatal(err)
+	}
+	// The stimulus, not a wait for a result: the client reads nothing for
+	// longer than the one second gorilla gave its own pong.
+	time.Sleep(1500 * time.Millisecond)
+
+	var texts [][]byte
+	var pong []byte
+	buf := make([]byte, 64<<10)
+	var stream []byte
+	for len(texts) < frames || pong == nil {
+		_ = conn.SetReadDeadline(time.Now().Add(testTimeout))
+		n, err := br.Read(buf)
+		stream = append(stream, buf[:n]...)
+		if err != nil {
+			t.Fatalf("after %d data frames (pong: %q): %v", len(texts), pong, err)
+		}
+		r, err := scanFrames(stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.closes > 0 {
+			t.Fatalf("closed with %d %q after %d data frames", r.closeCode, r.reason, len(r.texts))
+		}
+		texts = r.texts
+		if len(r.pongs) > 0 {
+			pong = r.pongs[0]
+		}
+	}
+	if err := checkOneSender(texts); err != nil {
+		t.Fatal(err)
+	}
+	if string(pong) != "still there?" {
+		t.Fatalf("pong %q", pong)
+	}
+	if n := e.srv.Len(); n != 1 {
+		t.Fatalf("%d connections open, want 1", n)
 	}
 }
