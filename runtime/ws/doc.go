@@ -1,7 +1,8 @@
 // Package ws is the WebSocket runtime under jsgen's generated controllers:
 // it serves typed routes on melody v1.3.0 (github.com/olahol/melody) with
 // safe defaults, and adds the bounded outbound queues, close semantics,
-// shutdown and metrics melody lacks. Fan-out to rooms is package channel's
+// shutdown and metrics melody lacks. melody reads; the runtime writes (see
+// "What melody does, what the runtime does"). Fan-out to rooms is package channel's
 // (Subscribe connects a channel to a connection).
 //
 // An app implements the generated handler interface of a controller and
@@ -102,9 +103,9 @@
 // # Inbound
 //
 // One message at a time per connection, on melody's read goroutine:
-//   - over ReadLimit (default 64 KiB): close 1009 (gorilla);
+//   - over ReadLimit (default 64 KiB): close 1009;
 //   - malformed framing (unmasked, RSV bits, reserved opcodes, bad
-//     control or close frames, bad continuation): close 1002 (gorilla);
+//     control or close frames, bad continuation): close 1002;
 //   - past the token bucket (default 50/s, burst 100): error frame
 //     "rate_limited", then close 1008;
 //   - a binary message: error frame "binary_not_supported", connection
@@ -150,9 +151,25 @@
 // WriteBatchBytes. An idle connection has no writer goroutine and holds
 // no write buffer. Without non-blocking writes (TLS, other systems), or
 // with WriteBatchBytes < 0, every connection with frames to send gets the
-// writer goroutine. melody's own writer only sends pings; gorilla's
-// control frames and the runtime's data frames are serialized on the
-// socket, so a frame is never split by another.
+// writer goroutine.
+//
+// # What melody does, what the runtime does
+//
+// melody upgrades the connection (through gorilla/websocket) and runs its
+// read loop: it reads frames, enforces ReadLimit and the pong deadline
+// (PongWait), and hands each message to the runtime. It never writes.
+//
+// Every frame the server sends — data, pings (every PingPeriod), pongs,
+// and the close frame, whoever starts the close — goes through the
+// connection's one outbound queue and is written by the connection's
+// writer, and by nothing else. Control frames go ahead of queued data
+// frames, but never into the middle of a frame partly written, and the
+// close frame is always the last frame. This is what keeps the stream
+// well formed while many goroutines send, pings fire and a close starts
+// at once, and what lets a pong or a close get out even behind a large
+// queue. When gorilla's reader refuses what the client sent (a message
+// over ReadLimit, a malformed frame), the close frame it would have sent
+// (1009 or 1002) is sent by the writer too.
 //
 // # Closing
 //

@@ -28,8 +28,8 @@ const (
 // frames, the close code and reason say it instead.
 const (
 	ErrCodeInvalidUTF8   = "invalid_utf8"    // close 1007
-	ErrCodeMessageTooBig = "message_too_big" // close 1009 (sent by gorilla)
-	ErrCodeProtocol      = "protocol_error"  // close 1002 (sent by gorilla)
+	ErrCodeMessageTooBig = "message_too_big" // close 1009
+	ErrCodeProtocol      = "protocol_error"  // close 1002
 	ErrCodeTimeout       = "timeout"         // read (pong) or write deadline passed
 	ErrCodeSlowClient    = "slow_client"     // close 1013, outbound queue over MaxQueueBytes
 	ErrCodeInboxFull     = "inbox_full"      // close 1013, handler not consuming messages
@@ -42,10 +42,10 @@ const (
 const (
 	CloseNormal         = 1000 // handler returned nil
 	CloseGoingAway      = 1001 // server shutting down
-	CloseProtocolError  = 1002 // malformed frames (sent by gorilla)
+	CloseProtocolError  = 1002 // malformed frames
 	CloseInvalidPayload = 1007 // invalid UTF-8 in a text message
 	ClosePolicy         = 1008 // inbound rate limit exceeded
-	CloseTooBig         = 1009 // message over ReadLimit (sent by gorilla)
+	CloseTooBig         = 1009 // message over ReadLimit
 	CloseInternal       = 1011 // handler error or panic
 	CloseTryAgainLater  = 1013 // slow client, or handler not consuming messages
 )

@@ -9,7 +9,7 @@ import (
 // A connection with frames to send and no writer is added to its list;
 // a goroutine, started when the list stops being empty and ending when it
 // is empty again, takes each listed connection in turn and writes all its
-// queued frames with one non-blocking writev (Conn.flush).
+// queued frames with one non-blocking writev (writer.Flush).
 //
 // Publishers thus never write to sockets, and one wake-up serves a whole
 // broadcast. Before each pass the flusher yields to every goroutine that
@@ -21,8 +21,8 @@ import (
 type flusher struct {
 	srv     *Server
 	mu      sync.Mutex
-	list    []*Conn
-	spare   []*Conn
+	list    []*writer
+	spare   []*writer
 	running bool
 	flushed int64 // connection flushes done (one writev each at most), for tests
 }
@@ -36,12 +36,12 @@ func newFlushers(s *Server) []*flusher {
 	return fs
 }
 
-// add lists c, whose write side the caller gave to the flusher (c.writing,
-// set under c.mu, so c is listed at most once). The Server's WaitGroup is
-// above zero: c is open, or the caller is the flusher itself.
-func (f *flusher) add(c *Conn) {
+// add lists w, whose write side the caller gave to the flusher (w.busy,
+// set under w.mu, so w is listed at most once). The Server's WaitGroup is
+// above zero: w's connection is open, or the caller is the flusher itself.
+func (f *flusher) add(w *writer) {
 	f.mu.Lock()
-	f.list = append(f.list, c)
+	f.list = append(f.list, w)
 	start := !f.running
 	f.running = true
 	f.mu.Unlock()
@@ -67,8 +67,8 @@ func (f *flusher) run() {
 		}
 		f.list, f.spare = f.spare[:0], nil
 		f.mu.Unlock()
-		for i, c := range list {
-			c.flush(b)
+		for i, w := range list {
+			w.Flush(b)
 			list[i] = nil
 		}
 		f.mu.Lock()

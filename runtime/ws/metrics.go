@@ -1,5 +1,12 @@
 package ws
 
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+)
+
 // Metrics receives the runtime's events. route is the Route's Pattern.
 // Implementations must be safe for concurrent use and cheap: FramesOut and
 // QueueBytes run once or twice per delivered frame.
@@ -7,7 +14,7 @@ type Metrics interface {
 	// ConnOpened: an upgrade succeeded.
 	ConnOpened(route string)
 	// ConnClosed: a connection ended; code is the close code the server
-	// sent (or gorilla sent for protocol errors), else the one the client
+	// sent (1002 and 1009 included), else the one the client
 	// sent, else 1006 (abnormal: the TCP connection just ended).
 	ConnClosed(route string, code int)
 	// Refused: an upgrade was refused before it happened with HTTP status.
@@ -42,3 +49,39 @@ func (nopMetrics) Error(string, string)        {}
 func (nopMetrics) Dropped(string, string, int) {}
 func (nopMetrics) SlowClient(string)           {}
 func (nopMetrics) QueueBytes(string, int)      {}
+
+// connMetrics reports one connection's writer events to the Server's
+// Metrics and Logger, labelled with its route and ID.
+type connMetrics struct {
+	m     Metrics
+	log   *slog.Logger
+	route string
+	id    string
+}
+
+func (cm *connMetrics) FrameOut(n int)               { cm.m.FrameOut(cm.route, n) }
+func (cm *connMetrics) QueueBytes(delta int)         { cm.m.QueueBytes(cm.route, delta) }
+func (cm *connMetrics) Dropped(reason string, n int) { cm.m.Dropped(cm.route, reason, n) }
+
+// WriteFailed counts a write that timed out on an open connection as a
+// slow client; other failures (the peer left) are only logged.
+func (cm *connMetrics) WriteFailed(err error, closing bool) {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() && !closing {
+		cm.m.Error(cm.route, ErrCodeTimeout)
+		cm.m.SlowClient(cm.route)
+		logConn(cm.log, cm.id, cm.route, slog.LevelInfo, "client too slow: write deadline passed", slog.Any("err", err))
+		return
+	}
+	logConn(cm.log, cm.id, cm.route, slog.LevelDebug, "write failed", slog.Any("err", err))
+}
+
+// logConn writes one record with a connection's ID and route.
+func logConn(l *slog.Logger, id, route string, level slog.Level, msg string, attrs ...slog.Attr) {
+	ctx := context.Background()
+	if !l.Enabled(ctx, level) {
+		return
+	}
+	attrs = append(attrs, slog.String("conn_id", id), slog.String("route", route))
+	l.LogAttrs(ctx, level, "ws: "+msg, attrs...)
+}

@@ -14,7 +14,8 @@ import (
 // connections in turn without a slow client holding it up, with no
 // allocation per write.
 //
-// Its fields are used only by the holder of the sockConn's mu.
+// Its fields are used only by the goroutine that owns the writer's write
+// side.
 type rawWriter struct {
 	rc   syscall.RawConn
 	fn   func(fd uintptr) bool // w.do, bound once so a write allocates nothing

@@ -839,16 +839,16 @@ func TestStressDiscardCloseMidFrame(t *testing.T) {
 					}
 					if c.SendBytes(stressFrame(0, k, size)) != nil {
 						// Record what the discard found (internal state, read
-						// under the Conn's lock): a writer busy, a partly
+						// under the writer's lock): a writer busy, a partly
 						// written frame kept at the queue's front.
-						c.mu.Lock()
-						if c.writing {
+						c.out.mu.Lock()
+						if c.out.busy {
 							busyAtCut.Add(1)
 						}
-						if c.queue.len() > 0 && c.queue.front().sent > 0 {
+						if c.out.queue.len() > 0 && c.out.queue.front().sent > 0 {
 							partialAtCut.Add(1)
 						}
-						c.mu.Unlock()
+						c.out.mu.Unlock()
 						break
 					}
 					if k%8 == 7 {
@@ -938,8 +938,8 @@ func TestStressDiscardCloseMidFrame(t *testing.T) {
 // end), and nothing after the close frame.
 //
 // The frames still queued at that point are dropped and counted
-// (Conn.finalize), and a writer that takes the socket afterwards drops its
-// batch (Conn.stopped).
+// (writer.Close queues the close frame last and drops the data frames
+// still queued but one partly written).
 func TestStressFlushTimeoutNoDataAfterClose(t *testing.T) {
 	for _, wp := range stressWritePaths[:2] { // raw frames are read off plain TCP
 		t.Run(wp.name, func(t *testing.T) {
