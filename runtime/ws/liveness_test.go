@@ -35,9 +35,11 @@ func TestSilentClientDroppedAfterPongWait(t *testing.T) {
 			frames <- string(b)
 		}
 	}()
+	// start comes before the dial: the server's read deadline is set during
+	// the upgrade, before rawDial returns.
+	start := time.Now()
 	silent, _ := e.rawDial(t, "lobby") // gobwas: never reads, never pongs
 	defer silent.Close()
-	start := time.Now()
 	e.metrics.waitFor(t, "the silent client dropped", func(m *recMetrics) bool {
 		return m.errors[ErrCodeTimeout] == 1 && m.closed[websocket.CloseAbnormalClosure] == 1
 	})
