@@ -118,13 +118,7 @@ func (p *parser) outs(v *yaml.Node, subject string) []decl.Ident {
 			"%s must be a name or a sequence of names, found %s", subject, describe(v))
 		return nil
 	}
-	var out []decl.Ident
-	for _, it := range v.Content {
-		if id, ok := p.ident(it, "each item of "+subject); ok {
-			out = append(out, id)
-		}
-	}
-	return out
+	return p.names(v, subject)
 }
 
 // auth reads `auth: {identity: Model}`.
