@@ -72,6 +72,7 @@ type callEnv struct {
 	ended   chan string // text of block/slow/count calls whose ctx ended
 	chain   []chan struct{}
 	url     string
+	srv     *Server
 }
 
 func newCallEnv(t testing.TB, cmdOpts []CommandsOption, opts ...Option) *callEnv {
@@ -82,6 +83,7 @@ func newCallEnv(t testing.TB, cmdOpts []CommandsOption, opts ...Option) *callEnv
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.srv = srv
 	cmds := e.commands(cmdOpts)
 	decode := func(b []byte) (callPayload, error) { return decodeCallPayload(b) }
 	mux := http.NewServeMux()
@@ -459,9 +461,18 @@ func TestCallShutdownCancelsCtx(t *testing.T) {
 	send(t, c, callFrame("x", "block", `{"text":"shutdown"}`))
 	send(t, c, callFrame("y", "echo", `{}`))
 	readReply(t, c)
-	// The test's cleanup shuts the server down; Shutdown waits for the
-	// call, whose ctx it cancels.
-	t.Cleanup(func() { waitEnded(t, e, "shutdown") })
+	// Shutdown cancels the call's ctx and waits for it.
+	if err := e.srv.Shutdown(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-e.ended:
+		if got != "shutdown" {
+			t.Fatalf("ctx ended for %q", got)
+		}
+	default:
+		t.Fatal("Shutdown returned before the call's ctx ended and the command returned")
+	}
 }
 
 // BenchmarkCalls measures echo calls on one connection with up to 128 in
