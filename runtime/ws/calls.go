@@ -165,6 +165,7 @@ type callDeliverer struct {
 type call struct {
 	id     string
 	cancel context.CancelFunc
+	stream Stream // the call's sink, allocated with it
 
 	mu   sync.Mutex
 	done bool
@@ -276,9 +277,15 @@ func (d *callDeliverer) start(c *Conn, cmd *command, id string, run callRun) {
 // counted.
 func (d *callDeliverer) run(ctx context.Context, c *Conn, cmd *command, cl *call, run callRun) {
 	defer c.srv.wg.Done()
-	stop := context.AfterFunc(ctx, func() { d.expire(ctx, c, cl) })
+	expired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(expired)
+		d.expire(ctx, c, cl)
+	})
 	frame := d.outcome(ctx, c, cmd, cl, run)
-	stop()
+	if !stop() {
+		<-expired // started: let it finish, so nothing of the call outlives it
+	}
 	if ctx.Err() != nil {
 		// The call ended (timeout, cancel, disconnect) before its outcome:
 		// the ending's reply, not the outcome, is the call's last frame.
@@ -315,7 +322,8 @@ func (d *callDeliverer) outcome(ctx context.Context, c *Conn, cmd *command, cl *
 		}
 	}()
 	b := append(appendCallID(nil, cl.id), `,"result":`...)
-	b, err := run(ctx, c, &Stream{d: d, c: c, cl: cl}, b)
+	cl.stream = Stream{c: c, cl: cl}
+	b, err := run(ctx, c, &cl.stream, b)
 	if err == nil {
 		return append(b, '}')
 	}
@@ -327,7 +335,10 @@ func (d *callDeliverer) outcome(ctx context.Context, c *Conn, cmd *command, cl *
 	case errors.As(err, &je):
 		return appendCallError(nil, cl.id, je.Code, je.Message, je.Errors)
 	}
-	c.srv.log(c, slog.LevelError, "command failed", slog.String("command", cmd.name), slog.Any("err", err))
+	if ctx.Err() == nil {
+		c.srv.opts.Metrics.Error(c.route, CallInternal)
+		c.srv.log(c, slog.LevelError, "command failed", slog.String("command", cmd.name), slog.Any("err", err))
+	}
 	return appendCallError(nil, cl.id, CallInternal, "internal error", nil)
 }
 
@@ -370,7 +381,6 @@ var ErrCallEnded = errors.New("ws: call ended")
 // its reply. Items are sent in the order of Send calls; none is sent after
 // the call ended.
 type Stream struct {
-	d  *callDeliverer
 	c  *Conn
 	cl *call
 }
