@@ -11,6 +11,8 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -511,5 +513,51 @@ func BenchmarkCalls(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
+}
+
+// BenchmarkCallsConns measures echo calls spread over 1,000 connections,
+// one call in flight per connection: calls/s, and allocations per call
+// (client and server).
+func BenchmarkCallsConns(b *testing.B) {
+	const conns = 1000
+	e := newCallEnv(b, nil)
+	cs := make([]*websocket.Conn, conns)
+	for i := range cs {
+		cs[i] = e.dial(b, "/calls")
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, conns)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for _, c := range cs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			frame := make([]byte, 0, 64)
+			for i := next.Add(1); i <= int64(b.N); i = next.Add(1) {
+				frame = append(strconv.AppendInt(append(frame[:0], `{"id":"`...), i, 10), `","command":"echo","payload":{"text":"hi"}}`...)
+				if err := c.WriteMessage(websocket.TextMessage, frame); err != nil {
+					errs <- err
+					return
+				}
+				_, msg, err := c.ReadMessage()
+				if err == nil && !bytes.Contains(msg, []byte(`"result"`)) {
+					err = fmt.Errorf("reply %s", msg)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
 }
