@@ -561,3 +561,19 @@ func BenchmarkCallsConns(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
 }
+
+// TestCallReplyNotQueuedIsCounted: a reply the connection's writer refuses
+// (here: the connection is closing) is counted, never silently lost.
+func TestCallReplyNotQueuedIsCounted(t *testing.T) {
+	m := newRecMetrics()
+	srv, err := New(WithMetrics(m), WithLogger(slog.New(slog.NewTextHandler(&logBuffer{}, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = srv.Shutdown(testCtx(t)) }()
+	c := newConn(srv, "GET /calls", "", nil, nil, nil, context.Background())
+	c.closeWith(closeReq{code: CloseNormal, mode: discardQueue, cause: "closed"})
+	d := NewCommands().deliverer(nil)
+	d.deliver(c, []byte(`{"id":"1","command":"nope"}`))
+	m.waitFor(t, "reply not queued counted", func(m *recMetrics) bool { return m.errors[ErrCodeCallNotQueued] == 1 })
+}
