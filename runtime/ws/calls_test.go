@@ -61,7 +61,7 @@ func encodeText(b []byte, s string) []byte {
 // route) with the same commands:
 //
 //	echo  → {"text":text}
-//	chain → waits for the call with i+1 (of n) to finish, then {"text":text}
+//	gate  → waits for e.gate to close, then {"text":text}
 //	block → waits for ctx, reports its end on ended, returns ctx's error
 //	slow  → as block, with a 300 ms timeout
 //	panic → panics;  deny → CallError "denied"
@@ -71,15 +71,15 @@ func encodeText(b []byte, s string) []byte {
 // Plain frames ({"text":…}) on either route are echoed as {"msg":text}.
 type callEnv struct {
 	metrics *recMetrics
-	ended   chan string // text of block/slow/count calls whose ctx ended
-	chain   []chan struct{}
+	ended   chan string   // text of block/slow/count calls whose ctx ended
+	gate    chan struct{} // the gate command waits for it to close
 	url     string
 	srv     *Server
 }
 
 func newCallEnv(t testing.TB, cmdOpts []CommandsOption, opts ...Option) *callEnv {
 	t.Helper()
-	e := &callEnv{metrics: newRecMetrics(), ended: make(chan string, 64)}
+	e := &callEnv{metrics: newRecMetrics(), ended: make(chan string, 64), gate: make(chan struct{})}
 	logger := slog.New(slog.NewTextHandler(&logBuffer{}, nil))
 	srv, err := New(append([]Option{WithMetrics(e.metrics), WithLogger(logger), WithRateLimit(-1, 1)}, opts...)...)
 	if err != nil {
@@ -138,16 +138,13 @@ func (e *callEnv) commands(opts []CommandsOption) *Commands {
 		return "late", ctx.Err()
 	}
 	text("echo", 0, func(_ context.Context, p callPayload, _ *Stream) (string, error) { return p.Text, nil })
-	text("chain", 0, func(ctx context.Context, p callPayload, _ *Stream) (string, error) {
-		if p.I+1 < p.N {
-			select {
-			case <-e.chain[p.I+1]:
-			case <-ctx.Done():
-				return "", ctx.Err()
-			}
+	text("gate", 0, func(ctx context.Context, p callPayload, _ *Stream) (string, error) {
+		select {
+		case <-e.gate:
+			return p.Text, nil
+		case <-ctx.Done():
+			return "", ctx.Err()
 		}
-		close(e.chain[p.I])
-		return p.Text, nil
 	})
 	text("block", 0, block)
 	text("slow", 300*time.Millisecond, block)
@@ -257,33 +254,34 @@ func waitEnded(t testing.TB, e *callEnv, want string) {
 func TestCallsConcurrentOutOfOrder(t *testing.T) {
 	const n = 1000
 	e := newCallEnv(t, []CommandsOption{WithMaxCalls(n)})
-	e.chain = make([]chan struct{}, n)
-	for i := range e.chain {
-		e.chain[i] = make(chan struct{})
-	}
 	c := e.dial(t, "/calls")
+	// Calls c0..c998 wait at the gate; c999 answers at once, so it is
+	// answered first, then the gate opens and the rest come in any order.
 	go func() {
 		for i := range n {
-			if err := c.WriteMessage(websocket.TextMessage, []byte(callFrame("c"+strconv.Itoa(i), "chain", fmt.Sprintf(`{"text":"t%d","i":%d,"n":%d}`, i, i, n)))); err != nil {
+			cmd := "gate"
+			if i == n-1 {
+				cmd = "echo"
+			}
+			if err := c.WriteMessage(websocket.TextMessage, []byte(callFrame("c"+strconv.Itoa(i), cmd, fmt.Sprintf(`{"text":"t%d"}`, i)))); err != nil {
 				return
 			}
 		}
 	}()
-	// Call i finishes only after call i+1 has: the replies come roughly in
-	// reverse, and call c0 can only be among the last.
 	seen := make(map[string]bool, n)
-	var order []int
-	for range n {
+	for k := range n {
 		r := readReply(t, c)
 		i, err := strconv.Atoi(strings.TrimPrefix(r.ID, "c"))
 		if err != nil || !strings.HasPrefix(r.ID, "c") || i >= n || seen[r.ID] || string(r.Result) != fmt.Sprintf(`{"text":"t%d"}`, i) {
-			t.Fatalf("reply %d: got id %q result %s error %+v (duplicate: %v)", len(order), r.ID, r.Result, r.Error, seen[r.ID])
+			t.Fatalf("reply %d: got id %q result %s error %+v (duplicate: %v)", k, r.ID, r.Result, r.Error, seen[r.ID])
+		}
+		if k == 0 {
+			if i != n-1 {
+				t.Fatalf("first reply is c%d, want c%d (the others wait at the gate)", i, n-1)
+			}
+			close(e.gate)
 		}
 		seen[r.ID] = true
-		order = append(order, i)
-	}
-	if order[0] < n/2 {
-		t.Fatalf("first reply is call %d; calls before %d could not have finished yet", order[0], n/2)
 	}
 	wantAlive(t, c)
 }
