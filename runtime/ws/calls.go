@@ -286,12 +286,13 @@ func (d *callDeliverer) run(ctx context.Context, c *Conn, cmd *command, cl *call
 	if !stop() {
 		<-expired // started: let it finish, so nothing of the call outlives it
 	}
-	if ctx.Err() != nil {
+	ended := ctx.Err() != nil
+	if ended {
 		// The call ended (timeout, cancel, disconnect) before its outcome:
 		// the ending's reply, not the outcome, is the call's last frame.
 		d.expire(ctx, c, cl)
 	}
-	if ctx.Err() != nil || !d.finish(c, cl, frame) {
+	if ended || !d.finish(c, cl, frame) {
 		c.srv.opts.Metrics.Error(c.route, ErrCodeCallLate)
 		c.srv.log(c, slog.LevelDebug, "call outcome dropped: the call had already ended", slog.String("command", cmd.name), slog.String("call_id", cl.id))
 	}
