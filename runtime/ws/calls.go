@@ -157,7 +157,8 @@ type callDeliverer struct {
 	next deliverer
 
 	mu       sync.Mutex
-	inFlight map[string]*call
+	inFlight map[string]*call // calls not answered yet, by id
+	running  int              // calls whose Run has not returned (the MaxCalls limit)
 }
 
 // call is one call in flight. mu orders its frames: once done is set,
@@ -257,7 +258,7 @@ func (d *callDeliverer) start(c *Conn, cmd *command, id string, run callRun) {
 		d.reply(c, id, CallDuplicateID, "a call with this id is in flight", nil)
 		return
 	}
-	if len(d.inFlight) >= d.t.maxCalls {
+	if d.running >= d.t.maxCalls {
 		d.mu.Unlock()
 		d.reply(c, id, CallTooManyCalls, "too many calls in flight", nil)
 		return
@@ -265,6 +266,7 @@ func (d *callDeliverer) start(c *Conn, cmd *command, id string, run callRun) {
 	ctx, cancel := context.WithTimeout(c.ctx, cmd.timeout)
 	cl := &call{id: id, cancel: cancel}
 	d.inFlight[id] = cl
+	d.running++
 	d.mu.Unlock()
 	// The connection's ServeHTTP (running this read) is counted, so the
 	// counter is > 0: Shutdown waits for the call.
@@ -298,7 +300,7 @@ func (d *callDeliverer) run(ctx context.Context, c *Conn, cmd *command, cl *call
 	}
 	cl.cancel()
 	d.mu.Lock()
-	delete(d.inFlight, cl.id)
+	d.running--
 	d.mu.Unlock()
 }
 
@@ -343,8 +345,10 @@ func (d *callDeliverer) outcome(ctx context.Context, c *Conn, cmd *command, cl *
 	return appendCallError(nil, cl.id, CallInternal, "internal error", nil)
 }
 
-// finish ends cl, sending frame (when not nil) as its last frame. It
-// reports false when cl had already ended (frame not sent).
+// finish ends cl, sending frame (when not nil) as its last frame. Its id
+// is free for a new call from then on (the client may reuse it as soon as
+// it reads the reply). It reports false when cl had already ended (frame
+// not sent).
 func (d *callDeliverer) finish(c *Conn, cl *call, frame []byte) bool {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
@@ -352,6 +356,11 @@ func (d *callDeliverer) finish(c *Conn, cl *call, frame []byte) bool {
 		return false
 	}
 	cl.done = true
+	d.mu.Lock()
+	if d.inFlight[cl.id] == cl {
+		delete(d.inFlight, cl.id)
+	}
+	d.mu.Unlock()
 	if frame != nil {
 		d.send(c, frame)
 	}

@@ -62,6 +62,7 @@ func encodeText(b []byte, s string) []byte {
 //
 //	echo  → {"text":text}
 //	gate  → waits for e.gate to close, then {"text":text}
+//	stubborn → waits for e.gate, ignoring its ctx
 //	block → waits for ctx, reports its end on ended, returns ctx's error
 //	slow  → as block, with a 300 ms timeout
 //	panic → panics;  deny → CallError "denied"
@@ -145,6 +146,10 @@ func (e *callEnv) commands(opts []CommandsOption) *Commands {
 		case <-ctx.Done():
 			return "", ctx.Err()
 		}
+	})
+	text("stubborn", 0, func(_ context.Context, p callPayload, _ *Stream) (string, error) {
+		<-e.gate // ignores its ctx
+		return p.Text, nil
 	})
 	text("block", 0, block)
 	text("slow", 300*time.Millisecond, block)
@@ -370,7 +375,7 @@ func TestCallCancel(t *testing.T) {
 	e.metrics.waitFor(t, "late result counted", func(m *recMetrics) bool { return m.errors[ErrCodeCallLate] == 1 })
 	// Nothing more for k1: the next frame is the echo's.
 	wantAlive(t, c)
-	// The id is free again once the command returned.
+	// The id is free again once answered.
 	send(t, c, callFrame("k1", "echo", `{"text":"again"}`))
 	if r := readReply(t, c); r.ID != "k1" || string(r.Result) != `{"text":"again"}` {
 		t.Fatalf("got %+v", r)
@@ -378,6 +383,30 @@ func TestCallCancel(t *testing.T) {
 	// A cancel for an id not in flight is ignored.
 	send(t, c, `{"id":"zz","cancel":true}`)
 	wantAlive(t, c)
+}
+
+func TestCallIDReusableOnceAnswered(t *testing.T) {
+	e := newCallEnv(t, nil)
+	c := e.dial(t, "/cb")
+	for i := range 200 {
+		send(t, c, callFrame("same", "echo", fmt.Sprintf(`{"text":"%d"}`, i)))
+		if r := readReply(t, c); r.ID != "same" || string(r.Result) != fmt.Sprintf(`{"text":"%d"}`, i) {
+			t.Fatalf("call %d: got %+v", i, r)
+		}
+	}
+	// Answered by its cancel, a call's id is free although its Run still
+	// runs (and still counts towards MaxCalls).
+	send(t, c, callFrame("same", "stubborn", `{}`))
+	send(t, c, `{"id":"same","cancel":true}`)
+	if r := readReply(t, c); r.ID != "same" || r.code() != CallCanceled {
+		t.Fatalf("got %+v, want canceled", r)
+	}
+	send(t, c, callFrame("same", "echo", `{"text":"reused"}`))
+	if r := readReply(t, c); r.ID != "same" || string(r.Result) != `{"text":"reused"}` {
+		t.Fatalf("got %+v, want the reused id's result", r)
+	}
+	close(e.gate)
+	e.metrics.waitFor(t, "late result counted", func(m *recMetrics) bool { return m.errors[ErrCodeCallLate] == 1 })
 }
 
 func TestCallDuplicateAndTooMany(t *testing.T) {

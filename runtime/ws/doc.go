@@ -124,8 +124,9 @@
 // command's decoder. Every call gets exactly one final reply, result or
 // error, and nothing after it. Error codes: not_found (no such command),
 // invalid_payload (errors has the paths inside the payload), duplicate_id
-// (that id is in flight), too_many_calls (MaxCalls in flight; a call
-// counts until its Run returns), timeout, canceled, denied and internal
+// (that id is not answered yet; an answered id may be reused at once),
+// too_many_calls (MaxCalls in flight; a call counts until its Run
+// returns, even after its timeout or cancel was answered), timeout, canceled, denied and internal
 // (a Run error other than a *CallError, or a panic: logged, details not
 // sent), plus the command's own codes (return a *CallError). None closes
 // the connection. A frame whose id cannot be read gets an error frame
