@@ -67,6 +67,8 @@ type CallbackRoute[In any] struct {
 	// Session's OnClose then still runs if a Session was returned with the
 	// error. Required.
 	Open func(ctx context.Context, c *Conn) (Session[In], error)
+	// Commands are the route's commands (see Route.Commands). Optional.
+	Commands *Commands
 }
 
 // CallbackHandler returns the http.Handler serving rt on s. It panics if rt
@@ -75,7 +77,7 @@ func CallbackHandler[In any](s *Server, rt CallbackRoute[In]) http.Handler {
 	if rt.Decode == nil || rt.Open == nil {
 		panic("ws: CallbackRoute " + rt.Pattern + " needs Decode and Open")
 	}
-	base := Route[In]{Pattern: rt.Pattern, Guard: rt.Guard, Authenticate: rt.Authenticate, Guards: rt.Guards, Prepare: rt.Prepare, Decode: rt.Decode}
+	base := Route[In]{Pattern: rt.Pattern, Guard: rt.Guard, Authenticate: rt.Authenticate, Guards: rt.Guards, Prepare: rt.Prepare, Decode: rt.Decode, Commands: rt.Commands}
 	return &routeHandler[In]{srv: s, rt: base, start: rt.start}
 }
 

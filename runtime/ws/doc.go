@@ -83,6 +83,65 @@
 // (Subscribe, or Forward when the handler wants a goroutine per
 // subscription); one encoded frame is shared by every recipient.
 //
+// # Commands
+//
+// A route can also answer calls: request/response over the same socket,
+// with a correlation id, a timeout, cancellation and optional streaming.
+// Generated code builds the route's Commands table from the declared
+// commands (one Command per command: its payload decoder, the handler
+// method, the result encoder and the timeout); in hand-written code:
+//
+//	cmds := ws.NewCommands() // ws.WithMaxCalls(n) to change the 16 in flight per connection
+//	ws.AddCommand(cmds, ws.Command[SendPayload, SendResult]{
+//		Name:    "send",
+//		Decode:  DecodeSendPayload, // field errors → invalid_payload with their paths
+//		Encode:  func(b []byte, r SendResult) []byte { return r.AppendJSON(b) },
+//		Timeout: 5 * time.Second,   // default 10 s
+//		Run: func(ctx context.Context, c *ws.Conn, p SendPayload, s *ws.Stream) (SendResult, error) {
+//			if !allowed(c) {
+//				return SendResult{}, &ws.CallError{Code: ws.CallDenied, Message: "not a member"}
+//			}
+//			return SendResult{ID: store(ctx, p)}, nil
+//		},
+//	})
+//	ws.Handle(mux, srv, ws.Route[ClientMessage]{..., Commands: cmds}) // or CallbackRoute
+//
+// On the wire, a client frame with a "command" member is a call, one with
+// "cancel" cancels one; every other frame is one of the route's messages,
+// as before:
+//
+//	→ {"id":"7","command":"send","payload":{"content":"hi"}}
+//	← {"id":"7","next":{…}}      zero or more items (Stream.Send), streaming commands only
+//	← {"id":"7","result":{…}}    or
+//	← {"id":"7","error":{"code":"denied","message":"not a member","errors":[]}}
+//	→ {"id":"7","cancel":true}   ← {"id":"7","error":{"code":"canceled",…}}
+//
+// The id is a string of 1 to 64 characters chosen by the client, unique
+// among its calls in flight; every reply carries it, so replies may come
+// in any order. The call frame is decoded strictly (unknown or repeated
+// members are refused at their path, code invalid_message; malformed JSON
+// is invalid_json); the payload, an object ("{}" when absent), goes to the
+// command's decoder. Every call gets exactly one final reply, result or
+// error, and nothing after it. Error codes: not_found (no such command),
+// invalid_payload (errors has the paths inside the payload), duplicate_id
+// (that id is not answered yet; an answered id may be reused at once),
+// too_many_calls (MaxCalls in flight; a call counts until its Run
+// returns, even after its timeout or cancel was answered), timeout, canceled, denied and internal
+// (a Run error other than a *CallError, or a panic: logged, details not
+// sent), plus the command's own codes (return a *CallError). None closes
+// the connection. A frame whose id cannot be read gets an error frame
+// instead of a reply.
+//
+// Each call runs Run on a goroutine of its own, so a connection's calls
+// run concurrently with each other and with its messages. Run's ctx ends
+// when the client cancels, the timeout passes (the client gets "timeout"
+// right then), the connection closes or the server shuts down
+// (Server.Shutdown waits for Run to return). Whatever Run returns after
+// that is dropped and counted (Metrics.Error, ErrCodeCallLate), never
+// sent; Stream.Send returns ErrCallEnded. Replies and items go through the
+// connection's outbound queue and its byte bound like every frame; one
+// that cannot be queued is counted (ErrCodeCallNotQueued).
+//
 // # Before the upgrade
 //
 // In order: 503 while shutting down or at MaxConnections; 400 for a

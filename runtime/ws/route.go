@@ -54,6 +54,10 @@ type Route[In any] struct {
 	// queued frames are written; an error or a panic closes with 1011.
 	// Required.
 	Run func(ctx context.Context, c *Conn, msgs iter.Seq[In]) error
+	// Commands, when set, are the route's commands: a frame with a
+	// "command" or "cancel" member is a call (see Commands), every other
+	// frame goes to Decode. Optional.
+	Commands *Commands
 }
 
 // Handler returns the http.Handler serving rt on s. It panics if rt has no
@@ -117,6 +121,9 @@ func (h *routeHandler[In]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in, run := h.start(s)
+	if h.rt.Commands != nil {
+		in = h.rt.Commands.deliverer(in)
+	}
 	c := newConn(s, route, r.RemoteAddr, identity, state, in, r.Context())
 	h.startAuth(c, authn)
 	s.serve(w, r, c, run)
