@@ -62,6 +62,7 @@ type Conn struct {
 	phase    phase
 	attached bool
 	req      closeReq // the close in progress (phase ≥ phaseClosing)
+	onDone   []func() // started once ctx is cancelled (afterDone)
 
 	closing  atomic.Bool  // phase != phaseOpen, read lock-free by the reader
 	sentCode atomic.Int32 // close code sent by the runtime
@@ -183,7 +184,7 @@ func (c *Conn) closeWith(req closeReq) {
 	}
 	c.mu.Unlock()
 	c.out.Stop(req.mode == discardQueue, req.cause)
-	c.cancel()
+	c.cancelContext()
 	if start {
 		go c.runClose(req)
 	}
@@ -257,7 +258,7 @@ func (c *Conn) readerFailed(payload []byte, cause string) {
 	}
 	c.mu.Unlock()
 	if open {
-		c.cancel()
+		c.cancelContext()
 	}
 	if !c.out.Close(payload, cause) {
 		return
@@ -349,7 +350,7 @@ func (c *Conn) finish() (dropped int, cause string) {
 		c.mu.Unlock()
 		dropped = c.out.Detach()
 		close(c.readDone)
-		c.cancel()
+		c.cancelContext()
 	})
 	return dropped, cause
 }
@@ -378,4 +379,30 @@ func truncateReason(s string) string {
 		s = s[:len(s)-1]
 	}
 	return s
+}
+
+// afterDone runs f on a goroutine of its own once c's context is cancelled
+// (at once if it already is), as context.AfterFunc(c.Context(), f) would,
+// without a context registration's ≈ 600 bytes per connection.
+func (c *Conn) afterDone(f func()) {
+	c.mu.Lock()
+	if c.ctx.Err() == nil {
+		c.onDone = append(c.onDone, f)
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	go f()
+}
+
+// cancelContext cancels c's context and starts what afterDone registered.
+func (c *Conn) cancelContext() {
+	c.cancel()
+	c.mu.Lock()
+	fs := c.onDone
+	c.onDone = nil
+	c.mu.Unlock()
+	for _, f := range fs {
+		go f()
+	}
 }
