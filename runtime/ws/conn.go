@@ -51,8 +51,7 @@ type Conn struct {
 	cancel   context.CancelFunc
 	in       deliverer
 	auth     *connAuth // set before the upgrade on a route with Authenticate (see auth.go)
-	out      writer
-	om       connMetrics // out's metrics
+	out      writer    // reports to (*connMetrics)(c)
 
 	nc       net.Conn    // the socket below gorilla; set once by attach
 	limiter  tokenBucket // only touched by melody's read goroutine
@@ -85,10 +84,9 @@ func newConn(s *Server, route, remote string, identity, state any, in deliverer,
 		in:       in,
 		readDone: make(chan struct{}),
 	}
-	c.om = connMetrics{m: s.opts.Metrics, log: s.opts.Logger, route: route, id: c.id}
 	c.out.cfg = &s.out
 	c.out.f = s.flushers[s.shards.Add(1)%uint32(len(s.flushers))]
-	c.out.m = &c.om
+	c.out.m = (*connMetrics)(c)
 	c.limiter.init(s.opts.MessageRate, s.opts.MessageBurst)
 	return c
 }

@@ -42,7 +42,7 @@ type session struct {
 	conn     *Conn
 	run      func(context.Context, *Conn) error // the handler; cleared once started
 	hijack   *hijackWriter                      // cleared once upgraded
-	upgraded chan struct{}                      // closed once the upgrade is done or failed
+	upgraded chan struct{}                      // closed (then nil) once the upgrade is done or failed
 	side     *readSide                          // gorilla's view of the socket
 }
 
@@ -56,7 +56,7 @@ func sessionOf(ss *melody.Session) *session {
 // melody's unsafe defaults: origin checked (melody allows any), read limit
 // 64 KiB (melody: 512 B), compression off, pong wait from Options, one
 // message at a time per connection. melody never writes: its ping ticker
-// never fires (neverPing), its per-session channel (one slot instead of
+// never fires (neverPing), its per-session channel (no slot instead of
 // 256) is never used, and gorilla's own control-frame replies are
 // replaced (onConnect). The connection's writer sends every frame.
 func (s *Server) newMelody() *melody.Melody {
@@ -65,7 +65,7 @@ func (s *Server) newMelody() *melody.Melody {
 	m.Config.PongWait = s.opts.PongWait
 	m.Config.PingPeriod = neverPing
 	m.Config.MaxMessageSize = s.opts.ReadLimit
-	m.Config.MessageBufferSize = 1
+	m.Config.MessageBufferSize = 0
 	m.Config.ConcurrentMessageHandling = false
 	m.Upgrader = &websocket.Upgrader{
 		HandshakeTimeout:  s.opts.HandshakeTimeout,
@@ -132,7 +132,7 @@ func (s *Server) upgradeFailed(w http.ResponseWriter, c *Conn, err error) {
 //go:noinline
 func (s *Server) sessionEnded(st *session) {
 	c := st.conn
-	if !c.isAttached() {
+	if st.upgraded != nil { // onConnect never ran: the upgrade failed
 		close(st.upgraded)
 	}
 	c.finish()
@@ -158,6 +158,7 @@ func (s *Server) onConnect(ss *melody.Session) {
 	wsc.SetCloseHandler(func(code int, _ string) error { c.peerClosed(code); return nil })
 	ok := c.attach(side.Conn, newRawWriter(side.Conn))
 	close(st.upgraded)
+	st.upgraded = nil // serve has its own reference; the connection keeps nothing
 	if !ok {
 		return
 	}

@@ -399,7 +399,7 @@ func TestReadErrorsClassifiedByType(t *testing.T) {
 // ping's payload, and one ping, ahead of the data frames but behind a
 // frame partly written.
 func TestWriterKeepsOneControlFrameOfEachKind(t *testing.T) {
-	w := &writer{cfg: &writerConfig{maxQueue: 1 << 20}, m: &connMetrics{m: nopMetrics{}}}
+	w := &writer{cfg: &writerConfig{maxQueue: 1 << 20}, m: (*connMetrics)(&Conn{srv: &Server{opts: Options{Metrics: nopMetrics{}}}})}
 	if err := w.Enqueue([]byte("data")); err != nil {
 		t.Fatal(err)
 	}
