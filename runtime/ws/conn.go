@@ -326,13 +326,6 @@ func (c *Conn) attach(nc net.Conn, raw *rawWriter) bool {
 	return true
 }
 
-// isAttached reports whether the upgrade succeeded.
-func (c *Conn) isAttached() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.attached
-}
-
 // finish runs once the read side has ended (melody's disconnect) or the
 // upgrade failed: it marks the connection gone, counts undelivered frames
 // as dropped and cancels the context (which ends its subscriptions).
