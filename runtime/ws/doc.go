@@ -174,21 +174,24 @@
 // # Memory per idle connection
 //
 // An idle connection of a callback route that relays a channel with
-// Subscribe (the chat example's room) costs about 13 KB of Go memory:
-// two goroutines and 6 KB of their stacks, the rest heap. What it is made
-// of, measured with a heap profile of every allocation (bytes, rounded):
+// Subscribe (the chat example's room) costs about 12 KB of Go memory, two
+// goroutines with 6 KB of stacks and 6 KB of heap, and 13.6 KB of the
+// process's resident memory (bench B3; the rest is the Go runtime's own
+// bookkeeping). What it is made of, from a heap profile of every
+// allocation (bytes, rounded):
 //
-//	stacks   melody's read goroutine (readPump under gorilla's reader)    4096
-//	         melody's write goroutine (writePump; it never writes)         2048
-//	heap     the two goroutines' descriptors (Go runtime)                   900
-//	         gorilla's Conn                                                  450
-//	         gorilla's read buffer (256 B) and its bufio.Reader              370
-//	         melody's Session, its channels, its ping ticker                600
-//	         the runtime's Conn and its closed-when-done channel             580
-//	         the Conn's context and the request contexts it keeps (values) 500
-//	         the writer's ping timer, raw writer, read side, callbacks      600
-//	         the socket (net.TCPConn, netFD, addresses)                      300
-//	         the app's: channel subscription, room membership, session      900
+//	stacks  melody's read goroutine (readPump under gorilla's reader)   4100
+//	        melody's write goroutine (writePump; it never writes)       2050
+//	heap    the two goroutines' descriptors (Go runtime)                1030
+//	        melody's Session, its channels and its (idle) ping ticker    770
+//	        the runtime's Conn and its read-done channel                  590
+//	        the Conn's context and the request contexts it keeps         510
+//	        the writer: ping timer, queue storage, non-blocking writer    490
+//	        gorilla's Conn                                                460
+//	        upgrade state kept: session, read side, callbacks             370
+//	        gorilla's read buffer (256 B) and its bufio.Reader            350
+//	        the socket (net.TCPConn, netFD, addresses)                    290
+//	        the app's: channel subscription, room membership, session   1170
 //
 // The read goroutine's stack stays at 4 KB: the Go runtime halves an idle
 // goroutine's stack only while less than a quarter of it, counting an
@@ -198,9 +201,9 @@
 //
 // A transport that reads on readiness instead of with a goroutine per
 // connection (an epoll loop over idle sockets, the upgrade kept) would
-// save both goroutines (6 KB of stacks and 0.9 KB of descriptors),
-// melody's session (0.6 KB) and the read buffer (0.4 KB, taken from a
-// pool only while a frame is read): about 8 KB, leaving about 5 KB per
+// save both goroutines (6 KB of stacks and 1 KB of descriptors), melody's
+// session (0.8 KB) and the read buffer (0.35 KB, taken from a pool only
+// while a frame is read): about 8 KB, leaving about 4 KB of Go memory per
 // idle connection, most of it the runtime's Conn, the socket and the
 // app's own state.
 //
