@@ -187,7 +187,7 @@ func announce(c room.MemberChange[chatapi.Room, chatapi.User]) (chatapi.RoomEven
 // connection.
 func (a *app) OpenRoom(_ context.Context, c *chatapi.ChatRoomConn) (chatapi.ChatRoomSession, error) {
 	roomID, user := c.Params.RoomID, c.Query.Username
-	log := a.log.With("conn", c.ID(), "room", roomID.ID(), "user", user.ID())
+	log := a.roomLog(c)
 	sub := ws.Subscribe(a.rooms, roomID, c.Conn)
 	membership, err := a.members.Join(roomID, user, c.ID())
 	if err != nil {
@@ -197,14 +197,20 @@ func (a *app) OpenRoom(_ context.Context, c *chatapi.ChatRoomConn) (chatapi.Chat
 		return nil, nil // closes with 1000 once the error frame is written
 	}
 	log.Info("joined")
-	return &roomSession{a: a, c: c, log: log, sub: sub, membership: membership}, nil
+	return &roomSession{a: a, c: c, sub: sub, membership: membership}, nil
+}
+
+// roomLog returns the logger for c's records, labelled with the
+// connection, room and user. It is built when a record is written, not
+// kept per connection: an idle member costs no logger.
+func (a *app) roomLog(c *chatapi.ChatRoomConn) *slog.Logger {
+	return a.log.With("conn", c.ID(), "room", c.Params.RoomID.ID(), "user", c.Query.Username.ID())
 }
 
 // roomSession is one connection to a room.
 type roomSession struct {
 	a          *app
 	c          *chatapi.ChatRoomConn
-	log        *slog.Logger
 	sub        *channel.Subscription[chatapi.RoomEvent]
 	membership *room.Membership[chatapi.Room, chatapi.User]
 }
@@ -212,7 +218,7 @@ type roomSession struct {
 // OnMessage handles one client frame of the room socket.
 func (s *roomSession) OnMessage(_ context.Context, msg chatapi.ClientMessage) error {
 	if err := s.a.roomFrame(s.c, msg); err != nil {
-		s.log.Warn("send failed", "err", err)
+		s.a.roomLog(s.c).Warn("send failed", "err", err)
 		return relayErr(err)
 	}
 	return nil
@@ -223,7 +229,7 @@ func (s *roomSession) OnMessage(_ context.Context, msg chatapi.ClientMessage) er
 func (s *roomSession) OnClose(context.Context, error) {
 	s.sub.Close()
 	s.membership.Close()
-	s.log.Info("left")
+	s.a.roomLog(s.c).Info("left")
 }
 
 // relayErr is what a handler returns for how its subscription ended: nil

@@ -147,7 +147,7 @@ func (cb *callbacks[In]) run(ctx context.Context, c *Conn) error {
 	if sess != nil {
 		// The handler goroutine is still counted, so the counter is > 0.
 		c.srv.wg.Add(1)
-		context.AfterFunc(ctx, func() { cb.finish(c, sess) })
+		c.afterDone(func() { cb.finish(c, sess) }) // ctx is c's context
 	}
 	if err != nil || sess == nil {
 		return err

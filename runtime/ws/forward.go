@@ -36,7 +36,7 @@ func Subscribe[K, M any](ch *channel.Channels[K, M], ref jsgenrt.Ref[K], c *Conn
 		}
 		return nil
 	})
-	context.AfterFunc(c.Context(), func() { _ = sub.Close() })
+	c.afterDone(func() { _ = sub.Close() })
 	return sub
 }
 

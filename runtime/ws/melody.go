@@ -20,32 +20,43 @@ import (
 	"github.com/olahol/melody"
 )
 
+// readBufferSize is gorilla's read buffer per connection, held for the
+// connection's lifetime: small, since an idle connection's memory is what
+// bounds how many a node holds (gorilla raises it to 125 bytes, a control
+// frame's largest payload). A frame up to ≈ 250 bytes, a typical chat
+// message, is read with one syscall; a larger one's rest is read straight
+// into the message, so a small buffer costs at most one more read per
+// frame, and inbound frames are rate-limited.
+const readBufferSize = 256
+
 // neverPing is melody's ping period: melody must never write (its writer
 // would bypass the connection's writer), so its ticker never fires. The
 // writer sends the pings (Options.PingPeriod).
 const neverPing = time.Duration(1<<63 - 1)
 
-// session is the runtime's typed state for one melody session, stored
-// under sessionKey in the session's Keys (created by the runtime and never
-// written afterwards, so reading it without melody's lock is safe).
+// session is the runtime's typed state for one melody session. melody's
+// Keys map stays nil (a map per connection costs ≈ 300 bytes): the state
+// is reached through the socket gorilla reads from, the session's
+// readSide (sessionOf).
 type session struct {
 	conn     *Conn
 	run      func(context.Context, *Conn) error // the handler; cleared once started
 	hijack   *hijackWriter                      // cleared once upgraded
-	upgraded chan struct{}                      // closed once the upgrade is done or failed
+	upgraded chan struct{}                      // closed (then nil) once the upgrade is done or failed
 	side     *readSide                          // gorilla's view of the socket
 }
 
-const sessionKey = "jsgen.ws.session"
-
-// sessionOf returns the runtime's state for ss.
-func sessionOf(ss *melody.Session) *session { return ss.Keys[sessionKey].(*session) }
+// sessionOf returns the runtime's state for ss: gorilla's socket is the
+// readSide Hijack made, which points back to the session.
+func sessionOf(ss *melody.Session) *session {
+	return ss.WebsocketConnection().NetConn().(*readSide).st
+}
 
 // newMelody builds the melody instance with jsgen's settings instead of
 // melody's unsafe defaults: origin checked (melody allows any), read limit
 // 64 KiB (melody: 512 B), compression off, pong wait from Options, one
 // message at a time per connection. melody never writes: its ping ticker
-// never fires (neverPing), its per-session channel (one slot instead of
+// never fires (neverPing), its per-session channel (no slot instead of
 // 256) is never used, and gorilla's own control-frame replies are
 // replaced (onConnect). The connection's writer sends every frame.
 func (s *Server) newMelody() *melody.Melody {
@@ -54,11 +65,11 @@ func (s *Server) newMelody() *melody.Melody {
 	m.Config.PongWait = s.opts.PongWait
 	m.Config.PingPeriod = neverPing
 	m.Config.MaxMessageSize = s.opts.ReadLimit
-	m.Config.MessageBufferSize = 1
+	m.Config.MessageBufferSize = 0
 	m.Config.ConcurrentMessageHandling = false
 	m.Upgrader = &websocket.Upgrader{
 		HandshakeTimeout:  s.opts.HandshakeTimeout,
-		ReadBufferSize:    1024,
+		ReadBufferSize:    readBufferSize,
 		WriteBufferSize:   256,
 		WriteBufferPool:   &sync.Pool{},
 		CheckOrigin:       s.checkOrigin,
@@ -84,7 +95,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *Conn, run func
 		s.refuse(w, c.route, status, CodeUnavailable, msg, nil)
 		return
 	}
-	st := &session{conn: c, run: run, hijack: &hijackWriter{ResponseWriter: w}, upgraded: make(chan struct{})}
+	st := &session{conn: c, run: run, upgraded: make(chan struct{})}
+	st.hijack = &hijackWriter{ResponseWriter: w, st: st}
 	upgraded := st.upgraded
 	go s.session(st.hijack, r, st)
 	<-upgraded
@@ -98,7 +110,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *Conn, run func
 // so it is kept small: the Go runtime halves an idle goroutine's stack
 // only while less than a quarter of it is in use.
 func (s *Server) session(w http.ResponseWriter, r *http.Request, st *session) {
-	if err := s.m.HandleRequestWithKeys(w, r, map[string]any{sessionKey: st}); err != nil {
+	if err := s.m.HandleRequestWithKeys(w, r, nil); err != nil {
 		s.upgradeFailed(w, st.conn, err)
 	}
 	s.sessionEnded(st)
@@ -120,7 +132,7 @@ func (s *Server) upgradeFailed(w http.ResponseWriter, c *Conn, err error) {
 //go:noinline
 func (s *Server) sessionEnded(st *session) {
 	c := st.conn
-	if !c.isAttached() {
+	if st.upgraded != nil { // onConnect never ran: the upgrade failed
 		close(st.upgraded)
 	}
 	c.finish()
@@ -146,6 +158,7 @@ func (s *Server) onConnect(ss *melody.Session) {
 	wsc.SetCloseHandler(func(code int, _ string) error { c.peerClosed(code); return nil })
 	ok := c.attach(side.Conn, newRawWriter(side.Conn))
 	close(st.upgraded)
+	st.upgraded = nil // serve has its own reference; the connection keeps nothing
 	if !ok {
 		return
 	}
@@ -167,8 +180,10 @@ func (s *Server) onDisconnect(ss *melody.Session) {
 
 // onError handles what melody reports, by type. melody never writes, so
 // every error comes from the read loop, on melody's read goroutine.
-func (s *Server) onError(ss *melody.Session, err error) {
-	st := sessionOf(ss)
+func (s *Server) onError(ss *melody.Session, err error) { s.readError(sessionOf(ss), err) }
+
+// readError classifies err, which ended st's read loop.
+func (s *Server) readError(st *session, err error) {
 	c := st.conn
 	var ce *websocket.CloseError
 	var ne net.Error
@@ -207,6 +222,7 @@ func (s *Server) onError(ss *melody.Session, err error) {
 // connection gorilla hijacks is a readSide.
 type hijackWriter struct {
 	http.ResponseWriter
+	st   *session
 	conn *readSide // set by Hijack
 }
 
@@ -219,7 +235,7 @@ func (h *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nc, brw, err
 	}
 	h.ResponseWriter = nil
-	h.conn = &readSide{Conn: nc}
+	h.conn = &readSide{Conn: nc, st: h.st}
 	return h.conn, brw, nil
 }
 
@@ -235,6 +251,7 @@ func (h *hijackWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 // are ignored once sealed: the writer sets its own.
 type readSide struct {
 	net.Conn
+	st     *session
 	sealed atomic.Bool
 	close  atomic.Pointer[[]byte] // payload of the close frame gorilla tried to write
 }

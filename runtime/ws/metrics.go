@@ -50,30 +50,30 @@ func (nopMetrics) Dropped(string, string, int) {}
 func (nopMetrics) SlowClient(string)           {}
 func (nopMetrics) QueueBytes(string, int)      {}
 
-// connMetrics reports one connection's writer events to the Server's
-// Metrics and Logger, labelled with its route and ID.
-type connMetrics struct {
-	m     Metrics
-	log   *slog.Logger
-	route string
-	id    string
-}
+// connMetrics is a Conn seen as its writer's metrics: it reports the
+// writer's events to the Server's Metrics and Logger, labelled with the
+// connection's route and ID. (A view of the Conn, not a copy of its
+// labels: an idle connection holds nothing extra for it.)
+type connMetrics Conn
 
-func (cm *connMetrics) FrameOut(n int)               { cm.m.FrameOut(cm.route, n) }
-func (cm *connMetrics) QueueBytes(delta int)         { cm.m.QueueBytes(cm.route, delta) }
-func (cm *connMetrics) Dropped(reason string, n int) { cm.m.Dropped(cm.route, reason, n) }
+func (cm *connMetrics) FrameOut(n int)       { cm.srv.opts.Metrics.FrameOut(cm.route, n) }
+func (cm *connMetrics) QueueBytes(delta int) { cm.srv.opts.Metrics.QueueBytes(cm.route, delta) }
+func (cm *connMetrics) Dropped(reason string, n int) {
+	cm.srv.opts.Metrics.Dropped(cm.route, reason, n)
+}
 
 // WriteFailed counts a write that timed out on an open connection as a
 // slow client; other failures (the peer left) are only logged.
 func (cm *connMetrics) WriteFailed(err error, closing bool) {
+	m, log := cm.srv.opts.Metrics, cm.srv.opts.Logger
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() && !closing {
-		cm.m.Error(cm.route, ErrCodeTimeout)
-		cm.m.SlowClient(cm.route)
-		logConn(cm.log, cm.id, cm.route, slog.LevelInfo, "client too slow: write deadline passed", slog.Any("err", err))
+		m.Error(cm.route, ErrCodeTimeout)
+		m.SlowClient(cm.route)
+		logConn(log, cm.id, cm.route, slog.LevelInfo, "client too slow: write deadline passed", slog.Any("err", err))
 		return
 	}
-	logConn(cm.log, cm.id, cm.route, slog.LevelDebug, "write failed", slog.Any("err", err))
+	logConn(log, cm.id, cm.route, slog.LevelDebug, "write failed", slog.Any("err", err))
 }
 
 // logConn writes one record with a connection's ID and route.

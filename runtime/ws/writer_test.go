@@ -19,7 +19,6 @@ import (
 
 	gws "github.com/gobwas/ws"
 	"github.com/gorilla/websocket"
-	"github.com/olahol/melody"
 )
 
 // raceStream is a server's byte stream split into frames of every kind.
@@ -364,7 +363,7 @@ func TestReadErrorsClassifiedByType(t *testing.T) {
 				side.seal()
 				_, _ = side.Write(append([]byte{0x80 | opClose, byte(len(tc.refused))}, tc.refused...))
 			}
-			s.onError(&melody.Session{Keys: map[string]any{sessionKey: &session{conn: c, side: side}}}, tc.err)
+			s.readError(&session{conn: c, side: side}, tc.err)
 			m.snapshot(func(m *recMetrics) any {
 				want := map[string]int{}
 				if tc.wantErr != "" {
@@ -400,7 +399,7 @@ func TestReadErrorsClassifiedByType(t *testing.T) {
 // ping's payload, and one ping, ahead of the data frames but behind a
 // frame partly written.
 func TestWriterKeepsOneControlFrameOfEachKind(t *testing.T) {
-	w := &writer{cfg: &writerConfig{maxQueue: 1 << 20}, m: &connMetrics{m: nopMetrics{}}}
+	w := &writer{cfg: &writerConfig{maxQueue: 1 << 20}, m: (*connMetrics)(&Conn{srv: &Server{opts: Options{Metrics: nopMetrics{}}}})}
 	if err := w.Enqueue([]byte("data")); err != nil {
 		t.Fatal(err)
 	}
