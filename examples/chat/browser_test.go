@@ -57,9 +57,15 @@ type browserServer struct {
 
 // startBrowserServer serves a new chat node on addr ("" for any free port).
 func startBrowserServer(t *testing.T, addr string) *browserServer {
+	return startBrowserServerTTL(t, addr, 0)
+}
+
+// startBrowserServerTTL is startBrowserServer with tokens living ttl (0:
+// the default).
+func startBrowserServerTTL(t *testing.T, addr string, ttl time.Duration) *browserServer {
 	t.Helper()
 	logs := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := newApp(t.Context(), appConfig{Logger: logs})
+	a, err := newApp(t.Context(), appConfig{Logger: logs, SessionKey: []byte(testSessionKey), SessionTTL: ttl})
 	if err != nil {
 		t.Fatalf("newApp: %v", err)
 	}
@@ -461,6 +467,7 @@ func browserWaitPresence(t *testing.T, baseURL, user, status string) {
 	var last string
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+"/chat/presence/"+user, nil)
+		req.Header.Set("Authorization", "Bearer "+observerToken(t))
 		if res, err := http.DefaultClient.Do(req); err == nil {
 			var body struct{ Status string }
 			_ = json.NewDecoder(res.Body).Decode(&body)
@@ -544,7 +551,9 @@ func TestBrowserLoginValidation(t *testing.T) {
 	if state := browserEval[string](t, p, `document.getElementById("conn").dataset.state`); state != "idle" {
 		t.Errorf("connection state after refused logins = %q, want idle (no socket opened)", state)
 	}
-	res, err := http.Get(s.srv.URL + "/chat/room/lobby/members")
+	req, _ := http.NewRequest(http.MethodGet, s.srv.URL+"/chat/room/lobby/members", nil)
+	req.Header.Set("Authorization", "Bearer "+observerToken(t))
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("GET members: %v", err)
 	}

@@ -7,6 +7,10 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"testing"
+	"time"
+
+	"github.com/jsgen-dev/jsgen/runtime/auth"
 )
 
 // testSessionKey signs the tokens of every node a test starts, so that the
@@ -70,4 +74,19 @@ func (n *node) withToken(path string) string {
 	vals.Set("access_token", n.token(vals.Get("username")))
 	vals.Del("username")
 	return p + "?" + vals.Encode()
+}
+
+// observerToken is a token of a session of "observer" signed with
+// testSessionKey, for the HTTP endpoints of any test node.
+func observerToken(t *testing.T) string {
+	t.Helper()
+	s, err := auth.NewHS256Signer([]byte(testSessionKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := s.Sign(auth.Claims{Subject: "observer", ID: "observer", ExpiresAt: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }
