@@ -565,3 +565,47 @@ func TestBrowserLoginValidation(t *testing.T) {
 	}
 	p.checkNoProblems(t)
 }
+
+// TestBrowserSession: a name that is online is refused on the login form
+// ("that name is taken"); a reload keeps the tab's session (no login form,
+// the same user); a token that expires brings back the login form with a
+// message.
+func TestBrowserSession(t *testing.T) {
+	b := startBrowser(t)
+	s := startBrowserServer(t, "")
+	erin := b.newPage(t, "erin")
+	erin.join(t, s.srv.URL, "erin", "lobby")
+	erin.waitJS(t, "herself in the member list", browserHasMember("erin"))
+
+	// Another person asking for "erin" while she is online.
+	other := b.newPage(t, "other-erin")
+	other.do(t, "log in as erin",
+		chromedp.Navigate(s.srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#login-form")),
+		chromedp.SetValue(chromedp.CSS("#login-name"), "erin"),
+		chromedp.SetValue(chromedp.CSS("#login-room"), "lobby"),
+		chromedp.Click(chromedp.CSS("#login-btn")),
+	)
+	other.waitJS(t, "the taken-name message", `document.getElementById("login-name-error").textContent.startsWith("That name is taken")`)
+	if state := browserEval[string](t, other, `document.getElementById("conn").dataset.state`); state != "idle" {
+		t.Errorf("a refused login opened a socket: connection state %q", state)
+	}
+
+	// A reload keeps the session: back in the room as erin, no login.
+	erin.do(t, "reload", chromedp.Reload())
+	erin.waitJS(t, "the room again after the reload", `document.getElementById("app").dataset.view === "chat" &&
+		document.getElementById("me-name").textContent === "erin" && document.getElementById("conn").dataset.state === "open"`)
+	erin.waitJS(t, "herself in the member list after the reload", browserHasMember("erin"))
+
+	// A token that expires (a node issuing 4 s tokens): the server closes
+	// with 4001 and the page asks for a fresh login, saying why.
+	short := startBrowserServerTTL(t, "", 4*time.Second)
+	erin.join(t, short.srv.URL, "erin", "lobby")
+	erin.waitJS(t, "the expiry message on the login form", `document.getElementById("app").dataset.view === "login" &&
+		document.getElementById("login-error").textContent.includes("expired")`)
+	if saved := browserEval[bool](t, erin, `sessionStorage.getItem("jsgen-chat-session") === null`); !saved {
+		t.Error("the expired session is still stored for the tab")
+	}
+	erin.checkNoProblems(t)
+	other.checkNoProblems(t)
+}
