@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/gorilla/websocket"
 	sv "github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/jsgen-dev/jsgen/internal/cli"
@@ -123,3 +126,76 @@ func hasPath(f map[string]any, path string) bool {
 // guard that names the connection's user, opening another user's DM socket
 // is refused with 403 before the upgrade, while the room route (which has
 // no route guard) is not affected.
+
+// TestSessionContract checks the sessions of wire contract v2 against the
+// exported documents: POST /chat/session accepts exactly the usernames the
+// User schema accepts; every refusal (400, 409, 401 before an upgrade or
+// from an endpoint) is an error frame as jsgen.ErrorFrame describes it;
+// the AsyncAPI document and the TypeScript client carry the token.
+func TestSessionContract(t *testing.T) {
+	dir := exportedSchemas(t)
+	join := compileSchema(t, dir, "JoinEvent.schema.json")
+	errorFrame := compileSchema(t, dir, "jsgen.ErrorFrame.schema.json")
+	n := startNode(t, appConfig{})
+	frame := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for _, name := range []string{"ann", "ann_2-x", "a.b", "a b", "a*b", "a>b", "", strings.Repeat("z", 32), strings.Repeat("z", 33), "zoë"} {
+		schemaOK := schemaAccepts(t, join, frame(map[string]any{"username": name, "timestamp": 0}))
+		status, body := n.login(name)
+		if schemaOK != (status == http.StatusCreated) {
+			t.Errorf("username %q: schema accepts %v, POST /chat/session answered %d %v", name, schemaOK, status, body)
+		}
+		if status == http.StatusBadRequest && !schemaAccepts(t, errorFrame, frame(body)) {
+			t.Errorf("username %q: 400 body is not an error frame: %v", name, body)
+		}
+		if status == http.StatusCreated {
+			if len(body) != 3 || body["username"] != name || body["token"] == "" || body["expiresAt"] == nil {
+				t.Errorf("username %q: 201 body %v, want exactly token, username, expiresAt", name, body)
+			}
+		}
+	}
+	_ = n.dial("/chat/dm?username=taken")
+	waitFor(t, func() bool { return n.app.sessions.reg.Online(MustUserRef(t, "taken")) })
+	status, body := n.login("taken")
+	if status != http.StatusConflict || body["code"] != "username_taken" || !schemaAccepts(t, errorFrame, frame(body)) {
+		t.Errorf("a taken name: %d %v, want 409 username_taken as an error frame", status, body)
+	}
+	for _, path := range []string{"/chat/room/lobby/members", "/chat/presence/ann"} {
+		resp, err := http.Get(n.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized || !schemaAccepts(t, errorFrame, frame(body)) {
+			t.Errorf("GET %s without a token: %d %v, want 401 with an error frame", path, resp.StatusCode, body)
+		}
+	}
+	_, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(n.srv.URL, "http")+"/chat/room/lobby", nil)
+	if err == nil || resp == nil {
+		t.Fatalf("a room socket without a token upgraded (%v)", err)
+	}
+	var refusal map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&refusal)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !schemaAccepts(t, errorFrame, frame(refusal)) {
+		t.Errorf("room socket without a token: %d %v, want 401 with an error frame", resp.StatusCode, refusal)
+	}
+	asyncAPI, err := os.ReadFile(filepath.Join(dir, "asyncapi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := os.ReadFile(filepath.Join(dir, "client.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(asyncAPI, []byte("securitySchemes/accessToken")) || !bytes.Contains(client, []byte("access_token=")) {
+		t.Error("the AsyncAPI document or the TypeScript client does not carry the session token")
+	}
+}

@@ -391,8 +391,10 @@ func (a *app) handlePresence(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"status": p.Status.String(), "lastSeen": p.LastSeen.UnixMilli()})
 }
 
-func errorBody(code, msg string) map[string]string {
-	return map[string]string{"type": "error", "code": code, "message": msg}
+// errorBody is the JSON body of an HTTP error: the shape of the error
+// frame (jsgen.ErrorFrame), without field errors.
+func errorBody(code, msg string) map[string]any {
+	return map[string]any{"type": "error", "code": code, "message": msg, "errors": []any{}}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
