@@ -57,9 +57,15 @@ type browserServer struct {
 
 // startBrowserServer serves a new chat node on addr ("" for any free port).
 func startBrowserServer(t *testing.T, addr string) *browserServer {
+	return startBrowserServerTTL(t, addr, 0)
+}
+
+// startBrowserServerTTL is startBrowserServer with tokens living ttl (0:
+// the default).
+func startBrowserServerTTL(t *testing.T, addr string, ttl time.Duration) *browserServer {
 	t.Helper()
 	logs := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := newApp(t.Context(), appConfig{Logger: logs})
+	a, err := newApp(t.Context(), appConfig{Logger: logs, SessionKey: []byte(testSessionKey), SessionTTL: ttl})
 	if err != nil {
 		t.Fatalf("newApp: %v", err)
 	}
@@ -461,6 +467,7 @@ func browserWaitPresence(t *testing.T, baseURL, user, status string) {
 	var last string
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+"/chat/presence/"+user, nil)
+		req.Header.Set("Authorization", "Bearer "+observerToken(t))
 		if res, err := http.DefaultClient.Do(req); err == nil {
 			var body struct{ Status string }
 			_ = json.NewDecoder(res.Body).Decode(&body)
@@ -544,7 +551,9 @@ func TestBrowserLoginValidation(t *testing.T) {
 	if state := browserEval[string](t, p, `document.getElementById("conn").dataset.state`); state != "idle" {
 		t.Errorf("connection state after refused logins = %q, want idle (no socket opened)", state)
 	}
-	res, err := http.Get(s.srv.URL + "/chat/room/lobby/members")
+	req, _ := http.NewRequest(http.MethodGet, s.srv.URL+"/chat/room/lobby/members", nil)
+	req.Header.Set("Authorization", "Bearer "+observerToken(t))
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("GET members: %v", err)
 	}
@@ -555,4 +564,48 @@ func TestBrowserLoginValidation(t *testing.T) {
 		t.Errorf("members of lobby after refused logins: %v (%v), want none", members, err)
 	}
 	p.checkNoProblems(t)
+}
+
+// TestBrowserSession: a name that is online is refused on the login form
+// ("that name is taken"); a reload keeps the tab's session (no login form,
+// the same user); a token that expires brings back the login form with a
+// message.
+func TestBrowserSession(t *testing.T) {
+	b := startBrowser(t)
+	s := startBrowserServer(t, "")
+	erin := b.newPage(t, "erin")
+	erin.join(t, s.srv.URL, "erin", "lobby")
+	erin.waitJS(t, "herself in the member list", browserHasMember("erin"))
+
+	// Another person asking for "erin" while she is online.
+	other := b.newPage(t, "other-erin")
+	other.do(t, "log in as erin",
+		chromedp.Navigate(s.srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#login-form")),
+		chromedp.SetValue(chromedp.CSS("#login-name"), "erin"),
+		chromedp.SetValue(chromedp.CSS("#login-room"), "lobby"),
+		chromedp.Click(chromedp.CSS("#login-btn")),
+	)
+	other.waitJS(t, "the taken-name message", `document.getElementById("login-name-error").textContent.startsWith("That name is taken")`)
+	if state := browserEval[string](t, other, `document.getElementById("conn").dataset.state`); state != "idle" {
+		t.Errorf("a refused login opened a socket: connection state %q", state)
+	}
+
+	// A reload keeps the session: back in the room as erin, no login.
+	erin.do(t, "reload", chromedp.Reload())
+	erin.waitJS(t, "the room again after the reload", `document.getElementById("app").dataset.view === "chat" &&
+		document.getElementById("me-name").textContent === "erin" && document.getElementById("conn").dataset.state === "open"`)
+	erin.waitJS(t, "herself in the member list after the reload", browserHasMember("erin"))
+
+	// A token that expires (a node issuing 4 s tokens): the server closes
+	// with 4001 and the page asks for a fresh login, saying why.
+	short := startBrowserServerTTL(t, "", 4*time.Second)
+	erin.join(t, short.srv.URL, "erin", "lobby")
+	erin.waitJS(t, "the expiry message on the login form", `document.getElementById("app").dataset.view === "login" &&
+		document.getElementById("login-error").textContent.includes("expired")`)
+	if saved := browserEval[bool](t, erin, `sessionStorage.getItem("jsgen-chat-session") === null`); !saved {
+		t.Error("the expired session is still stored for the tab")
+	}
+	erin.checkNoProblems(t)
+	other.checkNoProblems(t)
 }

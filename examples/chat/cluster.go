@@ -26,7 +26,7 @@ type cluster struct {
 	owned  bool // the node dialled the bus and closes it
 	cancel context.CancelFunc
 	links  []*channel.Link
-	syncs  []*roomsync.Sync // members first, then presence
+	syncs  []*roomsync.Sync // members first, then presence and sessions
 	stop   func()           // stops announcing dead nodes' leaves
 }
 
@@ -63,7 +63,7 @@ func joinCluster(ctx context.Context, a *app, b bus.Bus, owned bool, node jsgenr
 	for _, rep := range []struct {
 		prefix string
 		r      roomsync.Replica
-	}{{"jsgen.chat.members", a.members}, {"jsgen.chat.presence", a.presence}} {
+	}{{"jsgen.chat.members", a.members}, {"jsgen.chat.presence", a.presence}, {"jsgen.chat.sessions", a.sessions.reg}} {
 		s, err := roomsync.Start(life, b, rep.prefix, rep.r, roomsync.Options{Logger: a.log})
 		if err != nil {
 			c.close()

@@ -13,7 +13,6 @@ import (
 	sv "github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/jsgen-dev/jsgen/internal/cli"
-	"github.com/jsgen-dev/jsgen/runtime/ws"
 )
 
 // exportedSchemas runs `jsgen schema -o DIR ./chatapi` as a user would and
@@ -127,35 +126,76 @@ func hasPath(f map[string]any, path string) bool {
 // guard that names the connection's user, opening another user's DM socket
 // is refused with 403 before the upgrade, while the room route (which has
 // no route guard) is not affected.
-func TestDMGuardRefusesOtherUsers(t *testing.T) {
-	byHeader := func(r *http.Request) (any, error) { return r.Header.Get("X-User"), nil }
-	n := startNode(t, appConfig{WS: []ws.Option{ws.WithGuard(byHeader)}})
-	dial := func(path, user string) (int, map[string]any) {
-		t.Helper()
-		url := "ws" + strings.TrimPrefix(n.srv.URL, "http") + path
-		conn, resp, err := websocket.DefaultDialer.Dial(url, http.Header{"X-User": {user}})
-		if err == nil {
-			conn.Close()
-			return resp.StatusCode, nil
+
+// TestSessionContract checks the sessions of wire contract v2 against the
+// exported documents: POST /chat/session accepts exactly the usernames the
+// User schema accepts; every refusal (400, 409, 401 before an upgrade or
+// from an endpoint) is an error frame as jsgen.ErrorFrame describes it;
+// the AsyncAPI document and the TypeScript client carry the token.
+func TestSessionContract(t *testing.T) {
+	dir := exportedSchemas(t)
+	join := compileSchema(t, dir, "JoinEvent.schema.json")
+	errorFrame := compileSchema(t, dir, "jsgen.ErrorFrame.schema.json")
+	n := startNode(t, appConfig{})
+	frame := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if resp == nil {
-			t.Fatalf("dial %s: %v", path, err)
+		return string(b)
+	}
+	for _, name := range []string{"ann", "ann_2-x", "a.b", "a b", "a*b", "a>b", "", strings.Repeat("z", 32), strings.Repeat("z", 33), "zoë"} {
+		schemaOK := schemaAccepts(t, join, frame(map[string]any{"username": name, "timestamp": 0}))
+		status, body := n.login(name)
+		if schemaOK != (status == http.StatusCreated) {
+			t.Errorf("username %q: schema accepts %v, POST /chat/session answered %d %v", name, schemaOK, status, body)
 		}
-		defer resp.Body.Close()
+		if status == http.StatusBadRequest && !schemaAccepts(t, errorFrame, frame(body)) {
+			t.Errorf("username %q: 400 body is not an error frame: %v", name, body)
+		}
+		if status == http.StatusCreated {
+			if len(body) != 3 || body["username"] != name || body["token"] == "" || body["expiresAt"] == nil {
+				t.Errorf("username %q: 201 body %v, want exactly token, username, expiresAt", name, body)
+			}
+		}
+	}
+	_ = n.dial("/chat/dm?username=taken")
+	waitFor(t, func() bool { return n.app.sessions.reg.Online(MustUserRef(t, "taken")) })
+	status, body := n.login("taken")
+	if status != http.StatusConflict || body["code"] != "username_taken" || !schemaAccepts(t, errorFrame, frame(body)) {
+		t.Errorf("a taken name: %d %v, want 409 username_taken as an error frame", status, body)
+	}
+	for _, path := range []string{"/chat/room/lobby/members", "/chat/presence/ann"} {
+		resp, err := http.Get(n.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var body map[string]any
 		_ = json.NewDecoder(resp.Body).Decode(&body)
-		return resp.StatusCode, body
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized || !schemaAccepts(t, errorFrame, frame(body)) {
+			t.Errorf("GET %s without a token: %d %v, want 401 with an error frame", path, resp.StatusCode, body)
+		}
 	}
-	if status, body := dial("/chat/dm?username=bob", "alice"); status != http.StatusForbidden || body["code"] != ws.CodeForbidden {
-		t.Errorf("alice opening bob's DMs: status %d, body %v; want 403 forbidden", status, body)
+	_, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(n.srv.URL, "http")+"/chat/room/lobby", nil)
+	if err == nil || resp == nil {
+		t.Fatalf("a room socket without a token upgraded (%v)", err)
 	}
-	if status, body := dial("/chat/dm?username=alice", "alice"); status != http.StatusSwitchingProtocols {
-		t.Errorf("alice opening her DMs: status %d, body %v", status, body)
+	var refusal map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&refusal)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !schemaAccepts(t, errorFrame, frame(refusal)) {
+		t.Errorf("room socket without a token: %d %v, want 401 with an error frame", resp.StatusCode, refusal)
 	}
-	if status, body := dial("/chat/room/lobby?username=bob", "alice"); status != http.StatusSwitchingProtocols {
-		t.Errorf("the room route was affected by the DM guard: status %d, body %v", status, body)
+	asyncAPI, err := os.ReadFile(filepath.Join(dir, "asyncapi.yaml"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if st := n.getJSON("/chat/presence/bob", nil); st != http.StatusNotFound {
-		t.Errorf("a refused DM socket made bob present: %d", st)
+	client, err := os.ReadFile(filepath.Join(dir, "client.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(asyncAPI, []byte("securitySchemes/accessToken")) || !bytes.Contains(client, []byte("access_token=")) {
+		t.Error("the AsyncAPI document or the TypeScript client does not carry the session token")
 	}
 }

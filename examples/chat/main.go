@@ -5,6 +5,7 @@
 //	go run ./examples/chat                       # http://127.0.0.1:8080
 //	go run ./examples/chat -bus nats://127.0.0.1:4222 -addr 127.0.0.1:8081
 //	go run ./examples/chat -audit                # also log the room events other services get
+//	CHAT_SESSION_KEY=... go run ./examples/chat -bus nats://127.0.0.1:4222  # nodes of a cluster share the key
 package main
 
 import (
@@ -33,6 +34,9 @@ func run(args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	busURL := fs.String("bus", "memory", "event bus: memory, nats://HOST:PORT or redis://HOST:PORT")
 	audit := fs.Bool("audit", false, "log every room event (join, message, leave) as another service would receive it")
+	sessionKey := fs.String("session-key", os.Getenv("CHAT_SESSION_KEY"), "secret (at least 32 bytes) signing session tokens, shared by the nodes of a cluster; default $CHAT_SESSION_KEY, else random per process")
+	sessionTTL := fs.Duration("session-ttl", defaultSessionTTL, "how long a session token is valid")
+	sessionGrace := fs.Duration("session-grace", defaultSessionGrace, "how long a username stays taken after its user's last connection closed")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -40,7 +44,7 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	cfg := appConfig{Bus: *busURL, Logger: log}
+	cfg := appConfig{Bus: *busURL, Logger: log, SessionKey: []byte(*sessionKey), SessionTTL: *sessionTTL, SessionGrace: *sessionGrace}
 	if *audit {
 		cfg.Audit = log.With("service", "audit")
 	}

@@ -32,7 +32,7 @@ var servingURL = regexp.MustCompile(`url=(http://\S+)`)
 // the test killed it with the returned function (SIGKILL, no goodbye).
 func startProcess(t *testing.T, bin string, args ...string) (url string, kill func()) {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
+	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0", "-session-key", testSessionKey}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

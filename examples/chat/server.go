@@ -41,6 +41,14 @@ type appConfig struct {
 	// Audit, when set, runs an audit log in the node: a consumer of the
 	// chat's events (ChatEvents) that logs them to this logger.
 	Audit *slog.Logger
+	// SessionKey signs and verifies session tokens (HS256, at least 32
+	// bytes); the nodes of a cluster share it. Empty: random per process.
+	SessionKey []byte
+	// SessionTTL is how long a session token lives (default 12h).
+	SessionTTL time.Duration
+	// SessionGrace is how long a user's name stays taken after their last
+	// connection closed (default 10s).
+	SessionGrace time.Duration
 }
 
 // app is one chat node: the generated Chat controller served by the room
@@ -56,6 +64,7 @@ type app struct {
 	presence *room.Presence[chatapi.User]
 	dm       *room.DM[chatapi.User, chatapi.DirectMessage]
 	ids      *room.MessageIDs
+	sessions *sessions
 	events   *chatapi.ChatEvents // room events for other services
 	cluster  *cluster            // nil with the memory bus
 	local    bus.Bus             // the events' bus with the memory bus, else nil
@@ -78,6 +87,9 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 	}
 	if a.ids, err = room.NewMessageIDs(node); err != nil {
 		return nil, fmt.Errorf("message ids: %w", err)
+	}
+	if a.sessions, err = newSessions(a.log, node, cfg.SessionKey, cfg.SessionTTL, cfg.SessionGrace); err != nil {
+		return nil, err
 	}
 	a.rooms = chatapi.NewRoomChannels(channel.WithLogger(a.log))
 	a.users = chatapi.NewUserChannels(channel.WithLogger(a.log))
@@ -110,7 +122,7 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 		a.stop = append(a.stop, stop)
 	}
 	a.metrics = ws.NewPrometheus()
-	opts := append([]ws.Option{ws.WithNodeID(node), ws.WithLogger(a.log), ws.WithMetrics(a.metrics), chatapi.WithChatDMGuard(authorizeDM)}, cfg.WS...)
+	opts := append([]ws.Option{ws.WithNodeID(node), ws.WithLogger(a.log), ws.WithMetrics(a.metrics)}, cfg.WS...)
 	if a.ws, err = chatapi.MountChat(a.mux, a, opts...); err != nil {
 		a.close()
 		return nil, fmt.Errorf("websocket server: %w", err)
@@ -120,8 +132,9 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 		return nil, err
 	}
 	a.mux.Handle("GET /", http.FileServerFS(static))
-	a.mux.HandleFunc("GET /chat/room/{roomId}/members", a.handleMembers)
-	a.mux.HandleFunc("GET /chat/presence/{username}", a.handlePresence)
+	a.mux.HandleFunc("POST /chat/session", a.sessions.handleSession)
+	a.mux.HandleFunc("GET /chat/room/{roomId}/members", a.sessions.require(a.handleMembers))
+	a.mux.HandleFunc("GET /chat/presence/{username}", a.sessions.require(a.handlePresence))
 	a.mux.Handle("GET /metrics", a.metrics)
 	return a, nil
 }
@@ -164,6 +177,7 @@ func (a *app) close() {
 	a.rooms.Close()
 	a.users.Close()
 	a.presence.Close()
+	a.sessions.close()
 	if a.local != nil {
 		a.local.Close()
 	}
@@ -186,7 +200,7 @@ func announce(c room.MemberChange[chatapi.Room, chatapi.User]) (chatapi.RoomEven
 // member); the session publishes the client's frames, exclude-sender by
 // connection.
 func (a *app) OpenRoom(_ context.Context, c *chatapi.ChatRoomConn) (chatapi.ChatRoomSession, error) {
-	roomID, user := c.Params.RoomID, c.Query.Username
+	roomID, user := c.Params.RoomID, c.Identity()
 	log := a.roomLog(c)
 	sub := ws.Subscribe(a.rooms, roomID, c.Conn)
 	membership, err := a.members.Join(roomID, user, c.ID())
@@ -197,14 +211,14 @@ func (a *app) OpenRoom(_ context.Context, c *chatapi.ChatRoomConn) (chatapi.Chat
 		return nil, nil // closes with 1000 once the error frame is written
 	}
 	log.Info("joined")
-	return &roomSession{a: a, c: c, sub: sub, membership: membership}, nil
+	return &roomSession{a: a, c: c, sub: sub, membership: membership, online: a.sessions.opened(user)}, nil
 }
 
 // roomLog returns the logger for c's records, labelled with the
 // connection, room and user. It is built when a record is written, not
 // kept per connection: an idle member costs no logger.
 func (a *app) roomLog(c *chatapi.ChatRoomConn) *slog.Logger {
-	return a.log.With("conn", c.ID(), "room", c.Params.RoomID.ID(), "user", c.Query.Username.ID())
+	return a.log.With("conn", c.ID(), "room", c.Params.RoomID.ID(), "user", c.Identity().ID())
 }
 
 // roomSession is one connection to a room.
@@ -213,6 +227,7 @@ type roomSession struct {
 	c          *chatapi.ChatRoomConn
 	sub        *channel.Subscription[chatapi.RoomEvent]
 	membership *room.Membership[chatapi.Room, chatapi.User]
+	online     func() // ends the connection's part in the user's session
 }
 
 // OnMessage handles one client frame of the room socket.
@@ -229,6 +244,7 @@ func (s *roomSession) OnMessage(_ context.Context, msg chatapi.ClientMessage) er
 func (s *roomSession) OnClose(context.Context, error) {
 	s.sub.Close()
 	s.membership.Close()
+	s.online()
 	s.a.roomLog(s.c).Info("left")
 }
 
@@ -253,11 +269,11 @@ func (a *app) roomFrame(c *chatapi.ChatRoomConn, msg chatapi.ClientMessage) erro
 	var ev chatapi.RoomEvent
 	switch m := msg.(type) {
 	case chatapi.ChatMessageIn:
-		msg := chatapi.ChatEvent{Username: c.Query.Username, Content: m.Content, Timestamp: now}
+		msg := chatapi.ChatEvent{Username: c.Identity(), Content: m.Content, Timestamp: now}
 		a.emitMessage(c.Context(), c.Params.RoomID, msg)
 		ev = msg
 	case chatapi.TypingIn:
-		ev = chatapi.TypingEvent{Username: c.Query.Username, Timestamp: now}
+		ev = chatapi.TypingEvent{Username: c.Identity(), Timestamp: now}
 	default:
 		return nil // the decoder only lets declared variants through
 	}
@@ -272,23 +288,20 @@ func (a *app) roomFrame(c *chatapi.ChatRoomConn, msg chatapi.ClientMessage) erro
 	return c.Send(chatapi.SentEvent{MessageID: id})
 }
 
-// authorizeDM refuses, before the upgrade, a DM socket whose user is not
-// the connection's identity (when a server guard attached one): nobody
-// opens another user's direct messages.
-func authorizeDM(_ context.Context, u chatapi.ChatDMUpgrade) error {
-	if err := room.Authorize(u.Query.Username, u.Identity); err != nil {
-		return ws.Refuse(http.StatusForbidden, err.Error())
-	}
-	return nil
+// Authenticate verifies a socket's session token (see sessions): the
+// connection's user is the token's subject.
+func (a *app) Authenticate(ctx context.Context, token string) (jsgenrt.Ref[chatapi.User], time.Time, error) {
+	return a.sessions.authenticate(ctx, token)
 }
 
-// OpenDM serves WS /chat/dm (by callbacks): direct messages to every
-// connection of the recipient, and the sender's presence, kept alive by a
+// OpenDM serves WS /chat/dm (by callbacks): the socket belongs to the
+// token's user; direct messages to every connection of the recipient, and the sender's presence, kept alive by a
 // timer while the connection is idle (no goroutine).
 func (a *app) OpenDM(_ context.Context, c *chatapi.ChatDMConn) (chatapi.ChatDMSession, error) {
-	s := &dmSession{a: a, c: c, log: a.log.With("conn", c.ID(), "user", c.Query.Username.ID())}
-	s.sub = ws.Subscribe(a.dm.Channels(), c.Query.Username, c.Conn)
-	if err := a.presence.Set(c.Query.Username, c.ID(), room.StatusOnline); err != nil {
+	user := c.Identity()
+	s := &dmSession{a: a, c: c, log: a.log.With("conn", c.ID(), "user", user.ID()), online: a.sessions.opened(user)}
+	s.sub = ws.Subscribe(a.dm.Channels(), user, c.Conn)
+	if err := a.presence.Set(user, c.ID(), room.StatusOnline); err != nil {
 		s.log.Warn("presence refused", "err", err)
 	}
 	s.mu.Lock()
@@ -299,10 +312,11 @@ func (a *app) OpenDM(_ context.Context, c *chatapi.ChatDMConn) (chatapi.ChatDMSe
 
 // dmSession is one direct-message connection.
 type dmSession struct {
-	a   *app
-	c   *chatapi.ChatDMConn
-	log *slog.Logger
-	sub *channel.Subscription[chatapi.DirectMessage]
+	a      *app
+	c      *chatapi.ChatDMConn
+	log    *slog.Logger
+	sub    *channel.Subscription[chatapi.DirectMessage]
+	online func() // ends the connection's part in the user's session
 
 	mu     sync.Mutex
 	beat   *time.Timer // renews the presence while the connection is idle
@@ -316,13 +330,13 @@ func (s *dmSession) heartbeat() {
 	if s.closed {
 		return
 	}
-	_ = s.a.presence.Heartbeat(s.c.Query.Username, s.c.ID())
+	_ = s.a.presence.Heartbeat(s.c.Identity(), s.c.ID())
 	s.beat.Reset(s.a.presence.TTL() / 3)
 }
 
 // OnMessage sends a direct message or sets the sender's presence.
 func (s *dmSession) OnMessage(_ context.Context, msg chatapi.DMInbound) error {
-	user := s.c.Query.Username
+	user := s.c.Identity() // presence is only ever set for oneself
 	_ = s.a.presence.Heartbeat(user, s.c.ID())
 	switch m := msg.(type) {
 	case chatapi.DirectMessageIn:
@@ -346,7 +360,8 @@ func (s *dmSession) OnClose(context.Context, error) {
 	s.beat.Stop()
 	s.mu.Unlock()
 	s.sub.Close()
-	s.a.presence.Remove(s.c.Query.Username, s.c.ID())
+	s.a.presence.Remove(s.c.Identity(), s.c.ID())
+	s.online()
 }
 
 // memberJSON is one entry of GET /chat/room/{roomId}/members.
@@ -382,8 +397,10 @@ func (a *app) handlePresence(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"status": p.Status.String(), "lastSeen": p.LastSeen.UnixMilli()})
 }
 
-func errorBody(code, msg string) map[string]string {
-	return map[string]string{"type": "error", "code": code, "message": msg}
+// errorBody is the JSON body of an HTTP error: the shape of the error
+// frame (jsgen.ErrorFrame), without field errors.
+func errorBody(code, msg string) map[string]any {
+	return map[string]any{"type": "error", "code": code, "message": msg, "errors": []any{}}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -10,6 +10,7 @@ import (
 	"github.com/jsgen-dev/jsgen/runtime/query"
 	"github.com/jsgen-dev/jsgen/runtime/ws"
 	"net/http"
+	"time"
 )
 
 // ChatRoomParams are the path parameters of WS /chat/room/{roomId}, validated before the upgrade.
@@ -31,7 +32,14 @@ type ChatRoomConn struct {
 	// Params are the validated path parameters.
 	Params ChatRoomParams
 	// Query is the validated query; absent parameters have their defaults.
-	Query RoomQuery
+	Query    RoomQuery
+	identity jsgenrt.Ref[User]
+}
+
+// Identity is who the connection's bearer token identifies (ChatHandlers's Authenticate): never
+// zero, since the route refuses a request without a valid token before the upgrade.
+func (c *ChatRoomConn) Identity() jsgenrt.Ref[User] {
+	return c.identity
 }
 
 // ChatRoomSession is one connection on WS /chat/room/{roomId}, served by callbacks:
@@ -65,7 +73,6 @@ type chatRoomState struct {
 }
 
 var chatRoomQueryFields = []query.Field{
-	{Name: "username", Kind: query.String},
 	{Name: "echo", Kind: query.Bool},
 }
 
@@ -109,8 +116,8 @@ func decodeChatRoomQuery(r *http.Request) (RoomQuery, error) {
 type ChatRoomUpgrade struct {
 	// Request is the HTTP upgrade request.
 	Request *http.Request
-	// Identity is what the server's guard (ws.WithGuard) returned; nil without one.
-	Identity any
+	// Identity is who the request's bearer token identifies.
+	Identity jsgenrt.Ref[User]
 	// Params are the validated path parameters.
 	Params ChatRoomParams
 	// Query is the validated query; absent parameters have their defaults.
@@ -119,7 +126,7 @@ type ChatRoomUpgrade struct {
 
 // WithChatRoomGuard returns an option for MountChat (or ws.New) that runs guard before
 // every upgrade on WS /chat/room/{roomId},
-// once the server's guard has passed and the path parameters and query are valid; ctx is the request's context.
+// once the bearer token has been verified (Authenticate) and the path parameters and query are valid; ctx is the request's context.
 // A nil error lets the client connect. ws.Refuse(status, reason) refuses it with that status
 // (401, 403, 404, 409, ...) and a JSON error body carrying reason; any other error refuses it
 // with 403 and is logged, not sent. A refused request is never upgraded. Several guards of
@@ -129,8 +136,9 @@ func WithChatRoomGuard(guard func(ctx context.Context, u ChatRoomUpgrade) error)
 		return func(*ws.Options) {}
 	}
 	return ws.WithRouteGuard("GET /chat/room/{roomId}", func(r *http.Request, identity, state any) error {
+		id, _ := identity.(jsgenrt.Ref[User])
 		u := ChatRoomUpgrade{
-			Identity: identity,
+			Identity: id,
 			Request:  r,
 		}
 		if st, ok := state.(*chatRoomState); ok {
@@ -151,8 +159,13 @@ func WithChatRoomGuard(guard func(ctx context.Context, u ChatRoomUpgrade) error)
 // own without declaring an error message) and Close.
 type ChatDMConn struct {
 	*ws.Conn
-	// Query is the validated query; absent parameters have their defaults.
-	Query DMQuery
+	identity jsgenrt.Ref[User]
+}
+
+// Identity is who the connection's bearer token identifies (ChatHandlers's Authenticate): never
+// zero, since the route refuses a request without a valid token before the upgrade.
+func (c *ChatDMConn) Identity() jsgenrt.Ref[User] {
+	return c.identity
 }
 
 // ChatDMSession is one connection on WS /chat/dm, served by callbacks:
@@ -180,42 +193,17 @@ func (c *ChatDMConn) Send(msg DirectMessage) error {
 	return c.SendBytes(msg.AppendJSON(nil))
 }
 
-type chatDMState struct {
-	query DMQuery
-}
-
-var chatDMQueryFields = []query.Field{
-	{Name: "username", Kind: query.String},
-}
+type chatDMState struct{}
 
 // prepareChatDM validates the path parameters and query of r before the upgrade;
 // every problem is reported at once, and the upgrade is refused with 400.
 func prepareChatDM(r *http.Request) (any, int, error) {
 	var st chatDMState
 	var errs jsgenrt.FieldErrors
-	if q, err := decodeChatDMQuery(r); err != nil {
-		var qe *jsgenrt.Error
-		if !errors.As(err, &qe) {
-			return nil, http.StatusBadRequest, err
-		}
-		errs = append(errs, qe.Errors...)
-	} else {
-		st.query = q
-	}
 	if err := errs.Err(); err != nil {
 		return nil, http.StatusBadRequest, err
 	}
 	return &st, 0, nil
-}
-
-// decodeChatDMQuery reads the declared query parameters of r as a DMQuery,
-// with the same strict decoding, defaults and validation as a frame.
-func decodeChatDMQuery(r *http.Request) (DMQuery, error) {
-	data, err := query.JSON(r.URL.Query(), chatDMQueryFields)
-	if err != nil {
-		return DMQuery{}, err
-	}
-	return DecodeDMQuery(data)
 }
 
 // ChatDMUpgrade is a request to connect to WS /chat/dm as the route's guard sees it
@@ -223,15 +211,13 @@ func decodeChatDMQuery(r *http.Request) (DMQuery, error) {
 type ChatDMUpgrade struct {
 	// Request is the HTTP upgrade request.
 	Request *http.Request
-	// Identity is what the server's guard (ws.WithGuard) returned; nil without one.
-	Identity any
-	// Query is the validated query; absent parameters have their defaults.
-	Query DMQuery
+	// Identity is who the request's bearer token identifies.
+	Identity jsgenrt.Ref[User]
 }
 
 // WithChatDMGuard returns an option for MountChat (or ws.New) that runs guard before
 // every upgrade on WS /chat/dm,
-// once the server's guard has passed and the query is valid; ctx is the request's context.
+// once the bearer token has been verified (Authenticate); ctx is the request's context.
 // A nil error lets the client connect. ws.Refuse(status, reason) refuses it with that status
 // (401, 403, 404, 409, ...) and a JSON error body carrying reason; any other error refuses it
 // with 403 and is logged, not sent. A refused request is never upgraded. Several guards of
@@ -241,12 +227,10 @@ func WithChatDMGuard(guard func(ctx context.Context, u ChatDMUpgrade) error) ws.
 		return func(*ws.Options) {}
 	}
 	return ws.WithRouteGuard("GET /chat/dm", func(r *http.Request, identity, state any) error {
+		id, _ := identity.(jsgenrt.Ref[User])
 		u := ChatDMUpgrade{
-			Identity: identity,
+			Identity: id,
 			Request:  r,
-		}
-		if st, ok := state.(*chatDMState); ok {
-			u.Query = st.query
 		}
 		return guard(r.Context(), u)
 	})
@@ -270,6 +254,14 @@ type ChatHandlers interface {
 	// 1000 once queued frames are written. An error or a panic closes it with 1011; a session
 	// returned with an error still gets its OnClose.
 	OpenDM(ctx context.Context, c *ChatDMConn) (ChatDMSession, error)
+
+	// Authenticate checks the bearer token of a request to WS /chat/room/{roomId} and WS /chat/dm
+	// ("Authorization: Bearer T" or the access_token query parameter; it is never logged
+	// and never reaches the query) and returns whom it identifies and when it expires (zero:
+	// never; the connection is closed with 4001 then). It runs first, before the upgrade and
+	// before the path parameters and query are read; an error refuses the upgrade with 401,
+	// or with the status of a ws.Refuse. Package auth verifies JWTs (auth.NewHS256...).
+	Authenticate(ctx context.Context, token string) (jsgenrt.Ref[User], time.Time, error)
 }
 
 // MountChat creates a WebSocket server configured by opts (secure defaults: same-origin
@@ -291,20 +283,41 @@ func MountChat(mux *http.ServeMux, h ChatHandlers, opts ...ws.Option) (*ws.Serve
 // controllers too.
 func MountChatOn(mux *http.ServeMux, s *ws.Server, h ChatHandlers) {
 	ws.HandleCallbacks(mux, s, ws.CallbackRoute[ClientMessage]{
+		Authenticate: func(ctx context.Context, _ *http.Request, token string) (any, time.Time, error) {
+			id, expires, err := h.Authenticate(ctx, token)
+			if err != nil {
+				return nil, time.Time{}, err
+			}
+			if id.IsZero() {
+				return nil, time.Time{}, ws.Refuse(http.StatusUnauthorized, "the token identifies no one")
+			}
+			return id, expires, nil
+		},
 		Decode: DecodeClientMessage,
 		Open: func(ctx context.Context, c *ws.Conn) (ws.Session[ClientMessage], error) {
 			st := c.State().(*chatRoomState)
-			sess, err := h.OpenRoom(ctx, &ChatRoomConn{Conn: c, Params: st.params, Query: st.query})
+			id, _ := c.Identity().(jsgenrt.Ref[User])
+			sess, err := h.OpenRoom(ctx, &ChatRoomConn{Conn: c, Params: st.params, Query: st.query, identity: id})
 			return sess, err
 		},
 		Pattern: "GET /chat/room/{roomId}",
 		Prepare: prepareChatRoom,
 	})
 	ws.HandleCallbacks(mux, s, ws.CallbackRoute[DMInbound]{
+		Authenticate: func(ctx context.Context, _ *http.Request, token string) (any, time.Time, error) {
+			id, expires, err := h.Authenticate(ctx, token)
+			if err != nil {
+				return nil, time.Time{}, err
+			}
+			if id.IsZero() {
+				return nil, time.Time{}, ws.Refuse(http.StatusUnauthorized, "the token identifies no one")
+			}
+			return id, expires, nil
+		},
 		Decode: DecodeDMInbound,
 		Open: func(ctx context.Context, c *ws.Conn) (ws.Session[DMInbound], error) {
-			st := c.State().(*chatDMState)
-			sess, err := h.OpenDM(ctx, &ChatDMConn{Conn: c, Query: st.query})
+			id, _ := c.Identity().(jsgenrt.Ref[User])
+			sess, err := h.OpenDM(ctx, &ChatDMConn{Conn: c, identity: id})
 			return sess, err
 		},
 		Pattern: "GET /chat/dm",

@@ -572,111 +572,6 @@ func (m *ChatMessageIn) jsgenAppendFields(b []byte, more bool) []byte {
 	return b
 }
 
-// DMQuery is the query of a direct-message socket.
-type DMQuery struct {
-	// Username is the "username" member: required.
-	Username jsgenrt.Ref[User] `json:"username"`
-}
-
-// Validate reports every constraint violation of m, each with its JSON path, as a
-// *jsgenrt.Error with code invalid_message; nil means m is valid. It does not allocate
-// when m is valid.
-func (m *DMQuery) Validate() error {
-	var errs jsgenrt.FieldErrors
-	m.jsgenValidate(&errs, nil)
-	return errs.Err()
-}
-
-func (m *DMQuery) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
-	if m.Username.IsZero() {
-		errs.Add(p.Child("username"), jsonx.RefMsg("User"))
-	}
-}
-
-// DecodeDMQuery decodes data strictly as a DMQuery, then validates it. It refuses
-// invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
-// or missing fields, values of the wrong type and constraint violations (code invalid_message).
-// Absent fields with a default get it. Errors are *jsgenrt.Error values listing every problem
-// found, each at its JSON path: invalid JSON alone, or else the problems of shape in input
-// order followed by the constraint violations of the fields that decoded.
-func DecodeDMQuery(data []byte) (DMQuery, error) {
-	var r jsonx.Reader
-	r.Reset(data)
-	var m DMQuery
-	m.jsgenDecode(&r, nil)
-	r.End()
-	if r.Failed() {
-		return DMQuery{}, r.Err()
-	}
-	var errs jsgenrt.FieldErrors
-	m.jsgenValidate(&errs, nil)
-	if err := r.ErrWith(errs); err != nil {
-		return DMQuery{}, err
-	}
-	return m, nil
-}
-
-// UnmarshalJSON decodes data with DecodeDMQuery, so encoding/json is as strict as it is.
-// On failure m is left unchanged.
-func (m *DMQuery) UnmarshalJSON(data []byte) error {
-	v, err := DecodeDMQuery(data)
-	if err != nil {
-		return err
-	}
-	*m = v
-	return nil
-}
-
-func (m *DMQuery) jsgenDecode(r *jsonx.Reader, p *jsonx.Path) {
-	if !r.Object(p) {
-		return
-	}
-	var seenUsername bool
-	for {
-		key, ok := r.Key(p)
-		if !ok {
-			break
-		}
-		switch string(key) {
-		case "username":
-			if seenUsername {
-				r.SkipDuplicate(p, "username")
-				continue
-			}
-			seenUsername = true
-			fp1 := jsonx.Path{Parent: p, Key: "username"}
-			m.Username = jsonx.ReadRef(r, &fp1, UserRef)
-		default:
-			r.SkipUnknown(p, key, "username")
-		}
-	}
-	if !seenUsername {
-		r.Missing(p, "username")
-	}
-}
-
-// AppendJSON appends m to b as a JSON object, members in declaration order, optional
-// members only when set, and returns the extended buffer. It does not use reflection.
-func (m *DMQuery) AppendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = m.jsgenAppendFields(b, false)
-	return append(b, '}')
-}
-
-// MarshalJSON encodes m with AppendJSON.
-func (m DMQuery) MarshalJSON() ([]byte, error) {
-	return m.AppendJSON(nil), nil
-}
-
-func (m *DMQuery) jsgenAppendFields(b []byte, more bool) []byte {
-	if more {
-		b = append(b, ',')
-	}
-	b = append(b, `"username":`...)
-	b = m.Username.AppendJSON(b)
-	return b
-}
-
 // DirectMessage is a direct message as its recipient receives it.
 type DirectMessage struct {
 	// From is the "from" member: required.
@@ -1476,10 +1371,8 @@ func (m *RoomPayload) jsgenAppendFields(b []byte, more bool) []byte {
 	return b
 }
 
-// RoomQuery is the query of a room socket.
+// RoomQuery is the query of a room socket (the user is the token's subject).
 type RoomQuery struct {
-	// Username is the "username" member: optional, default "Anonymous".
-	Username jsgenrt.Ref[User] `json:"username,omitempty"`
 	// Echo is the "echo" member: optional, default true.
 	Echo bool `json:"echo,omitempty"`
 }
@@ -1493,11 +1386,7 @@ func (m *RoomQuery) Validate() error {
 	return errs.Err()
 }
 
-func (m *RoomQuery) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {
-	if m.Username.IsZero() {
-		errs.Add(p.Child("username"), jsonx.RefMsg("User"))
-	}
-}
+func (m *RoomQuery) jsgenValidate(errs *jsgenrt.FieldErrors, p *jsonx.Path) {}
 
 // DecodeRoomQuery decodes data strictly as a RoomQuery, then validates it. It refuses
 // invalid JSON and invalid UTF-8 (code invalid_json), and unknown, duplicate, case-mismatched
@@ -1537,35 +1426,24 @@ func (m *RoomQuery) jsgenDecode(r *jsonx.Reader, p *jsonx.Path) {
 	if !r.Object(p) {
 		return
 	}
-	var seenUsername, seenEcho bool
+	var seenEcho bool
 	for {
 		key, ok := r.Key(p)
 		if !ok {
 			break
 		}
 		switch string(key) {
-		case "username":
-			if seenUsername {
-				r.SkipDuplicate(p, "username")
-				continue
-			}
-			seenUsername = true
-			fp1 := jsonx.Path{Parent: p, Key: "username"}
-			m.Username = jsonx.ReadRef(r, &fp1, UserRef)
 		case "echo":
 			if seenEcho {
 				r.SkipDuplicate(p, "echo")
 				continue
 			}
 			seenEcho = true
-			fp2 := jsonx.Path{Parent: p, Key: "echo"}
-			m.Echo = r.Bool(&fp2)
+			fp1 := jsonx.Path{Parent: p, Key: "echo"}
+			m.Echo = r.Bool(&fp1)
 		default:
-			r.SkipUnknown(p, key, "username", "echo")
+			r.SkipUnknown(p, key, "echo")
 		}
-	}
-	if !seenUsername {
-		m.Username = jsgenrt.UncheckedRef[User]("Anonymous")
 	}
 	if !seenEcho {
 		m.Echo = true
@@ -1589,9 +1467,7 @@ func (m *RoomQuery) jsgenAppendFields(b []byte, more bool) []byte {
 	if more {
 		b = append(b, ',')
 	}
-	b = append(b, `"username":`...)
-	b = m.Username.AppendJSON(b)
-	b = append(b, `,"echo":`...)
+	b = append(b, `"echo":`...)
 	b = strconv.AppendBool(b, m.Echo)
 	return b
 }

@@ -2,10 +2,13 @@
 // Every piece of user data reaches the DOM through textContent, never HTML.
 //
 // Wire contract (see examples/chat/README.md):
-//   WS  /chat/room/{roomId}?username=NAME   join/leave/message/typing/error frames
-//   WS  /chat/dm?username=NAME              {"to","content"} and {"type":"presence","status"}
-//   GET /chat/room/{roomId}/members         [{"username","joinedAt"}]
+//   POST /chat/session {"username"}         201 {"token","username","expiresAt"}, 400, 409 username_taken
+//   WS  /chat/room/{roomId}?access_token=T  join/leave/message/typing/error frames
+//   WS  /chat/dm?access_token=T             {"to","content"} and {"type":"presence","status"}
+//   GET /chat/room/{roomId}/members         [{"username","joinedAt"}]   (Authorization: Bearer T)
 //   GET /chat/presence/{username}           {"status","lastSeen"} or 404 (offline)
+// Sockets and endpoints answer 401 without a valid token and 409 for a
+// replaced session; a socket is closed with 4001 when its token expires.
 
 const USER_MAX_BYTES = 32;
 const ROOM_MAX_BYTES = 64;
@@ -19,6 +22,11 @@ const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 15000;
 const STABLE_AFTER_MS = 5000;
 const GROUP_WITHIN_MS = 3 * 60 * 1000;
+const SESSION_STORAGE_KEY = "jsgen-chat-session";
+const CLOSE_TOKEN_EXPIRED = 4001;
+const MSG_EXPIRED = "Your session has expired. Log in again.";
+const MSG_TAKEN = "That name is taken: someone with it is online. Choose another one.";
+const MSG_REPLACED = "That name is taken: your session was replaced by another one. Log in again.";
 
 const $ = (id) => document.getElementById(id);
 
@@ -94,6 +102,8 @@ class Backoff {
 /**
  * Socket is a WebSocket that reconnects with backoff until closed by close().
  * status is "connecting" | "open" | "waiting" | "closed"; retryAt is set while waiting.
+ * url is a function called before every connection (so that it carries the
+ * current session token, like the generated TypeScript client's token option).
  */
 class Socket {
   constructor(url, handlers) {
@@ -119,7 +129,7 @@ class Socket {
     clearTimeout(this.timer);
     if (this.stopped) return;
     this.setStatus("connecting");
-    const ws = new WebSocket(this.url);
+    const ws = new WebSocket(this.url());
     this.ws = ws;
     ws.addEventListener("open", () => {
       if (ws !== this.ws) return;
@@ -138,8 +148,15 @@ class Socket {
     ws.addEventListener("close", (ev) => {
       if (ws !== this.ws || this.stopped) return;
       const wasOpen = this.status === "open";
+      if (ev.code === CLOSE_TOKEN_EXPIRED) {
+        sessionEnded(MSG_EXPIRED);
+        return;
+      }
       if (wasOpen && Date.now() - this.openedAt >= STABLE_AFTER_MS) this.backoff.reset();
       this.handlers.lost(ev, wasOpen);
+      // A refused upgrade looks like any failed connection: ask the server
+      // whether the session is still valid (401 expired, 409 replaced).
+      if (!wasOpen) checkSession();
       this.schedule();
     });
   }
@@ -183,7 +200,9 @@ function wsURL(path, params) {
 }
 
 async function getJSON(path) {
-  const res = await fetch(path, { headers: { Accept: "application/json" }, cache: "no-store" });
+  const headers = { Accept: "application/json" };
+  if (state.token) headers.Authorization = `Bearer ${state.token}`;
+  const res = await fetch(path, { headers, cache: "no-store" });
   let body = null;
   try { body = await res.json(); } catch { /* not JSON */ }
   return { status: res.status, ok: res.ok, body };
@@ -204,6 +223,7 @@ function errorLines(frame) {
 
 const state = {
   me: "",
+  token: "",             // the session token (sessionStorage keeps it for the tab)
   presence: "online",
   rooms: new Map(),      // roomId → Room
   dms: new Map(),        // peer → Thread
@@ -240,7 +260,7 @@ function joinRoom(roomId) {
     sock: null,
   });
   state.rooms.set(roomId, room);
-  room.sock = new Socket(wsURL(`/chat/room/${encodeURIComponent(roomId)}`, { username: state.me }), {
+  room.sock = new Socket(() => wsURL(`/chat/room/${encodeURIComponent(roomId)}`, { access_token: state.token }), {
     open: (reconnect) => roomOpened(room, reconnect),
     frame: (f) => roomFrame(room, f),
     lost: (ev, wasOpen) => roomLost(room, ev, wasOpen),
@@ -396,7 +416,7 @@ function afterNewMessage(conv, countUnread) {
 // ---------------------------------------------------- direct messages, presence
 
 function openDMSocket() {
-  state.dm = new Socket(wsURL("/chat/dm", { username: state.me }), {
+  state.dm = new Socket(() => wsURL("/chat/dm", { access_token: state.token }), {
     open: () => {
       if (state.presence !== "online") sendPresence();
       refreshPresence();
@@ -803,16 +823,29 @@ function setFieldError(id, text) {
   if (input) input.setAttribute("aria-invalid", text ? "true" : "false");
 }
 
-/** preflight asks the server to validate the name and room before connecting. */
-async function preflight(name, roomId) {
-  const [user, members] = await Promise.all([
-    getJSON(`/chat/presence/${encodeURIComponent(name)}`),
-    getJSON(`/chat/room/${encodeURIComponent(roomId)}/members`),
-  ]);
-  const errs = {};
-  if (user.status !== 200 && user.status !== 404) errs.name = serverError(user);
-  if (!members.ok) errs.room = serverError(members);
-  return errs;
+/**
+ * login starts a session for name (POST /chat/session), then asks the server
+ * to validate the room; it returns the field errors, or the session.
+ */
+async function login(name, roomId) {
+  const res = await fetch("/chat/session", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ username: name }),
+    cache: "no-store",
+  });
+  let body = null;
+  try { body = await res.json(); } catch { /* not JSON */ }
+  if (res.status === 409) return { errs: { name: MSG_TAKEN } };
+  if (res.status !== 201 || !body || typeof body.token !== "string") {
+    return { errs: { name: serverError({ status: res.status, body }) } };
+  }
+  const session = { token: body.token, name: body.username, expiresAt: body.expiresAt, room: roomId };
+  state.token = session.token;
+  const members = await getJSON(`/chat/room/${encodeURIComponent(roomId)}/members`);
+  state.token = "";
+  if (!members.ok) return { errs: { room: serverError(members) } };
+  return { errs: {}, session };
 }
 
 const serverError = (res) => (res.body && res.body.message ? `Server: ${res.body.message}` : `Server answered ${res.status}.`);
@@ -831,11 +864,11 @@ async function onLogin(ev) {
   btn.disabled = true;
   btn.textContent = "Joining…";
   try {
-    const errs = await preflight(name, roomId);
+    const { errs, session } = await login(name, roomId);
     setFieldError("login-name-error", errs.name || "");
     setFieldError("login-room-error", errs.room || "");
     if (errs.name || errs.room) return;
-    start(name, roomId);
+    start(session);
   } catch (err) {
     $("login-error").textContent = `Cannot reach the server (${err.message}). Is it running?`;
   } finally {
@@ -844,9 +877,14 @@ async function onLogin(ev) {
   }
 }
 
-function start(name, roomId) {
+/** start opens the workspace for a session: {token, name, expiresAt, room}. */
+function start(session) {
+  const { name, room: roomId } = session;
   state.me = name;
+  state.token = session.token;
   try { localStorage.setItem("jsgen-chat", JSON.stringify({ name, room: roomId })); } catch { /* private mode */ }
+  // The token is kept for this tab only: a reload keeps the session, another tab logs in.
+  try { sessionStorage.setItem(SESSION_STORAGE_KEY, JSON.stringify(session)); } catch { /* private mode */ }
   $("me-name").textContent = name;
   $("side-me").textContent = name;
   $("me-avatar").replaceWith(Object.assign(avatar(name), { id: "me-avatar" }));
@@ -858,7 +896,28 @@ function start(name, roomId) {
   joinRoom(roomId);
 }
 
+/** checkSession ends the session when the server says its token is expired (401) or replaced (409). */
+async function checkSession() {
+  if (!state.token) return;
+  const token = state.token;
+  let res;
+  try { res = await getJSON(`/chat/presence/${encodeURIComponent(state.me)}`); } catch { return; }
+  if (state.token !== token) return;
+  if (res.status === 401) sessionEnded(MSG_EXPIRED);
+  else if (res.status === 409) sessionEnded(MSG_REPLACED);
+}
+
+/** sessionEnded signs out and shows why on the login form. */
+function sessionEnded(message) {
+  if (!state.me) return;
+  signOut();
+  $("login-error").textContent = message;
+}
+
 function signOut() {
+  try { sessionStorage.removeItem(SESSION_STORAGE_KEY); } catch { /* private mode */ }
+  state.token = "";
+  $("login-error").textContent = "";
   for (const s of sockets()) s.close();
   for (const r of state.rooms.values()) for (const t of r.typing.values()) clearTimeout(t);
   clearTimeout(state.presenceTimer);
@@ -947,8 +1006,16 @@ function restore() {
   } catch { /* nothing saved */ }
   const hashRoom = decodeURIComponent(location.hash.slice(1));
   if (hashRoom) $("login-room").value = hashRoom;
+  // A reload keeps the tab's session while its token is valid.
+  try {
+    const s = JSON.parse(sessionStorage.getItem(SESSION_STORAGE_KEY) || "null");
+    if (s && typeof s.token === "string" && typeof s.name === "string" && typeof s.room === "string" && s.expiresAt > Date.now()) {
+      start(s);
+      return true;
+    }
+  } catch { /* nothing saved */ }
+  return false;
 }
 
 wire();
-restore();
-$("login-name").focus();
+if (!restore()) $("login-name").focus();

@@ -71,11 +71,6 @@ export interface ChatMessageIn {
   content: string;
 }
 
-/** DMQuery is the query of a direct-message socket. */
-export interface DMQuery {
-  username: UserRef;
-}
-
 /** DirectMessage is a direct message as its recipient receives it. */
 export interface DirectMessage {
   from: UserRef;
@@ -129,10 +124,8 @@ export interface RoomPayload {
   event: RoomEvent;
 }
 
-/** RoomQuery is the query of a room socket. */
+/** RoomQuery is the query of a room socket (the user is the token's subject). */
 export interface RoomQuery {
-  /** Default: "Anonymous" (the server fills it in when absent). */
-  username?: UserRef;
   /** Default: true (the server fills it in when absent). */
   echo?: boolean;
 }
@@ -673,6 +666,7 @@ const jsgenChatRoomRoute: JsgenRoute = {
     ["type", "sent", "sent"],
   ],
   untagged: [],
+  auth: true,
 };
 
 /**
@@ -685,7 +679,6 @@ const jsgenChatRoomRoute: JsgenRoute = {
 export function connectChatRoom(baseURL: string, args: ChatRoomArgs, options: JsgenClientOptions = {}): ChatRoomClient {
   const path = "/chat/room/" + encodeURIComponent(args.params.roomId);
   const query = jsgenQuery([
-    ["username", args.query?.username],
     ["echo", args.query?.echo],
   ]);
   return new JsgenConnection<ClientMessage, ChatRoomEvents>(jsgenURL(baseURL, path, query), jsgenChatRoomRoute, options);
@@ -696,10 +689,7 @@ export function connectChatRoom(baseURL: string, args: ChatRoomArgs, options: Js
 // ---------------------------------------------------------------------------
 
 /** What connectChatDM needs to build the URL. */
-export interface ChatDMArgs {
-  /** The query parameters; the server gives absent optional ones their defaults. */
-  query: DMQuery;
-}
+export interface ChatDMArgs {}
 
 /**
  * What a client of /chat/dm receives, by event type: the frames the server sends, "error" for error
@@ -720,6 +710,7 @@ const jsgenChatDMRoute: JsgenRoute = {
   untagged: [
     { event: "DirectMessage", fields: ["from", "content", "timestamp"], required: ["from", "content", "timestamp"] },
   ],
+  auth: true,
 };
 
 /**
@@ -729,11 +720,9 @@ const jsgenChatDMRoute: JsgenRoute = {
  * in a browser for the page's own origin) and returns the client. The client reconnects after a
  * connection it did not close ends (see JsgenReconnectOptions) until close() is called.
  */
-export function connectChatDM(baseURL: string, args: ChatDMArgs, options: JsgenClientOptions = {}): ChatDMClient {
+export function connectChatDM(baseURL: string, _args: ChatDMArgs = {}, options: JsgenClientOptions = {}): ChatDMClient {
   const path = "/chat/dm";
-  const query = jsgenQuery([
-    ["username", args.query?.username],
-  ]);
+  const query = "";
   return new JsgenConnection<DMInbound, ChatDMEvents>(jsgenURL(baseURL, path, query), jsgenChatDMRoute, options);
 }
 

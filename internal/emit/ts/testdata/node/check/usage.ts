@@ -17,8 +17,8 @@ function use(..._values: unknown[]): void {}
 
 const room = connectChatRoom(
   "http://127.0.0.1:8080",
-  { params: { roomId: "lobby" }, query: { username: "ann", echo: false } },
-  { WebSocket: Socket, reconnect: { initialDelayMs: 100, maxAttempts: 3 } },
+  { params: { roomId: "lobby" }, query: { echo: false } },
+  { WebSocket: Socket, token: () => "session-token", reconnect: { initialDelayMs: 100, maxAttempts: 3 } },
 );
 use(room.send({ type: "message", content: "hi" }), room.send({ type: "typing" }), room.state);
 // @ts-expect-error: "nope" is not a variant of ClientMessage.
@@ -67,15 +67,15 @@ connectChatRoom("ws://x");
 // @ts-expect-error: echo is a boolean.
 connectChatRoom("ws://x", { params: { roomId: "r" }, query: { echo: "no" } });
 
-const dm = connectChatDM("ws://x", { query: { username: "bob" } });
+const dm = connectChatDM("ws://x", {}, { token: "session-token" });
 use(dm.send({ to: "ann", content: "yo" }), dm.send({ type: "dm", to: "ann", content: "yo" }));
 use(dm.send({ type: "presence", status: "away" }));
 // @ts-expect-error: "asleep" is not a PresenceStatus.
 dm.send({ type: "presence", status: "asleep" });
 // @ts-expect-error: a presence update needs its tag.
 dm.send({ status: "away" });
-// @ts-expect-error: the DM query's username is required.
-connectChatDM("ws://x", {});
+// @ts-expect-error: the room's query has no username: the user is the token's subject.
+connectChatRoom("ws://x", { params: { roomId: "r" }, query: { username: "ann" } });
 dm.on("DirectMessage", (e) => use(e.from, e.content, e.timestamp));
 dm.on("error", (e) => use(e.code, e.errors.length));
 

@@ -55,20 +55,38 @@ function options(impl: JsgenWebSocketConstructor | undefined, more: JsgenClientO
   return impl === undefined ? more : { ...more, WebSocket: impl };
 }
 
+/** session logs user in (POST /chat/session) and returns the session's token. */
+async function session(user: string): Promise<string> {
+  const res = await fetch(`${base}/chat/session`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: user }),
+  });
+  assert.equal(res.status, 201, `POST /chat/session for ${user}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+/** bearer returns fetch options that send token. */
+function bearer(token: string): RequestInit {
+  return { headers: { Authorization: `Bearer ${token}` } };
+}
+
 for (const [name, impl] of impls) {
   test(`${name}: two clients in a room exchange typed messages, and leave`, async () => {
-    // A room and usernames with characters that must be percent-encoded.
+    // A room with characters that must be percent-encoded; the users are
+    // the subjects of their session tokens.
     const roomId = unique("r/ü?#%&+");
     const ann = unique("ann&x=+");
     const bob = unique("bob/ü");
-    const a = connectChatRoom(base, { params: { roomId }, query: { username: ann } }, options(impl));
+    const annToken = await session(ann);
+    const a = connectChatRoom(base, { params: { roomId } }, options(impl, { token: annToken }));
     assert.equal(a.state, "connecting");
     const aOpen = await next(a, "open");
     assert.equal(aOpen.reconnected, false);
     assert.equal(a.state, "open");
 
     const bobJoined = next(a, "join", (e) => e.username === bob);
-    const b = connectChatRoom(base, { params: { roomId }, query: { username: bob } }, options(impl));
+    const b = connectChatRoom(base, { params: { roomId } }, options(impl, { token: await session(bob) }));
     await next(b, "open");
     const join = await bobJoined;
     assert.equal(join.type, "join");
@@ -88,7 +106,7 @@ for (const [name, impl] of impls) {
     assert.equal((await typing).type, "typing");
 
     // The server decoded the same room and names the client encoded.
-    const res = await fetch(`${base}/chat/room/${encodeURIComponent(roomId)}/members`);
+    const res = await fetch(`${base}/chat/room/${encodeURIComponent(roomId)}/members`, bearer(annToken));
     assert.equal(res.status, 200);
     const members = (await res.json()) as Array<{ username: string; joinedAt: number }>;
     assert.deepEqual(members.map((m) => m.username).sort(), [ann, bob].sort());
@@ -107,7 +125,8 @@ for (const [name, impl] of impls) {
   });
 
   test(`${name}: with echo=false the sender gets a sent acknowledgement`, async () => {
-    const c = connectChatRoom(base, { params: { roomId: unique("echo") }, query: { username: unique("cy"), echo: false } }, options(impl));
+    const token = await session(unique("cy"));
+    const c = connectChatRoom(base, { params: { roomId: unique("echo") }, query: { echo: false } }, options(impl, { token }));
     const sent = next(c, "sent");
     // Sent before the connection is open: it waits in the queue.
     assert.equal(c.send({ type: "message", content: "queued" }), true);
@@ -119,7 +138,7 @@ for (const [name, impl] of impls) {
 
   test(`${name}: invalid frames yield error events and the connection stays open`, async () => {
     const user = unique("dee");
-    const c = connectChatRoom(base, { params: { roomId: unique("err") }, query: { username: user } }, options(impl));
+    const c = connectChatRoom(base, { params: { roomId: unique("err") } }, options(impl, { token: await session(user) }));
     await next(c, "open");
 
     const wrongType = next(c, "error");
@@ -152,8 +171,9 @@ for (const [name, impl] of impls) {
   test(`${name}: direct messages and presence on the DM socket`, async () => {
     const ann = unique("dmann");
     const bob = unique("dmbob");
-    const a = connectChatDM(base, { query: { username: ann } }, options(impl));
-    const b = connectChatDM(base, { query: { username: bob } }, options(impl));
+    const [annToken, bobToken] = await Promise.all([session(ann), session(bob)]);
+    const a = connectChatDM(base, {}, options(impl, { token: annToken }));
+    const b = connectChatDM(base, {}, options(impl, { token: bobToken }));
     try {
       await Promise.all([next(a, "open"), next(b, "open")]);
       // bob's socket is open before the server has subscribed it to his
@@ -171,7 +191,7 @@ for (const [name, impl] of impls) {
       a.send({ type: "presence", status: "busy" });
       let status = "";
       for (let i = 0; i < 50 && status !== "busy"; i++) {
-        const res = await fetch(`${base}/chat/presence/${encodeURIComponent(ann)}`);
+        const res = await fetch(`${base}/chat/presence/${encodeURIComponent(ann)}`, bearer(annToken));
         if (res.status === 200) {
           status = ((await res.json()) as { status: string }).status;
         }
@@ -192,7 +212,8 @@ for (const [name, impl] of impls) {
 
   test(`${name}: a refused upgrade ends in a close event, without reconnecting when told not to`, async () => {
     // "." is not allowed in an identifier: the server answers 400 before the upgrade.
-    const c = connectChatRoom(base, { params: { roomId: "bad.id" } }, options(impl, { reconnect: false }));
+    const token = await session(unique("fay"));
+    const c = connectChatRoom(base, { params: { roomId: "bad.id" } }, options(impl, { token, reconnect: false }));
     let opened = false;
     c.on("open", () => {
       opened = true;
@@ -205,10 +226,13 @@ for (const [name, impl] of impls) {
 
   test(`${name}: a connection the server closes is re-established with backoff`, async () => {
     const user = unique("eve");
+    const token = await session(user);
+    let tokenCalls = 0;
     const c = connectChatRoom(
       base,
-      { params: { roomId: unique("rate") }, query: { username: user } },
-      options(impl, { reconnect: { initialDelayMs: 50, maxDelayMs: 200 } }),
+      { params: { roomId: unique("rate") } },
+      // The token function is called before every connection and reconnection.
+      options(impl, { token: () => (tokenCalls++, token), reconnect: { initialDelayMs: 50, maxDelayMs: 200 } }),
     );
     await next(c, "open");
     const limited = next(c, "error", (e) => e.code === "rate_limited");
@@ -225,6 +249,7 @@ for (const [name, impl] of impls) {
     assert.equal(c.state, "reconnecting");
     const reopened = await next(c, "open");
     assert.equal(reopened.reconnected, true);
+    assert.equal(tokenCalls, 2);
 
     const echoed = next(c, "message", (e) => e.username === user);
     c.send({ type: "message", content: "back" });

@@ -60,14 +60,14 @@ function fake(more: JsgenClientOptions = {}): JsgenClientOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test("URLs: scheme mapping, prefix, percent-encoded params and query, defaults left out", () => {
-  connectChatRoom("http://h:1/api/", { params: { roomId: "a/b?c#d%é" }, query: { username: "x&y=+z", echo: false } }, fake());
-  assert.equal(FakeSocket.last().url, "ws://h:1/api/chat/room/a%2Fb%3Fc%23d%25%C3%A9?username=x%26y%3D%2Bz&echo=false");
+test("URLs: scheme mapping, prefix, percent-encoded params, query and token, defaults left out", () => {
+  connectChatRoom("http://h:1/api/", { params: { roomId: "a/b?c#d%é" }, query: { echo: false } }, fake({ token: "x&y=+z" }));
+  assert.equal(FakeSocket.last().url, "ws://h:1/api/chat/room/a%2Fb%3Fc%23d%25%C3%A9?echo=false&access_token=x%26y%3D%2Bz");
   connectChatRoom("HTTPS://example.test", { params: { roomId: "r" } }, fake({ protocols: ["p1"] }));
   assert.equal(FakeSocket.last().url, "wss://example.test/chat/room/r");
   assert.deepEqual(FakeSocket.last().protocols, ["p1"]);
-  connectChatDM("ws://h:2", { query: { username: "bob" } }, fake());
-  assert.equal(FakeSocket.last().url, "ws://h:2/chat/dm?username=bob");
+  connectChatDM("ws://h:2", {}, fake({ token: "bob-token" }));
+  assert.equal(FakeSocket.last().url, "ws://h:2/chat/dm?access_token=bob-token");
 });
 
 test("send: queued until open, in order, bounded; dropped after close", () => {
@@ -103,7 +103,7 @@ test("frames: typed events by tag or by members, error frames, unrecognised fram
   assert.deepEqual(seen, ["join ann", "message hi", "error invalid_message content"]);
   assert.deepEqual(unrecognized.slice(), [{ type: "unknown" }, "not json", [1, 2]]);
 
-  const dm = connectChatDM("ws://h", { query: { username: "bob" } }, fake({ onUnrecognized: (d) => unrecognized.push(d) }));
+  const dm = connectChatDM("ws://h", {}, fake({ onUnrecognized: (d) => unrecognized.push(d) }));
   const ds = FakeSocket.last();
   ds.open();
   const dms: string[] = [];
