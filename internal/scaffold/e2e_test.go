@@ -176,9 +176,12 @@ func devToken(ctx context.Context, t *testing.T, bin, keyEnv, user string) strin
 func checkNoKey(ctx context.Context, t *testing.T, bin string) {
 	t.Helper()
 	for _, args := range [][]string{{"dev-token", "ann"}, {"-addr", "127.0.0.1:0"}} {
-		cmd := exec.CommandContext(ctx, bin, args...)
+		// It must exit at once; a minute bounds a binary that serves instead.
+		runCtx, cancel := context.WithTimeout(ctx, time.Minute)
+		cmd := exec.CommandContext(runCtx, bin, args...)
 		cmd.Env = withoutEnv(os.Environ(), "LOBBY_TOKEN_KEY")
 		out, err := cmd.CombinedOutput()
+		cancel()
 		if err == nil || !strings.Contains(string(out), "no token key: set LOBBY_TOKEN_KEY") {
 			t.Errorf("%v without a key: %v\n%s", args, err, out)
 		}
