@@ -23,11 +23,12 @@ const (
 	GoMod      = "go.mod.tmpl"      // a new module, when none encloses the target
 	MainGo     = "main.go.tmpl"     // the room service's command: flags, listener, graceful shutdown
 	ServerGo   = "server.go.tmpl"   // the handlers implementing the generated controller interface
+	ReadmeMD   = "README.md.tmpl"   // the room service's README: running it, tokens, the dev-token helper
 )
 
 // Names lists every template name, in the order above.
 func Names() []string {
-	return []string{JSGenYAML, GenerateGo, GoMod, MainGo, ServerGo}
+	return []string{JSGenYAML, GenerateGo, GoMod, MainGo, ServerGo, ReadmeMD}
 }
 
 // FS returns the embedded templates, read-only. Every name in Names is in it.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,8 +24,8 @@ import (
 // TestScaffoldBuildsAndServes is the scaffold round trip: a new module with
 // a replace to this checkout, `jsgen new room-service lobby` and `jsgen init`
 // into it, then `go mod tidy`, `go build ./...`, `go vet ./...`, no drift,
-// and the built service serving a real WebSocket conversation until SIGTERM
-// shuts it down with exit code 0.
+// and the built service serving a real WebSocket conversation, with tokens
+// from its dev-token helper, until SIGTERM shuts it down with exit code 0.
 func TestScaffoldBuildsAndServes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a module and runs a server; skipped with -short")
@@ -60,14 +61,18 @@ func TestScaffoldBuildsAndServes(t *testing.T) {
 	}
 	bin := filepath.Join(t.TempDir(), "lobby")
 	goCmd(ctx, t, mod, "build", "-o", bin, "./lobby")
+	checkNoKey(ctx, t, bin)
 	serveAndTalk(ctx, t, bin)
 }
 
-// serveAndTalk starts the service, has bob and ann join a room, checks that
-// ann's message reaches both, then sends SIGTERM and expects a going-away
-// close and exit code 0.
+// serveAndTalk starts the service, checks that a request without a valid
+// token is refused with 401, has bob (token in the Authorization header)
+// and ann (token in access_token) join a room as the users their dev
+// tokens name, checks that ann's message reaches both, then sends SIGTERM
+// and expects a going-away close and exit code 0.
 func serveAndTalk(ctx context.Context, t *testing.T, bin string) {
 	cmd := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), testKeyEnv)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -99,11 +104,19 @@ func serveAndTalk(ctx context.Context, t *testing.T, bin string) {
 	case <-ctx.Done():
 		t.Fatal("the service did not report its address")
 	}
-	url := "ws://" + addr + "/lobby/room/main?username="
-	bob := dial(t, url+"bob")
+	url := "ws://" + addr + "/lobby/room/main"
+	refused(t, url, nil, http.StatusUnauthorized)
+	refused(t, url+"?username=bob", nil, http.StatusUnauthorized)
+	refused(t, url+"?access_token=not.a.token", nil, http.StatusUnauthorized)
+	forged := devToken(ctx, t, bin, "LOBBY_TOKEN_KEY=another-key-another-key-another-key", "bob")
+	refused(t, url, http.Header{"Authorization": {"Bearer " + forged}}, http.StatusUnauthorized)
+
+	bobToken := devToken(ctx, t, bin, testKeyEnv, "bob")
+	bob := dial(t, url, http.Header{"Authorization": {"Bearer " + bobToken}})
 	defer bob.Close()
 	expect(t, bob, map[string]string{"type": "join", "username": "bob"})
-	ann := dial(t, url+"ann")
+	annToken := devToken(ctx, t, bin, testKeyEnv, "ann")
+	ann := dial(t, url+"?username=bob&access_token="+annToken, nil) // the token says who ann is, not the query
 	defer ann.Close()
 	expect(t, ann, map[string]string{"type": "join", "username": "ann"})
 	expect(t, bob, map[string]string{"type": "join", "username": "ann"})
@@ -131,6 +144,72 @@ func serveAndTalk(ctx context.Context, t *testing.T, bin string) {
 	if !strings.Contains(logs.String(), "shutting down") {
 		t.Errorf("no shutdown in the log")
 	}
+	for _, tok := range []string{bobToken, annToken, forged} {
+		if strings.Contains(logs.String(), tok) {
+			t.Errorf("a token is in the log")
+		}
+	}
+}
+
+// testKeyEnv is the token key the service under test runs with.
+const testKeyEnv = "LOBBY_TOKEN_KEY=0123456789abcdef0123456789abcdef"
+
+// devToken runs the service's dev-token helper with the key env.
+func devToken(ctx context.Context, t *testing.T, bin, keyEnv, user string) string {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, bin, "dev-token", user)
+	cmd.Env = append(os.Environ(), keyEnv)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("dev-token %s: %v\n%s", user, err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "FOR DEVELOPMENT ONLY") {
+		t.Errorf("dev-token does not say it is for development only: %q", stderr.String())
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// checkNoKey: the scaffolded service and its dev-token helper refuse to
+// run without an explicit key, saying which variable to set.
+func checkNoKey(ctx context.Context, t *testing.T, bin string) {
+	t.Helper()
+	for _, args := range [][]string{{"dev-token", "ann"}, {"-addr", "127.0.0.1:0"}} {
+		// It must exit at once; a minute bounds a binary that serves instead.
+		runCtx, cancel := context.WithTimeout(ctx, time.Minute)
+		cmd := exec.CommandContext(runCtx, bin, args...)
+		cmd.Env = withoutEnv(os.Environ(), "LOBBY_TOKEN_KEY")
+		out, err := cmd.CombinedOutput()
+		cancel()
+		if err == nil || !strings.Contains(string(out), "no token key: set LOBBY_TOKEN_KEY") {
+			t.Errorf("%v without a key: %v\n%s", args, err, out)
+		}
+	}
+}
+
+func withoutEnv(env []string, name string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// refused dials url with header and expects the upgrade to be refused with
+// status.
+func refused(t *testing.T, url string, header http.Header, status int) {
+	t.Helper()
+	c, resp, err := websocket.DefaultDialer.Dial(url, header)
+	if err == nil {
+		c.Close()
+		t.Fatalf("dial %s: upgraded, want %d", url, status)
+	}
+	if resp == nil || resp.StatusCode != status {
+		t.Fatalf("dial %s: %v %v, want %d", url, err, resp, status)
+	}
 }
 
 var servingAddr = regexp.MustCompile(`is serving.* addr=(\S+)`)
@@ -151,9 +230,9 @@ func scanLog(r interface{ Read([]byte) (int, error) }, logs *lockedBuffer, addrc
 	}
 }
 
-func dial(t *testing.T, url string) *websocket.Conn {
+func dial(t *testing.T, url string, header http.Header) *websocket.Conn {
 	t.Helper()
-	c, resp, err := websocket.DefaultDialer.Dial(url, nil)
+	c, resp, err := websocket.DefaultDialer.Dial(url, header)
 	if err != nil {
 		status := ""
 		if resp != nil {

@@ -41,7 +41,7 @@ func checkPackageName(name string) error {
 // declaredNames are the declarations jsgen.yaml.tmpl makes; the controller
 // must not take one of them.
 var declaredNames = []string{
-	"Room", "User", "ClientMessage", "RoomQuery", "JoinEvent", "LeaveEvent",
+	"Room", "User", "ClientMessage", "JoinEvent", "LeaveEvent",
 	"MessageEvent", "RoomEvent", "RoomChannels",
 }
 
@@ -77,4 +77,10 @@ func derivePackage(absDir string) (string, error) {
 func describeConflicts(paths []string) error {
 	return userErrorf("refusing to overwrite %d existing file(s) (use --force to overwrite):\n\t%s",
 		len(paths), strings.Join(paths, "\n\t"))
+}
+
+// keyEnv is the environment variable a scaffolded service reads its token
+// key from: "game-rooms" → "GAME_ROOMS_TOKEN_KEY".
+func keyEnv(name string) string {
+	return strings.ToUpper(strings.NewReplacer("-", "_").Replace(name)) + "_TOKEN_KEY"
 }

@@ -26,6 +26,7 @@ type data struct {
 	Controller    string // the controller's Go name: "Lobby"
 	RoutePrefix   string // the controller's path prefix: "/lobby"
 	ChannelPrefix string // the room channels' key prefix: "lobby:room:"
+	KeyEnv        string // the environment variable of the token key: "LOBBY_TOKEN_KEY"
 	APIPackage    string // the API package's name, as main refers to it
 	APIImport     string // the API package's import path
 	Module        string // module path of a new go.mod
@@ -96,6 +97,7 @@ func newPlan(o Options, name, serviceDir string) (*plan, error) {
 		Controller:    controllerName(name),
 		RoutePrefix:   "/" + name,
 		ChannelPrefix: name + ":room:",
+		KeyEnv:        keyEnv(name),
 		Module:        p.modulePath,
 		GoVersion:     goVersion,
 		SchemaURL:     SchemaURL,

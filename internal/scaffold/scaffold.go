@@ -95,7 +95,9 @@ func Init(ctx context.Context, o Options) ([]string, error) {
 // events, a room channels family and a controller with one room route),
 // api/generate.go, main.go and server.go (handlers implementing the
 // generated controller on runtime/ws, runtime/channel and runtime/room,
-// with graceful shutdown), and go.mod when no go.mod encloses the
+// with graceful shutdown; every route requires a bearer token, verified
+// with runtime/auth, and `dev-token NAME` prints one for development) and
+// README.md, and go.mod when no go.mod encloses the
 // directory. It then generates api/*.jsgen.go. It returns the paths
 // written, scaffolded files first. Without o.Force it writes nothing and
 // returns an error naming every file that already exists; an invalid
@@ -117,6 +119,7 @@ func NewRoomService(ctx context.Context, o Options) ([]string, error) {
 	p.add("api", "generate.go", templates.GenerateGo)
 	p.add(".", "main.go", templates.MainGo)
 	p.add(".", "server.go", templates.ServerGo)
+	p.add(".", "README.md", templates.ReadmeMD)
 	return p.run(ctx, "api", func() {
 		p.printNext(filepath.Join(o.Dir, o.Name), "go run .", []string{"go tool jsgen schema -o web/api ./api"})
 	})

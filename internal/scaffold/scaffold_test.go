@@ -99,7 +99,7 @@ func TestNewRoomServiceLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := filepath.Join(dir, "game-rooms")
-	want := []string{"go.mod", "api/jsgen.yaml", "api/generate.go", "main.go", "server.go",
+	want := []string{"go.mod", "api/jsgen.yaml", "api/generate.go", "main.go", "server.go", "README.md",
 		"api/channels.jsgen.go", "api/controllers.jsgen.go", "api/types.jsgen.go"}
 	if got := rels(t, root, files); !slices.Equal(got, want) {
 		t.Fatalf("files = %v, want %v", got, want)
@@ -120,7 +120,8 @@ func TestNewRoomServiceLayout(t *testing.T) {
 		t.Errorf("go.mod = %q (%v); want it to require jsgen from this checkout, as a tool", gomod, err)
 	}
 	server := string(read(t, filepath.Join(root, "server.go")))
-	for _, s := range []string{`"example.com/game-rooms/api"`, "api.GameRoomsHandlers", "api.MountGameRooms(", "*api.GameRoomsRoomConn", "ws.Subscribe(", "room.NewMembers[", "room.Announce("} {
+	for _, s := range []string{`"example.com/game-rooms/api"`, "api.GameRoomsHandlers", "api.MountGameRooms(", "*api.GameRoomsRoomConn", "ws.Subscribe(", "room.NewMembers[", "room.Announce(",
+		"Authenticate(ctx context.Context, token string) (jsgenrt.Ref[api.User], time.Time, error)", "s.tokens.Verify(", "c.Identity()"} {
 		if !strings.Contains(server, s) {
 			t.Errorf("server.go lacks %s", s)
 		}
@@ -129,9 +130,15 @@ func TestNewRoomServiceLayout(t *testing.T) {
 		t.Errorf("generate.go does not document package api:\n%s", genGo)
 	}
 	yaml := string(read(t, filepath.Join(root, "api", "jsgen.yaml")))
-	for _, s := range []string{"prefix: /game-rooms", `prefix: "game-rooms:room:"`, "  GameRooms:"} {
+	for _, s := range []string{"prefix: /game-rooms", `prefix: "game-rooms:room:"`, "  GameRooms:", "auth: {identity: User}"} {
 		if !strings.Contains(yaml, s) {
 			t.Errorf("jsgen.yaml lacks %s", s)
+		}
+	}
+	readme := string(read(t, filepath.Join(root, "README.md")))
+	for _, s := range []string{"# game-rooms", "export GAME_ROOMS_TOKEN_KEY=", "go run . dev-token ann", "Development tokens (never in production)", "access_token=", "401"} {
+		if !strings.Contains(readme, s) {
+			t.Errorf("README.md lacks %s", s)
 		}
 	}
 	if stale := drift(t, filepath.Join(root, "api")); len(stale) > 0 {

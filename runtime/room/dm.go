@@ -2,6 +2,7 @@ package room
 
 import (
 	"fmt"
+	"reflect"
 
 	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
 	"github.com/jsgen-dev/jsgen/runtime/channel"
@@ -46,8 +47,9 @@ func (d *DM[U, M]) SendWith(to jsgenrt.Ref[U], msg M, o channel.PublishOptions) 
 // Subscribe subscribes a connection to user's direct messages after
 // Authorize(user, identity); connID (may be "") becomes the
 // subscription's ID so SendWith's Except can skip it. It fails with
-// ErrInvalidID for a bad user identifier and ErrForbidden when identity
-// names another user.
+// ErrInvalidID for a bad user identifier, ErrForbidden when identity
+// names another user, and ErrNoIdentity (also ErrForbidden) when the
+// connection has no identity.
 func (d *DM[U, M]) Subscribe(user jsgenrt.Ref[U], identity any, connID string) (*channel.Subscription[M], error) {
 	if err := checkID("user", user.ID(), DefaultMaxIDLength); err != nil {
 		return nil, fmt.Errorf("room: dm: subscribe: %w", err)
@@ -59,34 +61,59 @@ func (d *DM[U, M]) Subscribe(user jsgenrt.Ref[U], identity any, connID string) (
 }
 
 // Authorize decides whether a connection with identity (what the guard
-// attached to it; nil when no guard ran) may act as user. With no
-// identity the application's own naming applies (for example a username
-// query parameter) and Authorize allows it. Otherwise the identity must name
+// or Authenticate attached to it) may act as user. The identity must name
 // the same user: a jsgenrt.Ref[U], *jsgenrt.Ref[U], string or Identity
-// with user's identifier. Any other identity type is refused (fail
-// closed). Refusals wrap ErrForbidden.
+// with user's identifier. A missing identity (nil, a nil pointer, a zero
+// ref, an empty identifier) is refused with an error matching
+// ErrNoIdentity and ErrForbidden: an unauthenticated connection acts as
+// nobody. Any other identity type is refused too (fail closed). Every
+// refusal matches ErrForbidden.
 func Authorize[U any](user jsgenrt.Ref[U], identity any) error {
-	if identity == nil {
-		return nil
+	id, err := identityID[U](identity)
+	if err != nil {
+		return fmt.Errorf("room: connection may not act as user %q: %w", user.ID(), err)
+	}
+	if id != user.ID() {
+		return fmt.Errorf("room: connection of user %q may not act as user %q: %w", id, user.ID(), ErrForbidden)
+	}
+	return nil
+}
+
+// identityID returns the user identifier identity names, refusing a
+// missing identity (ErrNoIdentity) and one of an unknown type.
+func identityID[U any](identity any) (string, error) {
+	noIdentity := fmt.Errorf("%w: %w", ErrNoIdentity, ErrForbidden)
+	if isNil(identity) {
+		return "", noIdentity
 	}
 	var id string
 	switch v := identity.(type) {
 	case jsgenrt.Ref[U]:
 		id = v.ID()
 	case *jsgenrt.Ref[U]:
-		if v == nil {
-			return fmt.Errorf("room: connection identity is a nil ref: %w", ErrForbidden)
-		}
 		id = v.ID()
 	case string:
 		id = v
 	case Identity:
 		id = v.UserID()
 	default:
-		return fmt.Errorf("room: connection identity of type %T does not name a user: %w", identity, ErrForbidden)
+		return "", fmt.Errorf("room: connection identity of type %T does not name a user: %w", identity, ErrForbidden)
 	}
-	if id == "" || id != user.ID() {
-		return fmt.Errorf("room: connection of user %q may not act as user %q: %w", id, user.ID(), ErrForbidden)
+	if id == "" {
+		return "", noIdentity
 	}
-	return nil
+	return id, nil
+}
+
+// isNil reports whether v is nil or a nil pointer, map, slice, func,
+// channel or interface (a guard's typed nil must not be called).
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch r := reflect.ValueOf(v); r.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return r.IsNil()
+	}
+	return false
 }

@@ -63,11 +63,24 @@
 //
 // DM wraps the per-user channels (prefix "user:"): Send reaches every
 // connection subscribed as the recipient; Subscribe refuses (ErrForbidden)
-// a connection whose guard-set identity names another user.
+// a connection whose identity names another user, and one without an
+// identity (ErrNoIdentity): a DM socket belongs to its identity.
 // PublishExcept publishes on a room with PublishOptions{Except: conn ID,
 // ID: message ID}: the sending connection is skipped, the same user's other
 // connections still receive, and the ID goes back to the sender in a
 // "sent" frame. MessageIDs makes IDs unique across nodes ("<node>-<boot>-<n>").
+//
+// # Identity
+//
+// Whatever acts as a user checks the connection's identity (what
+// Authenticate or a guard attached to it) with Authorize: DM.Subscribe,
+// and Presence.SetAs, which sets a status only for the user the
+// connection is. A missing identity (nil, a nil pointer, a zero ref, an
+// empty identifier) is refused with ErrNoIdentity, never treated as
+// anyone. Take the user from the identity, never from the client:
+//
+//	sub, err := dm.Subscribe(c.Identity(), c.Identity(), c.ID())
+//	err = presence.SetAs(c.Identity(), user, c.ID(), room.StatusAway) // ErrForbidden unless user is c's identity
 //
 // # Notifications
 //

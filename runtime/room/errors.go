@@ -35,8 +35,13 @@ var (
 	// ErrNotPresent: Heartbeat found no live presence entry for the
 	// connection (it was never Set, was removed, or expired).
 	ErrNotPresent = errors.New("room: no presence entry for this connection")
-	// ErrForbidden: a connection asked for another user's direct messages.
+	// ErrForbidden: a connection asked to act as another user (their
+	// direct messages, their presence), or has no identity at all.
 	ErrForbidden = errors.New("room: forbidden")
+	// ErrNoIdentity: a connection without an identity (no guard or
+	// Authenticate set one, or it set a zero value) asked to act as a user.
+	// Errors that match it also match ErrForbidden.
+	ErrNoIdentity = errors.New("room: the connection has no identity (authenticate it: declare auth: {identity: User} on the route, or set one with ws.WithGuard)")
 	// ErrClosed: the service was closed.
 	ErrClosed = errors.New("room: service closed")
 )

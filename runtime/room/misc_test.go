@@ -187,7 +187,7 @@ func TestDM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	alice, err := dm.Subscribe(userRef("alice"), nil, "A-2") // no guard: allowed
+	alice, err := dm.Subscribe(userRef("alice"), "alice", "A-2")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestDMAuthorization(t *testing.T) {
 	bob := userRef("bob")
 	eve := userRef("eve")
 	refused := []any{
-		guardIdentity{"eve"}, eve, &eve, "eve", "", guardIdentity{""},
+		nil, guardIdentity{"eve"}, eve, &eve, "eve", "", guardIdentity{""},
 		(*jsgenrt.Ref[User])(nil), 42, jsgenrt.UncheckedRef[Room]("bob"), // a ref to another model names no user
 	}
 	for _, id := range refused {
@@ -222,7 +222,7 @@ func TestDMAuthorization(t *testing.T) {
 			t.Errorf("identity %#v: %v", id, err)
 		}
 	}
-	for _, id := range []any{nil, bob, &bob, "bob", guardIdentity{"bob"}} {
+	for _, id := range []any{bob, &bob, "bob", guardIdentity{"bob"}} {
 		sub, err := dm.Subscribe(bob, id, "c")
 		if err != nil {
 			t.Errorf("identity %#v: %v", id, err)
@@ -230,7 +230,7 @@ func TestDMAuthorization(t *testing.T) {
 		}
 		sub.Close()
 	}
-	if _, err := dm.Subscribe(userRef(""), nil, "c"); !errors.Is(err, ErrInvalidID) {
+	if _, err := dm.Subscribe(userRef(""), "", "c"); !errors.Is(err, ErrInvalidID) {
 		t.Fatalf("empty user: %v", err)
 	}
 	if ch.Subscribers(bob) != 0 {

@@ -229,6 +229,22 @@ func (p *Presence[U]) Set(user jsgenrt.Ref[U], connID string, status Status) err
 	return err
 }
 
+// SetAs is Set for a connection that may only set its own status:
+// identity is what the connection's guard or Authenticate attached to it
+// (ws.Conn.Identity(), or a generated Conn's typed Identity()), and user
+// must be the user it names (see Authorize). Setting another user's status
+// fails with ErrForbidden, and a connection without an identity with
+// ErrNoIdentity (also ErrForbidden); nothing changes then. Use SetAs
+// wherever the user comes from the client (a query parameter, a frame),
+// so that nobody can set someone else's presence; Heartbeat and Remove
+// only touch entries of connID, which only SetAs or Set created.
+func (p *Presence[U]) SetAs(identity any, user jsgenrt.Ref[U], connID string, status Status) error {
+	if err := Authorize(user, identity); err != nil {
+		return fmt.Errorf("room: presence: set: %w", err)
+	}
+	return p.Set(user, connID, status)
+}
+
 // Heartbeat refreshes connection connID's entry: its LastSeen becomes now
 // and it lives TTL from now. It never creates an entry: for a missing or
 // expired one it returns ErrNotPresent (call Set again).
