@@ -10,6 +10,7 @@ import (
 	"time"
 
 	jsgenrt "github.com/jsgen-dev/jsgen/runtime"
+	"github.com/jsgen-dev/jsgen/runtime/auth"
 	"github.com/jsgen-dev/jsgen/runtime/channel"
 	"github.com/jsgen-dev/jsgen/runtime/ws"
 
@@ -26,16 +27,17 @@ import (
 
 // allocFixture is a one-room jsgen server with M connected members.
 type allocFixture struct {
-	rooms   *chatapi.RoomChannels
-	srv     *ws.Server
-	hs      *http.Server
-	served  chan error
-	fleet   *fleet
-	room    jsgenrt.Ref[chatapi.Room]
-	user    jsgenrt.Ref[chatapi.User]
-	timer   *time.Timer
-	members int
-	ops     int64
+	rooms    *chatapi.RoomChannels
+	verifier *auth.JWTVerifier
+	srv      *ws.Server
+	hs       *http.Server
+	served   chan error
+	fleet    *fleet
+	room     jsgenrt.Ref[chatapi.Room]
+	user     jsgenrt.Ref[chatapi.User]
+	timer    *time.Timer
+	members  int
+	ops      int64
 }
 
 // OpenRoom is the chat example's room handler reduced to fan-out: subscribe
@@ -44,11 +46,23 @@ type allocFixture struct {
 // own ready signal). Frames from the client are ignored.
 func (fx *allocFixture) OpenRoom(_ context.Context, c *chatapi.ChatRoomConn) (chatapi.ChatRoomSession, error) {
 	sub := ws.Subscribe(fx.rooms, c.Params.RoomID, c.Conn)
-	if err := c.Send(chatapi.JoinEvent{Username: c.Query.Username, Timestamp: time.Now()}); err != nil {
+	if err := c.Send(chatapi.JoinEvent{Username: c.Identity(), Timestamp: time.Now()}); err != nil {
 		sub.Close()
 		return nil, nil
 	}
 	return ignoreFrames[chatapi.ClientMessage]{}, nil
+}
+
+// Authenticate accepts the harness's session tokens (see sessionToken):
+// the fixture measures fan-out, not sign-in, so any token of the bench key
+// names its member.
+func (fx *allocFixture) Authenticate(ctx context.Context, token string) (jsgenrt.Ref[chatapi.User], time.Time, error) {
+	c, err := fx.verifier.Verify(ctx, token)
+	if err != nil {
+		return jsgenrt.Ref[chatapi.User]{}, time.Time{}, err
+	}
+	u, err := chatapi.UserRef(c.Subject)
+	return u, c.ExpiresAt, err
 }
 
 // OpenDM is not used by B4.
@@ -66,13 +80,18 @@ func (ignoreFrames[In]) OnClose(context.Context, error)      {}
 // to it.
 func newAllocFixture(ctx context.Context, members int) (*allocFixture, error) {
 	log := slog.New(slog.DiscardHandler)
+	verifier, err := auth.NewHS256([]byte(benchSessionKey))
+	if err != nil {
+		return nil, err
+	}
 	fx := &allocFixture{
-		rooms:   chatapi.NewRoomChannels(channel.WithLogger(log)),
-		room:    chatapi.MustRoomRef(roomID(0)),
-		user:    chatapi.MustUserRef("publisher"),
-		timer:   time.NewTimer(time.Hour),
-		members: members,
-		served:  make(chan error, 1),
+		verifier: verifier,
+		rooms:    chatapi.NewRoomChannels(channel.WithLogger(log)),
+		room:     chatapi.MustRoomRef(roomID(0)),
+		user:     chatapi.MustUserRef("publisher"),
+		timer:    time.NewTimer(time.Hour),
+		members:  members,
+		served:   make(chan error, 1),
 	}
 	mux := http.NewServeMux()
 	srv, err := chatapi.MountChat(mux, fx, ws.WithLogger(log))

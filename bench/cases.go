@@ -122,7 +122,7 @@ func (h *harness) startServer(ctx context.Context, peer, bus string) (*proc, err
 	}
 	env := h.serverEnv(benchDebugEnv + "=" + debug)
 	if peer == "jsgen" {
-		args := []string{"-addr", addr}
+		args := []string{"-addr", addr, "-session-key", benchSessionKey}
 		if bus != "" {
 			args = append(args, "-bus", bus)
 		}

@@ -37,7 +37,7 @@ func userID(user int) string { return "u" + strconv.Itoa(user) }
 func (p protocol) path(room, user int) string {
 	switch p {
 	case protoJsgen:
-		return "/chat/room/" + roomID(room) + "?username=" + userID(user)
+		return "/chat/room/" + roomID(room) + "?access_token=" + sessionToken(userID(user))
 	case protoMelody:
 		return "/room/" + roomID(room) + "?username=" + userID(user)
 	default:
