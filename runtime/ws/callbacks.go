@@ -170,9 +170,7 @@ func (cb *callbacks[In]) callOpen(ctx context.Context, c *Conn) (sess Session[In
 func (cb *callbacks[In]) deliver(c *Conn, data []byte) {
 	msg, err := cb.decode(data)
 	if err != nil {
-		frame, code := errorFrameFor(err)
-		c.srv.opts.Metrics.Error(c.route, code)
-		_ = c.SendBytes(frame)
+		c.answerInvalid(err)
 		return
 	}
 	select {

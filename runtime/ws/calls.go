@@ -433,18 +433,7 @@ func appendCallError(b []byte, id, code, msg string, errs []jsgenrt.FieldError) 
 	b = jsgenrt.AppendJSONString(b, code)
 	b = append(b, `,"message":`...)
 	b = jsgenrt.AppendJSONString(b, msg)
-	b = append(b, `,"errors":[`...)
-	for i, fe := range errs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"path":`...)
-		b = jsgenrt.AppendJSONString(b, fe.Path)
-		b = append(b, `,"message":`...)
-		b = jsgenrt.AppendJSONString(b, fe.Message)
-		b = append(b, '}')
-	}
-	return append(b, "]}}"...)
+	return append(appendFieldErrors(b, errs), "}}"...)
 }
 
 func quote(s string) string { return string(jsgenrt.AppendJSONString(nil, s)) }

@@ -111,6 +111,12 @@ func AppendErrorFrame(b []byte, code, message string, errs []jsgenrt.FieldError)
 	b = jsgenrt.AppendJSONString(b, code)
 	b = append(b, `,"message":`...)
 	b = jsgenrt.AppendJSONString(b, message)
+	return append(appendFieldErrors(b, errs), '}')
+}
+
+// appendFieldErrors appends `,"errors":[{"path":…,"message":…}…]`, the
+// field errors of an error frame or a call's error reply.
+func appendFieldErrors(b []byte, errs []jsgenrt.FieldError) []byte {
 	b = append(b, `,"errors":[`...)
 	for i, fe := range errs {
 		if i > 0 {
@@ -122,7 +128,7 @@ func AppendErrorFrame(b []byte, code, message string, errs []jsgenrt.FieldError)
 		b = jsgenrt.AppendJSONString(b, fe.Message)
 		b = append(b, '}')
 	}
-	return append(b, "]}"...)
+	return append(b, ']')
 }
 
 // errorFrameFor turns a decode error into an error frame: a *jsgenrt.Error

@@ -49,6 +49,14 @@ type deliverer interface {
 
 // inbox is a route's decoder plus the bounded queue between melody's read
 // goroutine and the handler.
+// answerInvalid answers an inbound frame that did not decode with an
+// error frame (counted); the connection stays open.
+func (c *Conn) answerInvalid(err error) {
+	frame, code := errorFrameFor(err)
+	c.srv.opts.Metrics.Error(c.route, code)
+	_ = c.SendBytes(frame)
+}
+
 type inbox[In any] struct {
 	decode func([]byte) (In, error)
 	ch     chan In
@@ -57,9 +65,7 @@ type inbox[In any] struct {
 func (b *inbox[In]) deliver(c *Conn, data []byte) {
 	msg, err := b.decode(data)
 	if err != nil {
-		frame, code := errorFrameFor(err)
-		c.srv.opts.Metrics.Error(c.route, code)
-		_ = c.SendBytes(frame)
+		c.answerInvalid(err)
 		return
 	}
 	select {
